@@ -1,0 +1,267 @@
+"""Field-service domain model: technicians, work orders, locations and the problem.
+
+Everything here is immutable and integer: times are seconds from the
+problem's epoch (``*_s``), distances are metres (``*_m``). Datetimes only
+exist in the problem document (:mod:`optimizer.document`), which converts
+them. Variants are made with :func:`dataclasses.replace`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import IntEnum, StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from optimizer.travel.base import TravelModel
+    from optimizer.weights import Weights
+
+
+@dataclass(frozen=True, slots=True)
+class GeoPoint:
+    """A WGS84 position in decimal degrees."""
+
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True, slots=True)
+class PlanarPoint:
+    """A position on a plane, in metres (classic benchmarks, factory floors)."""
+
+    x_m: float
+    y_m: float
+
+
+@dataclass(frozen=True, slots=True)
+class MatrixRef:
+    """A position known only as a row/column of a caller-supplied travel matrix."""
+
+    index: int
+
+
+Location = GeoPoint | PlanarPoint | MatrixRef
+
+
+@dataclass(frozen=True, slots=True)
+class TimeWindow:
+    """A half-open interval ``[start_s, end_s]`` in seconds from the epoch."""
+
+    start_s: int
+    end_s: int
+
+    def contains(self, t_s: int) -> bool:
+        """Return whether ``t_s`` lies inside the window (both ends included)."""
+        return self.start_s <= t_s <= self.end_s
+
+
+@dataclass(frozen=True, slots=True)
+class Break:
+    """A break of ``duration_s`` that must start and end inside ``window``."""
+
+    duration_s: int
+    window: TimeWindow
+
+
+@dataclass(frozen=True, slots=True)
+class Shift:
+    """One working period of a technician, with the breaks taken during it."""
+
+    start_s: int
+    end_s: int
+    breaks: tuple[Break, ...] = ()
+
+
+class Priority(IntEnum):
+    """Work-order priority; P1 is the most urgent."""
+
+    P1 = 1
+    P2 = 2
+    P3 = 3
+    P4 = 4
+
+
+class Tier(StrEnum):
+    """Customer tier; VIP customers weigh more in penalties."""
+
+    VIP = "vip"
+    STANDARD = "standard"
+
+
+@dataclass(frozen=True, slots=True)
+class Technician:
+    """A field technician.
+
+    Parameters
+    ----------
+    id
+        Unique technician id.
+    skills
+        Skill name to level (1 = basic); a work order needing ``hvac`` at
+        level 2 can be done by a technician with ``hvac`` at level 2 or more.
+    shifts
+        One or more shifts; several shifts make a multi-day horizon.
+    start
+        Where every shift starts (home or depot).
+    end
+        Where every shift ends; ``None`` means the route ends at the last
+        work order.
+    max_orders_per_shift, max_work_s_per_shift, max_travel_s_per_shift
+        Optional limits per shift. Work time is the clock time from leaving
+        ``start`` to the end of the route, less breaks.
+    van_stock
+        Spare parts carried, part to quantity; the van is restocked before
+        each shift.
+    cost_per_hour
+        Labour cost of one hour of work (reported in KPIs; weighted in the
+        objective by ``Weights.labor_cost``).
+    speed_factor
+        Multiplies travel speed: 1.25 drives 25% faster than the travel model.
+    """
+
+    id: str
+    shifts: tuple[Shift, ...]
+    start: Location
+    name: str = ""
+    skills: Mapping[str, int] = field(default_factory=dict)
+    end: Location | None = None
+    max_orders_per_shift: int | None = None
+    max_work_s_per_shift: int | None = None
+    max_travel_s_per_shift: int | None = None
+    van_stock: Mapping[str, int] = field(default_factory=dict)
+    cost_per_hour: float = 0.0
+    speed_factor: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class WorkOrder:
+    """A job to do at a customer's location.
+
+    Parameters
+    ----------
+    id
+        Unique work-order id.
+    location
+        Where the work is done.
+    service_s
+        On-site duration in seconds.
+    required_skills
+        Skill name to minimum level.
+    priority, tier
+        Urgency (P1 most urgent) and customer tier; both scale penalties.
+    windows
+        Appointment windows; service must start inside one of them. Empty
+        means any time.
+    respond_by_s, resolve_by_s
+        SLA deadlines: arrive by, and finish by.
+    is_sla_hard
+        When true the deadlines are constraints, otherwise they are soft and
+        lateness is penalised per minute.
+    parts
+        Spare parts consumed, part to quantity.
+    pinned_technician_id
+        Must be done by this technician.
+    preferred_technician_ids
+        Soft preference; a penalty applies when another technician does it.
+    excluded_technician_ids
+        Must not be done by these technicians.
+    not_before_s
+        Earliest service start.
+    """
+
+    id: str
+    location: Location
+    service_s: int
+    required_skills: Mapping[str, int] = field(default_factory=dict)
+    priority: Priority = Priority.P3
+    tier: Tier = Tier.STANDARD
+    windows: tuple[TimeWindow, ...] = ()
+    respond_by_s: int | None = None
+    resolve_by_s: int | None = None
+    is_sla_hard: bool = False
+    parts: Mapping[str, int] = field(default_factory=dict)
+    pinned_technician_id: str | None = None
+    preferred_technician_ids: tuple[str, ...] = ()
+    excluded_technician_ids: tuple[str, ...] = ()
+    not_before_s: int | None = None
+
+    @property
+    def start_deadline_s(self) -> int | None:
+        """Latest service start meeting both SLA deadlines, or ``None``.
+
+        ``respond_by`` is measured on arrival; since arrival never comes after
+        the service start, bounding the start is a safe (conservative) proxy.
+        """
+        bounds = []
+        if self.respond_by_s is not None:
+            bounds.append(self.respond_by_s)
+        if self.resolve_by_s is not None:
+            bounds.append(self.resolve_by_s - self.service_s)
+        return min(bounds) if bounds else None
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A dispatch problem: who is available, what must be done, how to travel.
+
+    Parameters
+    ----------
+    technicians, work_orders
+        The fleet and the demand; ids are unique within each list.
+    travel
+        The travel-time model (geodesic, matrix, road graph or planar).
+    weights
+        Objective weights; ``None`` uses :class:`optimizer.weights.Weights`.
+    sla_yellow_threshold_s
+        An SLA met with less margin than this is reported yellow (default 30 min).
+    epoch
+        The instant that time 0 stands for; only used to print times.
+    """
+
+    technicians: tuple[Technician, ...]
+    work_orders: tuple[WorkOrder, ...]
+    travel: TravelModel
+    weights: Weights | None = None
+    sla_yellow_threshold_s: int = 1800
+    epoch: datetime | None = None
+
+    def technician(self, technician_id: str) -> Technician:
+        """Return the technician with this id (``KeyError`` if unknown)."""
+        for tech in self.technicians:
+            if tech.id == technician_id:
+                return tech
+        raise KeyError(technician_id)
+
+    def work_order(self, work_order_id: str) -> WorkOrder:
+        """Return the work order with this id (``KeyError`` if unknown)."""
+        for order in self.work_orders:
+            if order.id == work_order_id:
+                return order
+        raise KeyError(work_order_id)
+
+    def subset(
+        self,
+        *,
+        work_order_ids: set[str] | None = None,
+        technician_ids: set[str] | None = None,
+    ) -> Problem:
+        """Return the part of the problem with only these orders/technicians.
+
+        Useful to solve one region or one dispatcher's team on its own.
+        """
+        techs = self.technicians
+        orders = self.work_orders
+        if technician_ids is not None:
+            techs = tuple(t for t in techs if t.id in technician_ids)
+        if work_order_ids is not None:
+            orders = tuple(o for o in orders if o.id in work_order_ids)
+        return Problem(
+            technicians=techs,
+            work_orders=orders,
+            travel=self.travel,
+            weights=self.weights,
+            sla_yellow_threshold_s=self.sla_yellow_threshold_s,
+            epoch=self.epoch,
+        )

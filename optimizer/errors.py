@@ -1,0 +1,55 @@
+"""Exception and warning hierarchy of the dispatch engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class DispatchError(Exception):
+    """Base class of every error raised by the dispatch engine."""
+
+
+@dataclass(frozen=True, slots=True)
+class InputIssue:
+    """One problem found in the input.
+
+    Parameters
+    ----------
+    field
+        Path of the offending field in the problem document, for example
+        ``work_orders[3].windows[0]``.
+    message
+        One sentence naming the entity, its id, the rule and the bad value.
+    """
+
+    field: str
+    message: str
+
+
+class InputError(DispatchError, ValueError):
+    """The problem is invalid; ``issues`` lists every problem found.
+
+    ``field`` and ``message`` are those of the first issue, for callers that
+    report a single error.
+    """
+
+    def __init__(self, issues: list[InputIssue] | tuple[InputIssue, ...]) -> None:
+        if not issues:
+            raise ValueError("InputError needs at least one issue.")
+        self.issues: tuple[InputIssue, ...] = tuple(issues)
+        self.field = self.issues[0].field
+        self.message = self.issues[0].message
+        super().__init__("\n".join(f"{i.field}: {i.message}" for i in self.issues))
+
+    @classmethod
+    def single(cls, field: str, message: str) -> InputError:
+        """Build an error holding exactly one issue."""
+        return cls([InputIssue(field, message)])
+
+
+class SolverError(DispatchError):
+    """The solver could not produce any plan at all (not even an empty one)."""
+
+
+class DispatchWarning(UserWarning):
+    """Legal but suspicious input, for example a shift longer than 24 hours."""

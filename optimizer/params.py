@@ -1,0 +1,48 @@
+"""Search parameters of a solve."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class SolveParams:
+    """How long and how to search.
+
+    Parameters
+    ----------
+    time_limit_s
+        Wall-clock budget in seconds, model building included (default 10).
+    solution_limit
+        Stop after this many improving solutions; with a fixed ``seed`` this
+        makes a solve reproducible regardless of machine speed.
+    first_solution
+        OR-Tools first-solution strategy name, or ``"auto"`` (default):
+        parallel cheapest insertion, which copes with tight windows.
+    metaheuristic
+        OR-Tools local-search metaheuristic name (default guided local search).
+    seed
+        Seed of the randomised parts of the search.
+    log_search
+        Print OR-Tools' own search log (debugging).
+    """
+
+    time_limit_s: float = 10.0
+    solution_limit: int | None = None
+    first_solution: str = "auto"
+    metaheuristic: str = "GUIDED_LOCAL_SEARCH"
+    seed: int = 0
+    log_search: bool = False
+
+    def __post_init__(self) -> None:
+        if not math.isfinite(self.time_limit_s) or self.time_limit_s <= 0:
+            raise ValueError(
+                f"Invalid time_limit_s: {self.time_limit_s!r} must be a positive number."
+            )
+        if self.solution_limit is not None and self.solution_limit < 1:
+            raise ValueError(
+                f"Invalid solution_limit: {self.solution_limit!r} must be at least 1."
+            )
+        if self.seed < 0:
+            raise ValueError(f"Invalid seed: {self.seed!r} must be >= 0.")

@@ -1,0 +1,146 @@
+"""The plan: routes with timed stops, unassigned orders with reasons, KPIs and solve statistics.
+
+Times are integer seconds from the problem's epoch, distances integer metres,
+like the domain model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class SlaStatus(StrEnum):
+    """Traffic light of one order against its SLA deadlines."""
+
+    GREEN = "green"  # met with at least the yellow threshold to spare
+    YELLOW = "yellow"  # met, with less margin than the threshold
+    RED = "red"  # breached
+    NONE = "none"  # the order has no SLA deadline
+
+
+class UnassignedReason(StrEnum):
+    """Why an order is not in the plan, established by checks (never guessed)."""
+
+    NO_QUALIFIED_TECHNICIAN = "no_qualified_technician"
+    PIN_OR_EXCLUSION_CONFLICT = "pin_or_exclusion_conflict"
+    MISSING_PARTS = "missing_parts"
+    NO_SHIFT_COVERS_WINDOW = "no_shift_covers_window"
+    UNREACHABLE_IN_TIME = "unreachable_in_time"
+    CAPACITY_EXHAUSTED = "capacity_exhausted"
+
+
+@dataclass(frozen=True, slots=True)
+class Stop:
+    """One visit of a route.
+
+    ``arrival_s`` is when the technician reaches the site (after driving
+    ``travel_s`` and taking any break placed before this stop); service
+    runs from ``start_s`` to ``end_s``; ``wait_s = start_s - arrival_s``.
+    """
+
+    work_order_id: str
+    arrival_s: int
+    start_s: int
+    end_s: int
+    wait_s: int
+    travel_s: int
+    distance_m: int
+    sla_status: SlaStatus = SlaStatus.NONE
+
+
+@dataclass(frozen=True, slots=True)
+class PlacedBreak:
+    """A break as scheduled: from ``start_s`` to ``end_s``."""
+
+    start_s: int
+    end_s: int
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """The ordered work of one technician in one shift.
+
+    ``start_s`` is the departure from the technician's start location and
+    ``end_s`` the arrival at the end location (or the end of the last stop,
+    or of a break after it, when the technician has no end location).
+    ``end_travel_s``/``end_distance_m`` is the leg from the last stop home.
+    """
+
+    technician_id: str
+    shift_index: int
+    start_s: int
+    end_s: int
+    stops: tuple[Stop, ...]
+    breaks: tuple[PlacedBreak, ...] = ()
+    end_travel_s: int = 0
+    end_distance_m: int = 0
+
+    @property
+    def travel_s(self) -> int:
+        """Total driving time of the route, the leg home included."""
+        return sum(s.travel_s for s in self.stops) + self.end_travel_s
+
+    @property
+    def distance_m(self) -> int:
+        """Total driving distance of the route, the leg home included."""
+        return sum(s.distance_m for s in self.stops) + self.end_distance_m
+
+    @property
+    def work_s(self) -> int:
+        """Clock time from departure to the end of the route, breaks excluded."""
+        return self.end_s - self.start_s - sum(b.end_s - b.start_s for b in self.breaks)
+
+
+@dataclass(frozen=True, slots=True)
+class Unassigned:
+    """An order left out of the plan, with the reason and a human sentence."""
+
+    work_order_id: str
+    reason: UnassignedReason
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SolveStats:
+    """How the solve went.
+
+    ``status`` is one of ``optimal``, ``feasible`` (a plan was found and the
+    search stopped on a limit), ``no_solution_found``, ``not_solved``
+    (nothing to solve) or ``evaluated`` (a plan given by a caller).
+    ``objective`` is in points (see :mod:`optimizer.weights`).
+    """
+
+    status: str
+    objective: float
+    first_solution_s: float | None
+    wall_s: float
+    solutions: int = 0
+    engine: str = "ortools"
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """The answer to a problem.
+
+    Every work order is either in exactly one route's stops or in
+    ``unassigned``. ``kpis`` is filled by :func:`optimizer.kpis.compute_kpis`.
+    """
+
+    routes: tuple[Route, ...]
+    unassigned: tuple[Unassigned, ...]
+    stats: SolveStats
+    kpis: dict[str, Any] = field(default_factory=dict)
+
+    def route_of(self, work_order_id: str) -> Route | None:
+        """Return the route serving ``work_order_id``, or ``None``."""
+        for route in self.routes:
+            if any(s.work_order_id == work_order_id for s in route.stops):
+                return route
+        return None
+
+    @property
+    def assigned_ids(self) -> set[str]:
+        """Ids of the work orders in some route."""
+        return {s.work_order_id for r in self.routes for s in r.stops}

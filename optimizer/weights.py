@@ -1,0 +1,91 @@
+"""Objective weights: what a minute of travel, of lateness or a dropped order costs.
+
+All weights are in *points*, the unit of the objective. Defaults are chosen
+so that serving an order always beats dropping it unless it would need many
+hours of travel, P1 before P2 before P3 before P4, and VIP before standard.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields
+
+from optimizer.domain import Tier, WorkOrder
+
+
+def _by_priority(p1: float, p2: float, p3: float, p4: float) -> dict[int, float]:
+    return {1: p1, 2: p2, 3: p3, 4: p4}
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    """Objective weights, every one overridable per request.
+
+    Parameters
+    ----------
+    travel_per_hour
+        Points per hour of driving (default 60, one point a minute).
+    unassigned_by_priority
+        Points for leaving an order unserved, by priority 1-4
+        (default P1 100000, P2 30000, P3 10000, P4 3000).
+    late_per_minute_by_priority
+        Points per minute of lateness past a soft SLA deadline, by priority
+        (default P1 50, P2 20, P3 5, P4 1).
+    vip_multiplier
+        Multiplies the unassigned and lateness penalties of VIP orders
+        (default 2).
+    non_preferred_technician
+        Points when an order with preferred technicians goes to another one
+        (default 30).
+    workload_balance_per_hour
+        Points per hour of the busiest shift's working time; spreads work
+        evenly (default 10).
+    labor_cost
+        Multiplies each technician's ``cost_per_hour`` applied to working
+        time (default 0: labour cost is reported, not optimised).
+    """
+
+    travel_per_hour: float = 60.0
+    unassigned_by_priority: dict[int, float] = field(
+        default_factory=lambda: _by_priority(100_000, 30_000, 10_000, 3_000)
+    )
+    late_per_minute_by_priority: dict[int, float] = field(
+        default_factory=lambda: _by_priority(50, 20, 5, 1)
+    )
+    vip_multiplier: float = 2.0
+    non_preferred_technician: float = 30.0
+    workload_balance_per_hour: float = 10.0
+    labor_cost: float = 0.0
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            values = value.values() if isinstance(value, dict) else [value]
+            for v in values:
+                if not math.isfinite(v) or v < 0:
+                    raise ValueError(
+                        f"Invalid weight {f.name}: {v!r} must be a finite number >= 0."
+                    )
+        for name in ("unassigned_by_priority", "late_per_minute_by_priority"):
+            keys = set(getattr(self, name))
+            if keys != {1, 2, 3, 4}:
+                raise ValueError(
+                    f"Invalid weight {name}: needs priorities 1-4, got {sorted(keys)}."
+                )
+
+    def _tier_factor(self, order: WorkOrder) -> float:
+        return self.vip_multiplier if order.tier is Tier.VIP else 1.0
+
+    def unassigned_penalty(self, order: WorkOrder) -> float:
+        """Points for leaving ``order`` unserved."""
+        return self.unassigned_by_priority[int(order.priority)] * self._tier_factor(order)
+
+    def late_per_minute(self, order: WorkOrder) -> float:
+        """Points per minute ``order`` is late past its soft SLA deadline."""
+        return self.late_per_minute_by_priority[int(order.priority)] * self._tier_factor(
+            order
+        )
+
+
+DEFAULT_WEIGHTS = Weights()
+
