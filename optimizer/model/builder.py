@@ -1,0 +1,44 @@
+"""Assemble the OR-Tools routing model from the rule builders."""
+
+from __future__ import annotations
+
+from ortools.constraint_solver import pywrapcp
+
+from optimizer.domain import Problem
+from optimizer.eligibility import Eligibility
+from optimizer.model import capacity, costs, time
+from optimizer.model.context import ModelContext
+from optimizer.model.index import ModelIndex
+from optimizer.weights import Weights
+
+
+def build_model(
+    problem: Problem, weights: Weights, eligibility: Eligibility, index: ModelIndex
+) -> ModelContext:
+    """Build the routing model for the orders laid out in ``index``.
+
+    Every order in ``index`` must have at least one allowed vehicle in
+    ``eligibility``.
+    """
+    manager = pywrapcp.RoutingIndexManager(
+        index.n_nodes, len(index.vehicles), index.starts, index.ends
+    )
+    routing = pywrapcp.RoutingModel(manager)
+    ctx = ModelContext(problem, weights, index, manager, routing)
+    time.add_time_dimension(ctx)
+    time.add_shift_bounds(ctx)
+    time.add_appointment_windows(ctx)
+    time.add_sla_deadlines(ctx)
+    time.add_breaks(ctx)
+    time.add_work_limit(ctx)
+    if capacity.needs_travel_dimension(ctx):
+        capacity.add_travel_dimension(ctx)
+    capacity.add_order_limit(ctx)
+    capacity.add_van_stock(ctx)
+    costs.add_allowed_vehicles(ctx, eligibility.allowed)
+    costs.add_travel_cost(ctx)
+    costs.add_unassigned_penalties(ctx)
+    costs.add_preferences(ctx)
+    costs.add_workload_balance(ctx)
+    costs.add_labor_cost(ctx)
+    return ctx

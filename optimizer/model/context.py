@@ -1,0 +1,51 @@
+"""The OR-Tools objects of one model, shared by the builders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ortools.constraint_solver import pywrapcp
+
+from optimizer.domain import Problem
+from optimizer.model.index import ModelIndex
+from optimizer.weights import Weights
+
+#: Objective units per point: a per-hour weight becomes an integer
+#: coefficient per second, a per-minute weight a coefficient of ``60 * w``.
+COST_SCALE = 3600
+
+
+@dataclass
+class ModelContext:
+    """A routing model under construction.
+
+    ``time_transits``/``travel_transits`` hold one registered callback
+    index per vehicle (vehicles with the same speed share a callback).
+    """
+
+    problem: Problem
+    weights: Weights
+    index: ModelIndex
+    manager: pywrapcp.RoutingIndexManager
+    routing: pywrapcp.RoutingModel
+    time_transits: list[int] = field(default_factory=list)
+    travel_transits: list[int] = field(default_factory=list)
+    dimensions: dict[str, pywrapcp.RoutingDimension] = field(default_factory=dict)
+    breaks: dict[int, list[pywrapcp.IntervalVar]] = field(default_factory=dict)
+
+    @property
+    def time(self) -> pywrapcp.RoutingDimension:
+        """The time dimension (cumul = service start, in seconds)."""
+        return self.dimensions[TIME]
+
+    def order_index(self, node: int) -> int:
+        """Routing index of an order node."""
+        return int(self.manager.NodeToIndex(node))
+
+
+TIME = "time"
+TRAVEL = "travel"
+WORKLOAD = "workload"
+ORDER_COUNT = "order_count"
+NON_PREFERRED = "non_preferred"
+PART_PREFIX = "part:"

@@ -1,0 +1,98 @@
+"""Objective terms: travel, unassigned penalties, preferences, workload balance, labour.
+
+Every coefficient is in objective units, ``COST_SCALE`` units to a point.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from optimizer.model.context import COST_SCALE, NON_PREFERRED, WORKLOAD, ModelContext
+
+
+def add_travel_cost(ctx: ModelContext) -> None:
+    """Each second of driving costs ``travel_per_hour`` units (points per hour)."""
+    rate = ctx.weights.travel_per_hour * COST_SCALE / 3600
+    by_speed = {
+        speed: ctx.routing.RegisterTransitMatrix(
+            np.rint(travel * rate).astype(np.int64).tolist()
+        )
+        for speed, travel in ctx.index.travel_s.items()
+    }
+    if len(by_speed) == 1:
+        ctx.routing.SetArcCostEvaluatorOfAllVehicles(next(iter(by_speed.values())))
+        return
+    for v, veh in enumerate(ctx.index.vehicles):
+        ctx.routing.SetArcCostEvaluatorOfVehicle(by_speed[veh.technician.speed_factor], v)
+
+
+def add_unassigned_penalties(ctx: ModelContext) -> None:
+    """Every order may be dropped at a penalty growing with priority and tier."""
+    for node, o in enumerate(ctx.index.order_of_node):
+        order = ctx.problem.work_orders[o]
+        penalty = round(ctx.weights.unassigned_penalty(order) * COST_SCALE)
+        ctx.routing.AddDisjunction([ctx.order_index(node)], max(penalty, 1))
+
+
+def add_allowed_vehicles(ctx: ModelContext, allowed: dict[int, list[int]]) -> None:
+    """Restrict each order to the vehicles eligibility allows (skills, pins, parts, time).
+
+    ``allowed`` maps problem order index to a non-empty vehicle list; an
+    empty list would mean *any* vehicle to OR-Tools, so it is refused here.
+    """
+    n_veh = len(ctx.index.vehicles)
+    for node, o in enumerate(ctx.index.order_of_node):
+        vehicles = allowed[o]
+        if not vehicles:
+            raise ValueError(f"Order node {node} has no allowed vehicle; it must not be modelled.")
+        if len(vehicles) < n_veh:
+            ctx.routing.SetAllowedVehiclesForIndex(vehicles, ctx.order_index(node))
+
+
+def add_preferences(ctx: ModelContext) -> None:
+    """Serving an order with preferred technicians by someone else costs a fixed penalty."""
+    orders = [ctx.problem.work_orders[o] for o in ctx.index.order_of_node]
+    if not any(order.preferred_technician_ids for order in orders):
+        return
+    coefficient = round(ctx.weights.non_preferred_technician * COST_SCALE)
+    if coefficient <= 0:
+        return
+    padding = [0] * (2 * len(ctx.index.vehicles))
+    by_tech: dict[str, int] = {}
+    transits = []
+    for veh in ctx.index.vehicles:
+        tech_id = veh.technician.id
+        if tech_id not in by_tech:
+            misses = [
+                int(bool(order.preferred_technician_ids) and tech_id not in order.preferred_technician_ids)
+                for order in orders
+            ]
+            by_tech[tech_id] = ctx.routing.RegisterUnaryTransitVector(misses + padding)
+        transits.append(by_tech[tech_id])
+    ctx.routing.AddDimensionWithVehicleTransits(transits, 0, len(orders) + 1, True, NON_PREFERRED)
+    dim = ctx.routing.GetDimensionOrDie(NON_PREFERRED)
+    ctx.dimensions[NON_PREFERRED] = dim
+    for v in range(len(ctx.index.vehicles)):
+        dim.SetCumulVarSoftUpperBound(ctx.routing.End(v), 0, coefficient)
+
+
+def add_workload_balance(ctx: ModelContext) -> None:
+    """Penalise the busiest shift's driving + service time, which spreads work."""
+    coefficient = round(ctx.weights.workload_balance_per_hour * COST_SCALE / 3600)
+    if coefficient <= 0 or len(ctx.index.vehicles) < 2:
+        return
+    capacity = int(max(veh.shift.end_s - veh.shift.start_s for veh in ctx.index.vehicles)) + 1
+    ctx.routing.AddDimensionWithVehicleTransits(ctx.time_transits, 0, capacity, True, WORKLOAD)
+    dim = ctx.routing.GetDimensionOrDie(WORKLOAD)
+    ctx.dimensions[WORKLOAD] = dim
+    dim.SetGlobalSpanCostCoefficient(coefficient)
+
+
+def add_labor_cost(ctx: ModelContext) -> None:
+    """Each technician's ``cost_per_hour`` x ``labor_cost`` on the route's time span."""
+    if ctx.weights.labor_cost <= 0:
+        return
+    for v, veh in enumerate(ctx.index.vehicles):
+        rate = veh.technician.cost_per_hour * ctx.weights.labor_cost * COST_SCALE / 3600
+        if rate > 0:
+            ctx.time.SetSpanCostCoefficientForVehicle(round(rate), v)

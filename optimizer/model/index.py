@@ -1,0 +1,114 @@
+"""Node layout and travel matrices of the OR-Tools model.
+
+Node and vehicle indices are internal to :mod:`optimizer.model`: order
+nodes come first, then one start node and one end node per vehicle
+(technician-shift). A technician without an end location gets an end node
+that every node reaches in zero time, so the route ends at the last order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from optimizer.domain import Location, Problem
+from optimizer.eligibility import Eligibility, Vehicle
+from optimizer.travel.base import TravelMatrices, scale_durations
+
+
+def problem_locations(problem: Problem) -> list[Location]:
+    """Locations in matrix order: orders, technician starts, technician ends.
+
+    A technician with no end location repeats its start (the column is
+    zeroed later).
+    """
+    return (
+        [o.location for o in problem.work_orders]
+        + [t.start for t in problem.technicians]
+        + [t.end if t.end is not None else t.start for t in problem.technicians]
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ModelIndex:
+    """Everything indexed by model node.
+
+    Attributes
+    ----------
+    order_of_node
+        Problem work-order index of each order node (``len`` = order nodes).
+    vehicles
+        Vehicles (technician-shifts), in model order.
+    starts, ends
+        Start and end node of each vehicle.
+    service_s
+        Service seconds per node (0 for start/end nodes).
+    travel_s
+        Node x node driving seconds, one matrix per distinct speed factor.
+    distance_m
+        Node x node driving metres.
+    """
+
+    order_of_node: list[int]
+    vehicles: tuple[Vehicle, ...]
+    starts: list[int]
+    ends: list[int]
+    service_s: NDArray[np.int64]
+    travel_s: dict[float, NDArray[np.int64]]
+    distance_m: NDArray[np.int64]
+
+    @property
+    def n_nodes(self) -> int:
+        """Number of nodes (orders + 2 per vehicle)."""
+        return len(self.order_of_node) + 2 * len(self.vehicles)
+
+    def vehicle_travel(self, v: int) -> NDArray[np.int64]:
+        """Driving-seconds matrix of vehicle ``v`` (its speed factor applied)."""
+        return self.travel_s[self.vehicles[v].technician.speed_factor]
+
+
+def build_index(
+    problem: Problem,
+    eligibility: Eligibility,
+    matrices: TravelMatrices,
+    order_nodes: list[int],
+) -> ModelIndex:
+    """Lay out the nodes for the orders ``order_nodes`` (problem indices).
+
+    ``matrices`` are over :func:`problem_locations`.
+    """
+    n_all = len(problem.work_orders)
+    n_tech = len(problem.technicians)
+    vehicles = eligibility.vehicles
+    n_veh = len(vehicles)
+    m = len(order_nodes)
+    loc = np.empty(m + 2 * n_veh, dtype=np.int64)
+    loc[:m] = order_nodes
+    for v, veh in enumerate(vehicles):
+        loc[m + v] = n_all + veh.tech_index
+        loc[m + n_veh + v] = n_all + n_tech + veh.tech_index
+    sub = np.ix_(loc, loc)
+    duration = matrices.duration_s[sub]
+    distance = matrices.distance_m[sub].copy()
+    no_end = [m + n_veh + v for v, veh in enumerate(vehicles) if veh.technician.end is None]
+    duration = duration.copy()
+    duration[:, no_end] = 0
+    distance[:, no_end] = 0
+    # Nothing ever leaves an end node, and nothing arrives at a start node.
+    duration[m + n_veh :, :] = 0
+    distance[m + n_veh :, :] = 0
+    service = np.zeros(m + 2 * n_veh, dtype=np.int64)
+    service[:m] = [problem.work_orders[o].service_s for o in order_nodes]
+    speeds = sorted({veh.technician.speed_factor for veh in vehicles}) or [1.0]
+    travel = {f: scale_durations(duration, f) for f in speeds}
+    return ModelIndex(
+        order_of_node=list(order_nodes),
+        vehicles=vehicles,
+        starts=[m + v for v in range(n_veh)],
+        ends=[m + n_veh + v for v in range(n_veh)],
+        service_s=service,
+        travel_s=travel,
+        distance_m=distance,
+    )

@@ -1,0 +1,50 @@
+"""The project's objective, computed from any plan (ours, a baseline's, a hand-edited one)."""
+
+from __future__ import annotations
+
+from optimizer.domain import Problem
+from optimizer.plan import Plan
+from optimizer.weights import DEFAULT_WEIGHTS
+
+
+def plan_cost(problem: Problem, plan: Plan) -> dict[str, float]:
+    """Break the weighted objective of ``plan`` down by term, in points.
+
+    Terms: ``travel``, ``lateness`` (soft SLA deadlines, on the service
+    start), ``unassigned``, ``non_preferred``, ``workload_balance`` (busiest
+    shift's driving + service hours), ``labor``; ``total`` is their sum.
+    This is the same objective the solver minimises, so plans from
+    different solvers compare on equal terms.
+    """
+    weights = problem.weights or DEFAULT_WEIGHTS
+    orders = {o.id: o for o in problem.work_orders}
+    techs = {t.id: t for t in problem.technicians}
+    travel_s = sum(r.travel_s for r in plan.routes)
+    lateness = non_preferred = 0.0
+    busiest_s = 0
+    labor = 0.0
+    for route in plan.routes:
+        busy = route.travel_s
+        for stop in route.stops:
+            order = orders[stop.work_order_id]
+            busy += order.service_s
+            deadline = order.start_deadline_s
+            if deadline is not None and not order.is_sla_hard and stop.start_s > deadline:
+                lateness += (stop.start_s - deadline) / 60 * weights.late_per_minute(order)
+            if order.preferred_technician_ids and route.technician_id not in order.preferred_technician_ids:
+                non_preferred += weights.non_preferred_technician
+        busiest_s = max(busiest_s, busy)
+        tech = techs[route.technician_id]
+        labor += (route.end_s - route.start_s) / 3600 * tech.cost_per_hour * weights.labor_cost
+    n_vehicles = sum(len(t.shifts) for t in problem.technicians)
+    balance = busiest_s / 3600 * weights.workload_balance_per_hour if n_vehicles > 1 else 0.0
+    terms = {
+        "travel": travel_s / 3600 * weights.travel_per_hour,
+        "lateness": lateness,
+        "unassigned": sum(weights.unassigned_penalty(orders[u.work_order_id]) for u in plan.unassigned),
+        "non_preferred": non_preferred,
+        "workload_balance": balance,
+        "labor": labor,
+    }
+    terms["total"] = sum(terms.values())
+    return terms

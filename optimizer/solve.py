@@ -1,0 +1,201 @@
+"""The single entry point: ``solve(problem) -> Plan``."""
+
+from __future__ import annotations
+
+import time as _clock
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+from optimizer.domain import Problem
+from optimizer.eligibility import compute_eligibility, vehicles_of
+from optimizer.kpis import compute_kpis
+from optimizer.model.builder import build_model
+from optimizer.model.context import COST_SCALE, ModelContext
+from optimizer.model.extract import extract_routes
+from optimizer.model.index import build_index, problem_locations
+from optimizer.params import SolveParams
+from optimizer.plan import Plan, Route, SolveStats, Unassigned, UnassignedReason
+from optimizer.travel.base import TravelMatrices, scale_durations
+from optimizer.validation import ensure_valid
+from optimizer.weights import DEFAULT_WEIGHTS
+
+_STATUS = {
+    routing_enums_pb2.RoutingSearchStatus.ROUTING_SUCCESS: "feasible",
+    routing_enums_pb2.RoutingSearchStatus.ROUTING_PARTIAL_SUCCESS_LOCAL_OPTIMUM_NOT_REACHED: "feasible",
+    routing_enums_pb2.RoutingSearchStatus.ROUTING_OPTIMAL: "optimal",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """A new best plan was found during the search."""
+
+    elapsed_s: float
+    objective: float
+    assigned: int
+
+
+ProgressCallback = Callable[[Progress], bool | None]
+
+
+def _leg_matrices(
+    problem: Problem, matrices: TravelMatrices
+) -> tuple[np.ndarray, np.ndarray]:
+    """Driving seconds per vehicle: start -> order (out) and order -> end (back)."""
+    n = len(problem.work_orders)
+    n_tech = len(problem.technicians)
+    vehicles = vehicles_of(problem)
+    out = np.zeros((len(vehicles), n), dtype=np.int64)
+    back = np.zeros((len(vehicles), n), dtype=np.int64)
+    for v, veh in enumerate(vehicles):
+        t = veh.tech_index
+        dur = matrices.duration_s
+        out[v] = scale_durations(dur[n + t, :n], veh.technician.speed_factor)
+        if veh.technician.end is not None:
+            back[v] = scale_durations(dur[:n, n + n_tech + t], veh.technician.speed_factor)
+    return out, back
+
+
+def _search_parameters(params: SolveParams, remaining_s: float) -> pywrapcp.RoutingSearchParameters:
+    search = pywrapcp.DefaultRoutingSearchParameters()
+    strategy = "PARALLEL_CHEAPEST_INSERTION" if params.first_solution == "auto" else params.first_solution
+    search.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, strategy)
+    search.local_search_metaheuristic = getattr(
+        routing_enums_pb2.LocalSearchMetaheuristic, params.metaheuristic
+    )
+    search.time_limit.FromMilliseconds(max(int(remaining_s * 1000), 10))
+    if params.solution_limit is not None:
+        search.solution_limit = params.solution_limit
+    search.log_search = params.log_search
+    return search
+
+
+def _initial_routes(ctx: ModelContext, plan: Plan) -> list[list[int]]:
+    """Routing indices per vehicle taken from a previous plan (unknown orders skipped)."""
+    node_of = {ctx.problem.work_orders[o].id: n for n, o in enumerate(ctx.index.order_of_node)}
+    vehicle_of = {
+        (veh.technician.id, veh.shift_index): v for v, veh in enumerate(ctx.index.vehicles)
+    }
+    routes: list[list[int]] = [[] for _ in ctx.index.vehicles]
+    for route in plan.routes:
+        v = vehicle_of.get((route.technician_id, route.shift_index))
+        if v is None:
+            continue
+        for stop in route.stops:
+            node = node_of.get(stop.work_order_id)
+            if node is not None:
+                index = ctx.order_index(node)
+                if ctx.routing.VehicleVar(index).Contains(v):
+                    routes[v].append(index)
+    return routes
+
+
+def solve(
+    problem: Problem,
+    *,
+    params: SolveParams | None = None,
+    initial_plan: Plan | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> Plan:
+    """Assign and sequence the work orders of ``problem``.
+
+    Parameters
+    ----------
+    problem
+        The problem; it is validated first.
+    params
+        Search parameters (default :class:`SolveParams`: 10 s, seed 0).
+    initial_plan
+        A previous plan to start from (warm start); orders and technicians
+        it names that are not in ``problem`` are ignored.
+    on_progress
+        Called with each improving solution; return ``True`` to stop the
+        search (the best plan so far is returned).
+
+    Returns
+    -------
+    Plan
+        Routes, unassigned orders with reasons, KPIs and solve statistics.
+        An infeasible request is not an error: what cannot be served is
+        listed in ``Plan.unassigned``.
+
+    Raises
+    ------
+    InputError
+        If the problem is invalid (every issue is listed).
+    """
+    params = params or SolveParams()
+    started = _clock.perf_counter()
+    ensure_valid(problem)
+    weights = problem.weights or DEFAULT_WEIGHTS
+    matrices = problem.travel.matrices(problem_locations(problem))
+    out, back = _leg_matrices(problem, matrices)
+    eligibility = compute_eligibility(problem, out, back)
+    order_nodes = sorted(eligibility.allowed)
+    if params.seed:
+        np.random.default_rng(params.seed).shuffle(order_nodes)
+    unassigned = [
+        Unassigned(problem.work_orders[o].id, reason, detail)
+        for o, (reason, detail) in sorted(eligibility.reasons.items())
+    ]
+    routes: list[Route] = []
+    status, objective, first_s, solutions = "not_solved", 0.0, None, 0
+    if order_nodes:
+        index = build_index(problem, eligibility, matrices, order_nodes)
+        ctx = build_model(problem, weights, eligibility, index)
+        state = {"first": None, "count": 0}
+
+        def at_solution() -> None:
+            now = _clock.perf_counter() - started
+            state["count"] += 1
+            if state["first"] is None:
+                state["first"] = now
+            if on_progress is None:
+                return
+            assigned = sum(
+                1
+                for n in range(len(order_nodes))
+                if ctx.routing.NextVar(ctx.order_index(n)).Value() != ctx.order_index(n)
+            )
+            cost = ctx.routing.CostVar().Value() / COST_SCALE
+            if on_progress(Progress(now, cost, assigned)):
+                ctx.routing.solver().FinishCurrentSearch()
+
+        ctx.routing.AddAtSolutionCallback(at_solution)
+        remaining = params.time_limit_s - (_clock.perf_counter() - started)
+        search = _search_parameters(params, remaining)
+        solution = None
+        if initial_plan is not None:
+            start = ctx.routing.ReadAssignmentFromRoutes(_initial_routes(ctx, initial_plan), True)
+            if start is not None:
+                solution = ctx.routing.SolveFromAssignmentWithParameters(start, search)
+        if solution is None:
+            solution = ctx.routing.SolveWithParameters(search)
+        first_s, solutions = state["first"], state["count"]
+        if solution is not None:
+            status = _STATUS.get(ctx.routing.status(), "feasible")
+            objective = solution.ObjectiveValue() / COST_SCALE
+            routes = extract_routes(ctx, solution)
+            served = {s.work_order_id for r in routes for s in r.stops}
+            detail = "Feasible alone, but no room was left for it in this plan."
+        else:
+            status = "no_solution_found"
+            served = set()
+            detail = "The search found no plan within the time limit."
+        unassigned += [
+            Unassigned(problem.work_orders[o].id, UnassignedReason.CAPACITY_EXHAUSTED, detail)
+            for o in sorted(order_nodes)
+            if problem.work_orders[o].id not in served
+        ]
+    stats = SolveStats(
+        status=status,
+        objective=objective,
+        first_solution_s=first_s,
+        wall_s=_clock.perf_counter() - started,
+        solutions=solutions,
+    )
+    plan = Plan(routes=tuple(routes), unassigned=tuple(unassigned), stats=stats)
+    return Plan(plan.routes, plan.unassigned, plan.stats, compute_kpis(problem, plan))
