@@ -158,8 +158,8 @@ def compute_eligibility(
             v
             for v, veh in enumerate(vehicles)
             if veh.technician.id in ids
-            and _first_start(intervals, veh.shift.start_s) is not None
-            and _first_start(intervals, veh.shift.start_s) <= veh.shift.end_s - order.service_s
+            and (first := _first_start(intervals, veh.shift.start_s)) is not None
+            and first <= veh.shift.end_s
         ]
         if not covering:
             reasons[o] = (

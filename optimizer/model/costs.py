@@ -46,7 +46,8 @@ def add_allowed_vehicles(ctx: ModelContext, allowed: dict[int, list[int]]) -> No
         if not vehicles:
             raise ValueError(f"Order node {node} has no allowed vehicle; it must not be modelled.")
         if len(vehicles) < n_veh:
-            ctx.routing.SetAllowedVehiclesForIndex(vehicles, ctx.order_index(node))
+            # -1 keeps "unperformed" possible (the order stays droppable).
+            ctx.routing.VehicleVar(ctx.order_index(node)).SetValues([-1, *vehicles])
 
 
 def add_preferences(ctx: ModelContext) -> None:

@@ -54,7 +54,8 @@ def extract_routes(ctx: ModelContext, solution: pywrapcp.Assignment) -> list[Rou
         first_leg = int(travel[idx.starts[v], nodes[0]])
         if not any(b.start_s < starts[0] for b in breaks):
             depart = max(depart, starts[0] - first_leg)  # leave home no earlier than needed
-        route_start = depart
+        # A break the solver placed before departure opens the working day.
+        route_start = depart = min([depart, *(b.start_s for b in breaks)])
         stops = []
         prev = idx.starts[v]
         for node, start in zip(nodes, starts, strict=True):

@@ -1,0 +1,32 @@
+"""Field-service dispatch optimizer: the solver core (no HTTP, no database, no settings)."""
+
+from optimizer.check import Violation as Violation
+from optimizer.check import check_plan as check_plan
+from optimizer.domain import Break as Break
+from optimizer.domain import GeoPoint as GeoPoint
+from optimizer.domain import MatrixRef as MatrixRef
+from optimizer.domain import PlanarPoint as PlanarPoint
+from optimizer.domain import Priority as Priority
+from optimizer.domain import Problem as Problem
+from optimizer.domain import Shift as Shift
+from optimizer.domain import Technician as Technician
+from optimizer.domain import Tier as Tier
+from optimizer.domain import TimeWindow as TimeWindow
+from optimizer.domain import WorkOrder as WorkOrder
+from optimizer.errors import DispatchError as DispatchError
+from optimizer.errors import DispatchWarning as DispatchWarning
+from optimizer.errors import InputError as InputError
+from optimizer.errors import InputIssue as InputIssue
+from optimizer.errors import SolverError as SolverError
+from optimizer.kpis import compute_kpis as compute_kpis
+from optimizer.objective import plan_cost as plan_cost
+from optimizer.params import SolveParams as SolveParams
+from optimizer.plan import Plan as Plan
+from optimizer.plan import Route as Route
+from optimizer.plan import SlaStatus as SlaStatus
+from optimizer.plan import Stop as Stop
+from optimizer.plan import Unassigned as Unassigned
+from optimizer.plan import UnassignedReason as UnassignedReason
+from optimizer.solve import Progress as Progress
+from optimizer.solve import solve as solve
+from optimizer.weights import Weights as Weights

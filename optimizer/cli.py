@@ -1,0 +1,198 @@
+"""The ``dispatch`` command line: solve, validate, schema."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+
+from optimizer.check import check_plan
+from optimizer.document import (
+    load_problem,
+    plan_from_document,
+    plan_json_schema,
+    plan_to_document,
+    problem_json_schema,
+)
+from optimizer.domain import Problem
+from optimizer.errors import DispatchError, InputError
+from optimizer.params import SolveParams
+from optimizer.plan import Plan
+from optimizer.solve import Progress, solve
+
+EXIT_OK, EXIT_INVALID_PLAN, EXIT_BAD_INPUT = 0, 1, 2
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def _clock(problem: Problem, t_s: int) -> str:
+    if problem.epoch is None:
+        return f"{t_s / 3600:.2f}h"
+    return (problem.epoch + timedelta(seconds=t_s)).strftime("%a %H:%M")
+
+
+def _read_json(path: str, what: str) -> Any:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError.single("$", f"Cannot read the {what} file {path}: {exc.strerror}.") from exc
+    return text
+
+
+def _print_errors(error: InputError) -> None:
+    err_console.print(f"[bold red]Invalid input ({len(error.issues)} problem(s)):[/]")
+    for issue in error.issues:
+        err_console.print(f"  [cyan]{issue.field}[/]: {issue.message}", highlight=False)
+
+
+def _routes_table(problem: Problem, plan: Plan) -> Table:
+    table = Table(title="Routes")
+    for col in ("technician", "shift", "orders", "leaves", "back", "travel min", "km", "work h", "stops"):
+        table.add_column(col, justify="right" if col not in ("technician", "stops") else "left")
+    for r in plan.routes:
+        table.add_row(
+            r.technician_id,
+            str(r.shift_index),
+            str(len(r.stops)),
+            _clock(problem, r.start_s),
+            _clock(problem, r.end_s),
+            f"{r.travel_s / 60:.0f}",
+            f"{r.distance_m / 1000:.1f}",
+            f"{r.work_s / 3600:.1f}",
+            " ".join(f"{s.work_order_id}[{s.sla_status.value[0]}]" for s in r.stops),
+        )
+    return table
+
+
+def _kpi_table(kpis: dict[str, Any]) -> Table:
+    table = Table(title="KPIs")
+    table.add_column("KPI")
+    table.add_column("value", justify="right")
+    rows = [
+        ("assigned", f"{kpis['assigned']}/{kpis['orders']} ({kpis['assigned_pct']}%)"),
+        ("SLA met", f"{kpis['sla_met']}/{kpis['sla_orders']} ({kpis['sla_met_pct']}%)"),
+        *(
+            (f"SLA met {p}", f"{v}%")
+            for p, v in sorted(kpis["sla_met_pct_by_priority"].items())
+        ),
+        ("SLA green/yellow/red", "/".join(str(v) for v in kpis["sla_status_counts"].values())),
+        ("travel total", f"{kpis['travel_s_total'] / 3600:.2f} h"),
+        ("distance total", f"{kpis['distance_m_total'] / 1000:.1f} km"),
+        ("workload spread", f"{kpis['workload_spread_s'] / 60:.0f} min (CV {kpis['workload_cv']})"),
+        ("objective", f"{kpis['objective']:.1f} points"),
+        ("solve", f"{kpis['solve']['status']} in {kpis['solve']['wall_s']} s"),
+    ]
+    for name, value in rows:
+        table.add_row(name, value)
+    return table
+
+
+def _unassigned_table(plan: Plan) -> Table:
+    table = Table(title="Unassigned")
+    for col in ("work order", "reason", "detail"):
+        table.add_column(col)
+    for u in plan.unassigned:
+        table.add_row(u.work_order_id, u.reason.value, u.detail)
+    return table
+
+
+def _cmd_solve(args: argparse.Namespace) -> int:
+    problem = load_problem(_read_json(args.problem, "problem"))
+    params = SolveParams(time_limit_s=args.time_limit, seed=args.seed)
+    started = time.perf_counter()
+    with Live(console=console, transient=True, auto_refresh=False) as live:
+
+        def progress(p: Progress) -> None:
+            live.update(
+                f"solving… {p.elapsed_s:5.1f} s  best objective {p.objective:,.1f}  "
+                f"assigned {p.assigned}/{len(problem.work_orders)}",
+                refresh=True,
+            )
+
+        live.update(f"solving {len(problem.work_orders)} work orders…", refresh=True)
+        plan = solve(problem, params=params, on_progress=progress)
+    violations = check_plan(problem, plan)
+    console.print(_routes_table(problem, plan))
+    if plan.unassigned:
+        console.print(_unassigned_table(plan))
+    console.print(_kpi_table(plan.kpis))
+    console.print(f"solved in {time.perf_counter() - started:.1f} s")
+    if args.output:
+        Path(args.output).write_text(json.dumps(plan_to_document(problem, plan), indent=2) + "\n")
+        console.print(f"plan written to {args.output}")
+    if violations:
+        for v in violations:
+            err_console.print(f"[red]violation[/] {v.code}: {v.message}", highlight=False)
+        return EXIT_INVALID_PLAN
+    console.print("[green]plan checked: valid[/]")
+    return EXIT_OK
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    problem = load_problem(_read_json(args.problem, "problem"))
+    raw = _read_json(args.plan, "plan")
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise InputError.single("$", f"The plan file is not valid JSON: {exc.msg} at line {exc.lineno}.") from exc
+    plan = plan_from_document(problem, data)
+    violations = check_plan(problem, plan)
+    if not violations:
+        console.print("[green]valid[/]")
+        return EXIT_OK
+    for v in violations:
+        console.print(f"[red]{v.code}[/]: {v.message}", highlight=False)
+    console.print(f"[red]{len(violations)} violation(s)[/]")
+    return EXIT_INVALID_PLAN
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    schema = plan_json_schema() if args.plan else problem_json_schema()
+    sys.stdout.write(json.dumps(schema, indent=2) + "\n")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``dispatch`` argument parser."""
+    parser = argparse.ArgumentParser(prog="dispatch", description="Field-service dispatch optimizer.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_solve = sub.add_parser("solve", help="Solve a problem document and print a summary.")
+    p_solve.add_argument("problem", help="Problem JSON file.")
+    p_solve.add_argument("--time-limit", type=float, default=10.0, help="Seconds (default 10).")
+    p_solve.add_argument("--seed", type=int, default=0, help="Search seed (default 0).")
+    p_solve.add_argument("-o", "--output", help="Write the plan JSON here.")
+    p_solve.set_defaults(func=_cmd_solve)
+    p_val = sub.add_parser("validate", help="Check a plan against a problem; exit 0 only if valid.")
+    p_val.add_argument("problem")
+    p_val.add_argument("plan")
+    p_val.set_defaults(func=_cmd_validate)
+    p_schema = sub.add_parser("schema", help="Print the JSON Schema of the problem document.")
+    p_schema.add_argument("--plan", action="store_true", help="Print the plan schema instead.")
+    p_schema.set_defaults(func=_cmd_schema)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; returns the exit status (0 ok, 1 invalid plan, 2 bad input)."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except InputError as exc:
+        _print_errors(exc)
+        return EXIT_BAD_INPUT
+    except (DispatchError, ValueError) as exc:
+        err_console.print(f"[bold red]Error:[/] {exc}", highlight=False)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())
