@@ -47,7 +47,7 @@ Location = GeoPoint | PlanarPoint | MatrixRef
 
 @dataclass(frozen=True, slots=True)
 class TimeWindow:
-    """A half-open interval ``[start_s, end_s]`` in seconds from the epoch."""
+    """A closed interval ``[start_s, end_s]`` in seconds from the epoch."""
 
     start_s: int
     end_s: int

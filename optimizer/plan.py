@@ -35,9 +35,12 @@ class UnassignedReason(StrEnum):
 class Stop:
     """One visit of a route.
 
-    ``arrival_s`` is when the technician reaches the site (after driving
-    ``travel_s`` and taking any break placed before this stop); service
-    runs from ``start_s`` to ``end_s``; ``wait_s = start_s - arrival_s``.
+    The technician leaves the previous stop (or the start location, at
+    ``Route.start_s``) and drives ``travel_s``; a break that starts while
+    still on the road pauses the drive, so ``arrival_s`` is departure +
+    ``travel_s`` + the durations of those breaks. A break starting after
+    arrival is taken on site while waiting. Service runs from ``start_s``
+    to ``end_s``; ``wait_s = start_s - arrival_s``.
     """
 
     work_order_id: str

@@ -1,0 +1,414 @@
+"""Independent plan validator: does a plan obey every rule of its problem?
+
+:func:`check_plan` recomputes travel, timing, breaks, limits, parts, KPIs
+and SLA status from the problem alone and lists every disagreement as a
+:class:`Violation`. It shares no code with the model builder (it never
+imports ``optimizer.model``, ``optimizer.solve`` or ``optimizer.eligibility``),
+so a bug there cannot hide itself here. Times are integer seconds from the
+epoch, distances integer metres.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from itertools import pairwise
+
+from optimizer.check_timing import (
+    TravelLegs,
+    arrival_after_drive_s,
+    expected_sla_status,
+    latest_break_end_s,
+)
+from optimizer.domain import Problem, Shift, Technician, WorkOrder
+from optimizer.plan import Plan, Route, Stop
+
+
+class ViolationCode(StrEnum):
+    """The rule a plan breaks; the values are stable and appear in reports."""
+
+    UNKNOWN_WORK_ORDER = "unknown_work_order"
+    DUPLICATE_ASSIGNMENT = "duplicate_assignment"
+    ASSIGNED_AND_UNASSIGNED = "assigned_and_unassigned"
+    DUPLICATE_UNASSIGNED = "duplicate_unassigned"
+    MISSING_WORK_ORDER = "missing_work_order"
+    UNKNOWN_TECHNICIAN = "unknown_technician"
+    INVALID_SHIFT_INDEX = "invalid_shift_index"
+    DUPLICATE_ROUTE = "duplicate_route"
+    MISSING_SKILL = "missing_skill"
+    PIN_VIOLATED = "pin_violated"
+    EXCLUDED_TECHNICIAN = "excluded_technician"
+    OUTSIDE_TIME_WINDOW = "outside_time_window"
+    BEFORE_NOT_BEFORE = "before_not_before"
+    HARD_SLA_BREACHED = "hard_sla_breached"
+    SERVICE_DURATION_MISMATCH = "service_duration_mismatch"
+    WAIT_MISMATCH = "wait_mismatch"
+    START_BEFORE_ARRIVAL = "start_before_arrival"
+    TRAVEL_MISMATCH = "travel_mismatch"
+    DISTANCE_MISMATCH = "distance_mismatch"
+    ARRIVAL_MISMATCH = "arrival_mismatch"
+    ROUTE_END_TOO_EARLY = "route_end_too_early"
+    OUTSIDE_SHIFT = "outside_shift"
+    BREAK_MISSING = "break_missing"
+    EXTRA_BREAK = "extra_break"
+    BREAK_DURATION_MISMATCH = "break_duration_mismatch"
+    BREAK_OUTSIDE_WINDOW = "break_outside_window"
+    BREAK_OUTSIDE_ROUTE = "break_outside_route"
+    BREAK_OVERLAPS_SERVICE = "break_overlaps_service"
+    BREAKS_OVERLAP = "breaks_overlap"
+    MAX_ORDERS_EXCEEDED = "max_orders_exceeded"
+    MAX_WORK_EXCEEDED = "max_work_exceeded"
+    MAX_TRAVEL_EXCEEDED = "max_travel_exceeded"
+    PARTS_EXCEEDED = "parts_exceeded"
+    KPI_MISMATCH = "kpi_mismatch"
+    SLA_STATUS_MISMATCH = "sla_status_mismatch"
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One broken rule of a plan.
+
+    Parameters
+    ----------
+    code
+        Which rule is broken.
+    message
+        One sentence naming the entity, its id, the rule and the bad value.
+    work_order_id, technician_id
+        The work order and technician concerned, when there is one.
+    """
+
+    code: ViolationCode
+    message: str
+    work_order_id: str | None = None
+    technician_id: str | None = None
+
+
+#: KPI keys :func:`check_plan` recomputes when the plan reports them.
+CHECKED_KPIS = ("assigned", "unassigned", "travel_s_total", "distance_m_total")
+
+_Visit = tuple[Stop, WorkOrder]
+
+
+def check_plan(problem: Problem, plan: Plan) -> list[Violation]:
+    """Return every rule the plan breaks; an empty list means the plan is valid.
+
+    Parameters
+    ----------
+    problem
+        The problem the plan answers.
+    plan
+        The plan to check, whoever produced it.
+
+    Returns
+    -------
+    list[Violation]
+        The violations, grouped by rule family and in route order.
+
+    Raises
+    ------
+    InputError
+        If the problem's travel model cannot handle one of its locations.
+    """
+    orders = {o.id: o for o in problem.work_orders}
+    techs = {t.id: t for t in problem.technicians}
+    violations = list(_check_assignment(plan, orders, techs))
+    legs = TravelLegs(problem) if any(r.technician_id in techs for r in plan.routes) else None
+    for route in plan.routes:
+        tech = techs.get(route.technician_id)
+        if tech is None or legs is None:
+            continue
+        visits = [(s, orders[s.work_order_id]) for s in route.stops if s.work_order_id in orders]
+        violations += _check_eligibility(tech, visits)
+        violations += _check_time_windows(visits)
+        violations += _check_hard_sla(visits)
+        violations += _check_stop_timing(tech, route, legs, orders)
+        violations += _check_route_end(tech, route, legs)
+        if 0 <= route.shift_index < len(tech.shifts):
+            shift = tech.shifts[route.shift_index]
+            violations += _check_shift_bounds(route, shift)
+            violations += _check_breaks(route, shift)
+        violations += _check_route_limits(tech, route)
+        violations += _check_parts(tech, route, visits)
+        violations += _check_sla_status(problem.sla_yellow_threshold_s, visits)
+    violations += _check_kpis(plan)
+    return violations
+
+
+def is_valid(problem: Problem, plan: Plan) -> bool:
+    """Return whether the plan breaks no rule (``check_plan`` finds nothing)."""
+    return not check_plan(problem, plan)
+
+
+def _route_label(route: Route) -> str:
+    return f"Route of technician {route.technician_id} in shift {route.shift_index}"
+
+
+def _check_assignment(
+    plan: Plan, orders: Mapping[str, WorkOrder], techs: Mapping[str, Technician]
+) -> Iterator[Violation]:
+    """Known ids, each order served or unassigned exactly once, one route per shift."""
+    code = ViolationCode
+    served = Counter(s.work_order_id for r in plan.routes for s in r.stops)
+    dropped = Counter(u.work_order_id for u in plan.unassigned)
+    for wid in sorted((served | dropped).keys() - orders.keys()):
+        msg = f"Work order {wid} in the plan is not a work order of the problem."
+        yield Violation(code.UNKNOWN_WORK_ORDER, msg, wid)
+    for wid in sorted(w for w, n in served.items() if n > 1 and w in orders):
+        msg = f"Work order {wid} is served {served[wid]} times; it may be served at most once."
+        yield Violation(code.DUPLICATE_ASSIGNMENT, msg, wid)
+    for wid in sorted(w for w in served.keys() & dropped.keys() if w in orders):
+        msg = f"Work order {wid} is both served in a route and listed as unassigned."
+        yield Violation(code.ASSIGNED_AND_UNASSIGNED, msg, wid)
+    for wid in sorted(w for w, n in dropped.items() if n > 1 and w in orders):
+        msg = f"Work order {wid} is listed {dropped[wid]} times as unassigned; once is allowed."
+        yield Violation(code.DUPLICATE_UNASSIGNED, msg, wid)
+    for wid in [w for w in orders if w not in served and w not in dropped]:
+        msg = f"Work order {wid} is neither served in a route nor listed as unassigned."
+        yield Violation(code.MISSING_WORK_ORDER, msg, wid)
+    per_shift = Counter((r.technician_id, r.shift_index) for r in plan.routes)
+    for route in plan.routes:
+        tid, index = route.technician_id, route.shift_index
+        if tid not in techs:
+            msg = f"Route names technician {tid}, who is not a technician of the problem."
+            yield Violation(code.UNKNOWN_TECHNICIAN, msg, technician_id=tid)
+        elif not 0 <= index < len(techs[tid].shifts):
+            n = len(techs[tid].shifts)
+            msg = f"{_route_label(route)} has shift index {index}, outside 0 to {n - 1}."
+            yield Violation(code.INVALID_SHIFT_INDEX, msg, technician_id=tid)
+    for (tid, index), n in per_shift.items():
+        if n > 1:
+            msg = f"Technician {tid} has {n} routes in shift {index}; at most one is allowed."
+            yield Violation(code.DUPLICATE_ROUTE, msg, technician_id=tid)
+
+
+def _check_eligibility(tech: Technician, visits: list[_Visit]) -> Iterator[Violation]:
+    """Skills at the required level, pinned and excluded technicians."""
+    for _, order in visits:
+        for skill, level in order.required_skills.items():
+            have = tech.skills.get(skill, 0)
+            if have < level:
+                msg = (
+                    f"Technician {tech.id} serves work order {order.id} needing skill "
+                    f"{skill} at level {level} but has level {have}."
+                )
+                yield Violation(ViolationCode.MISSING_SKILL, msg, order.id, tech.id)
+        pin = order.pinned_technician_id
+        if pin is not None and pin != tech.id:
+            msg = f"Work order {order.id} is pinned to technician {pin} but served by {tech.id}."
+            yield Violation(ViolationCode.PIN_VIOLATED, msg, order.id, tech.id)
+        if tech.id in order.excluded_technician_ids:
+            msg = f"Work order {order.id} excludes technician {tech.id}, who serves it."
+            yield Violation(ViolationCode.EXCLUDED_TECHNICIAN, msg, order.id, tech.id)
+
+
+def _check_time_windows(visits: list[_Visit]) -> Iterator[Violation]:
+    """Service starts inside an appointment window and not before ``not_before_s``."""
+    for stop, order in visits:
+        if order.windows and not any(w.contains(stop.start_s) for w in order.windows):
+            spans = ", ".join(f"{w.start_s}-{w.end_s} s" for w in order.windows)
+            msg = f"Work order {order.id} starts at {stop.start_s} s, outside its windows {spans}."
+            yield Violation(ViolationCode.OUTSIDE_TIME_WINDOW, msg, order.id)
+        if order.not_before_s is not None and stop.start_s < order.not_before_s:
+            msg = (
+                f"Work order {order.id} starts at {stop.start_s} s, before its "
+                f"earliest start {order.not_before_s} s."
+            )
+            yield Violation(ViolationCode.BEFORE_NOT_BEFORE, msg, order.id)
+
+
+def _check_hard_sla(visits: list[_Visit]) -> Iterator[Violation]:
+    """Hard SLA orders arrive by ``respond_by_s`` and finish by ``resolve_by_s``."""
+    for stop, order in visits:
+        if not order.is_sla_hard:
+            continue
+        if order.respond_by_s is not None and stop.arrival_s > order.respond_by_s:
+            msg = (
+                f"Work order {order.id} has a hard SLA but arrives at {stop.arrival_s} s, "
+                f"after its respond-by deadline {order.respond_by_s} s."
+            )
+            yield Violation(ViolationCode.HARD_SLA_BREACHED, msg, order.id)
+        if order.resolve_by_s is not None and stop.end_s > order.resolve_by_s:
+            msg = (
+                f"Work order {order.id} has a hard SLA but ends at {stop.end_s} s, "
+                f"after its resolve-by deadline {order.resolve_by_s} s."
+            )
+            yield Violation(ViolationCode.HARD_SLA_BREACHED, msg, order.id)
+
+
+def _check_stop_timing(
+    tech: Technician, route: Route, legs: TravelLegs, orders: Mapping[str, WorkOrder]
+) -> Iterator[Violation]:
+    """Service length, wait, travel and distance legs, and arrival after the gap."""
+    code, tid = ViolationCode, tech.id
+    prev_node: int | None = legs.start_node(tech)
+    departure_s = route.start_s
+    for stop in route.stops:
+        wid, node = stop.work_order_id, legs.order_node(stop.work_order_id)
+        order, who = orders.get(wid), f"Work order {wid} of technician {tid}"
+        if order is not None and stop.end_s != stop.start_s + order.service_s:
+            msg = (
+                f"{who} ends at {stop.end_s} s but starts at {stop.start_s} s "
+                f"with service {order.service_s} s."
+            )
+            yield Violation(code.SERVICE_DURATION_MISMATCH, msg, wid, tid)
+        if stop.start_s < stop.arrival_s:
+            msg = f"{who} starts at {stop.start_s} s, before arrival {stop.arrival_s} s."
+            yield Violation(code.START_BEFORE_ARRIVAL, msg, wid, tid)
+        elif stop.wait_s != stop.start_s - stop.arrival_s:
+            msg = (
+                f"{who} reports wait {stop.wait_s} s but starts "
+                f"{stop.start_s - stop.arrival_s} s after arrival."
+            )
+            yield Violation(code.WAIT_MISMATCH, msg, wid, tid)
+        travel_s = stop.travel_s
+        if prev_node is not None and node is not None:
+            travel_s, distance_m = legs.leg(tech, prev_node, node)
+            reported = (stop.travel_s, stop.distance_m)
+            yield from _check_leg(route, wid, reported, (travel_s, distance_m))
+        expected_s = arrival_after_drive_s(route.breaks, departure_s, travel_s)
+        if stop.arrival_s != expected_s:
+            gap_break_s = expected_s - departure_s - travel_s
+            msg = (
+                f"{who} arrives at {stop.arrival_s} s but departure {departure_s} s + travel "
+                f"{travel_s} s + breaks on the way {gap_break_s} s gives {expected_s} s."
+            )
+            yield Violation(code.ARRIVAL_MISMATCH, msg, wid, tid)
+        prev_node, departure_s = node, stop.end_s
+
+
+def _check_leg(
+    route: Route, wid: str | None, reported: tuple[int, int], expected: tuple[int, int]
+) -> Iterator[Violation]:
+    """Reported ``(travel_s, distance_m)`` of one leg equals the travel model's."""
+    tid = route.technician_id
+    what = f"Work order {wid} of technician {tid}" if wid else f"Leg home of technician {tid}"
+    if reported[0] != expected[0]:
+        msg = f"{what} reports travel {reported[0]} s but the travel model gives {expected[0]} s."
+        yield Violation(ViolationCode.TRAVEL_MISMATCH, msg, wid, tid)
+    if reported[1] != expected[1]:
+        msg = f"{what} reports distance {reported[1]} m but the travel model gives {expected[1]} m."
+        yield Violation(ViolationCode.DISTANCE_MISMATCH, msg, wid, tid)
+
+
+def _check_route_end(tech: Technician, route: Route, legs: TravelLegs) -> Iterator[Violation]:
+    """The leg home matches the travel model and the route ends no earlier than possible."""
+    last = route.stops[-1] if route.stops else None
+    departure_s = last.end_s if last else route.start_s
+    prev_node = legs.order_node(last.work_order_id) if last else legs.start_node(tech)
+    end_node = legs.end_node(tech)
+    home = (route.end_travel_s, route.end_distance_m)
+    end_travel_s = 0
+    if end_node is None:
+        yield from _check_leg(route, None, home, (0, 0))
+    else:
+        end_travel_s = route.end_travel_s
+        if prev_node is not None:
+            end_travel_s, end_distance_m = legs.leg(tech, prev_node, end_node)
+            yield from _check_leg(route, None, home, (end_travel_s, end_distance_m))
+    earliest_s = max(
+        arrival_after_drive_s(route.breaks, departure_s, end_travel_s),
+        latest_break_end_s(route.breaks, departure_s),
+    )
+    if route.end_s < earliest_s:
+        label = _route_label(route)
+        msg = f"{label} ends at {route.end_s} s, before its earliest end {earliest_s} s."
+        yield Violation(ViolationCode.ROUTE_END_TOO_EARLY, msg, technician_id=tech.id)
+
+
+def _check_shift_bounds(route: Route, shift: Shift) -> Iterator[Violation]:
+    """The route starts and ends inside its shift."""
+    if route.start_s < shift.start_s or route.end_s > shift.end_s:
+        msg = (
+            f"{_route_label(route)} runs {route.start_s}-{route.end_s} s, outside its "
+            f"shift {shift.start_s}-{shift.end_s} s."
+        )
+        yield Violation(ViolationCode.OUTSIDE_SHIFT, msg, technician_id=route.technician_id)
+
+
+def _check_breaks(route: Route, shift: Shift) -> Iterator[Violation]:
+    """Each due shift break placed once, with its duration, in its window, clear of work."""
+    code, tid, label = ViolationCode, route.technician_id, _route_label(route)
+    placed = sorted(route.breaks, key=lambda b: (b.start_s, b.end_s))
+    candidates = [b for b in shift.breaks if b.window.start_s < route.end_s]
+    required = len(candidates) if route.stops else 0
+    for k in range(len(placed), required):
+        msg = f"{label} lacks break {k} of {candidates[k].duration_s} s, which is due."
+        yield Violation(code.BREAK_MISSING, msg, technician_id=tid)
+    for extra in placed[len(candidates) :]:
+        msg = f"{label} has an extra break at {extra.start_s}-{extra.end_s} s."
+        yield Violation(code.EXTRA_BREAK, msg, technician_id=tid)
+    for k, (pb, due) in enumerate(zip(placed, candidates, strict=False)):
+        span = f"{label} places break {k} at {pb.start_s}-{pb.end_s} s"
+        window = due.window
+        if pb.end_s - pb.start_s != due.duration_s:
+            msg = f"{span}, not lasting its {due.duration_s} s."
+            yield Violation(code.BREAK_DURATION_MISMATCH, msg, technician_id=tid)
+        if pb.start_s < window.start_s or pb.end_s > window.end_s:
+            msg = f"{span}, outside its window {window.start_s}-{window.end_s} s."
+            yield Violation(code.BREAK_OUTSIDE_WINDOW, msg, technician_id=tid)
+        if pb.start_s < route.start_s or pb.end_s > route.end_s:
+            msg = f"{span}, outside the route {route.start_s}-{route.end_s} s."
+            yield Violation(code.BREAK_OUTSIDE_ROUTE, msg, technician_id=tid)
+        for stop in route.stops:
+            if pb.start_s < stop.end_s and stop.start_s < pb.end_s:
+                msg = f"{span}, overlapping the service of work order {stop.work_order_id}."
+                yield Violation(code.BREAK_OVERLAPS_SERVICE, msg, stop.work_order_id, tid)
+    for before, after in pairwise(placed):
+        if after.start_s < before.end_s:
+            msg = f"{label} has breaks at {before.start_s} s and {after.start_s} s that overlap."
+            yield Violation(code.BREAKS_OVERLAP, msg, technician_id=tid)
+
+
+def _check_route_limits(tech: Technician, route: Route) -> Iterator[Violation]:
+    """Orders, work time and travel time per shift within the technician's limits."""
+    label, code = _route_label(route), ViolationCode
+    limits = (
+        (len(route.stops), tech.max_orders_per_shift, "orders", code.MAX_ORDERS_EXCEEDED),
+        (route.work_s, tech.max_work_s_per_shift, "s of work", code.MAX_WORK_EXCEEDED),
+        (route.travel_s, tech.max_travel_s_per_shift, "s of travel", code.MAX_TRAVEL_EXCEEDED),
+    )
+    for value, limit, what, violation_code in limits:
+        if limit is not None and value > limit:
+            msg = f"{label} has {value} {what}, above the limit of {limit}."
+            yield Violation(violation_code, msg, technician_id=tech.id)
+
+
+def _check_parts(tech: Technician, route: Route, visits: list[_Visit]) -> Iterator[Violation]:
+    """Parts used on one route fit in the technician's van stock."""
+    used: Counter[str] = Counter()
+    for _, order in visits:
+        used.update(order.parts)
+    for part, quantity in sorted(used.items()):
+        stock = tech.van_stock.get(part, 0)
+        if quantity > stock:
+            msg = f"{_route_label(route)} uses {quantity} of part {part}, above van stock {stock}."
+            yield Violation(ViolationCode.PARTS_EXCEEDED, msg, technician_id=tech.id)
+
+
+def _check_kpis(plan: Plan) -> Iterator[Violation]:
+    """Reported count and total KPIs equal their recomputation from the routes."""
+    actual = {
+        "assigned": sum(len(r.stops) for r in plan.routes),
+        "unassigned": len(plan.unassigned),
+        "travel_s_total": sum(r.travel_s for r in plan.routes),
+        "distance_m_total": sum(r.distance_m for r in plan.routes),
+    }
+    for key in CHECKED_KPIS:
+        if key in plan.kpis and plan.kpis[key] != actual[key]:
+            msg = f"KPI {key} is {plan.kpis[key]!r} but the plan gives {actual[key]}."
+            yield Violation(ViolationCode.KPI_MISMATCH, msg)
+
+
+def _check_sla_status(yellow_threshold_s: int, visits: list[_Visit]) -> Iterator[Violation]:
+    """Each stop's SLA traffic light matches its arrival and end times."""
+    for stop, order in visits:
+        expected = expected_sla_status(order, stop.arrival_s, stop.end_s, yellow_threshold_s)
+        if stop.sla_status != expected:
+            msg = (
+                f"Work order {order.id} has SLA status {stop.sla_status} but its times "
+                f"give {expected}."
+            )
+            yield Violation(ViolationCode.SLA_STATUS_MISMATCH, msg, order.id)

@@ -1,0 +1,139 @@
+"""Timing arithmetic for the plan validator: travel legs, breaks in gaps, SLA status.
+
+These helpers recompute, from the problem alone, the quantities a plan
+reports, so that :mod:`optimizer.check` can compare them. Like the validator
+they share no code with the model builder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+from numpy.typing import NDArray
+
+from optimizer.domain import Problem, Technician, WorkOrder
+from optimizer.plan import PlacedBreak, SlaStatus
+from optimizer.travel.base import scale_durations
+
+
+class TravelLegs:
+    """Travel time and distance between the problem's locations, per technician.
+
+    The locations are laid out as ``[orders..., technician starts..., ends...]``
+    (ends only for technicians that have one) and the travel model is asked
+    once for the whole list; durations are scaled by each technician's
+    ``speed_factor``, distances are not.
+
+    Parameters
+    ----------
+    problem
+        The problem whose travel model and locations to use.
+
+    Raises
+    ------
+    InputError
+        If the travel model cannot handle one of the locations.
+    """
+
+    def __init__(self, problem: Problem) -> None:
+        orders = problem.work_orders
+        techs = problem.technicians
+        with_end = [t for t in techs if t.end is not None]
+        n_orders, n_techs = len(orders), len(techs)
+        self._order_node = {o.id: i for i, o in enumerate(orders)}
+        self._start_node = {t.id: n_orders + k for k, t in enumerate(techs)}
+        self._end_node = {t.id: n_orders + n_techs + k for k, t in enumerate(with_end)}
+        locations = [o.location for o in orders] + [t.start for t in techs]
+        locations += [t.end for t in with_end if t.end is not None]
+        matrices = problem.travel.matrices(locations)
+        self._duration_s = matrices.duration_s
+        self._distance_m = matrices.distance_m
+        self._scaled: dict[float, NDArray[np.int64]] = {}
+
+    def order_node(self, work_order_id: str) -> int | None:
+        """Return the node of a work order's location, or ``None`` if unknown."""
+        return self._order_node.get(work_order_id)
+
+    def start_node(self, tech: Technician) -> int:
+        """Return the node of the technician's start location."""
+        return self._start_node[tech.id]
+
+    def end_node(self, tech: Technician) -> int | None:
+        """Return the node of the technician's end location, or ``None``."""
+        return self._end_node.get(tech.id)
+
+    def leg(self, tech: Technician, from_node: int, to_node: int) -> tuple[int, int]:
+        """Return ``(travel_s, distance_m)`` of one leg driven by ``tech``.
+
+        Parameters
+        ----------
+        tech
+            The driver; its ``speed_factor`` scales the duration (rounded up).
+        from_node, to_node
+            Nodes from :meth:`order_node`, :meth:`start_node` or :meth:`end_node`.
+
+        Returns
+        -------
+        tuple[int, int]
+            Travel time in seconds and distance in metres.
+        """
+        factor = tech.speed_factor
+        if factor not in self._scaled:
+            self._scaled[factor] = scale_durations(self._duration_s, factor)
+        duration = self._scaled[factor]
+        return int(duration[from_node, to_node]), int(self._distance_m[from_node, to_node])
+
+
+def arrival_after_drive_s(breaks: Iterable[PlacedBreak], departure_s: int, travel_s: int) -> int:
+    """Return when a drive of ``travel_s`` leaving at ``departure_s`` arrives.
+
+    A break that starts while the technician is still on the road (at or
+    after departure, before the arrival so far) pauses the drive and pushes
+    the arrival back by its duration; breaks starting later are taken on
+    site while waiting.
+    """
+    arrival_s = departure_s + travel_s
+    for brk in sorted(breaks, key=lambda b: b.start_s):
+        if departure_s <= brk.start_s < arrival_s:
+            arrival_s += brk.end_s - brk.start_s
+    return arrival_s
+
+
+def latest_break_end_s(breaks: Iterable[PlacedBreak], after_s: int) -> int:
+    """Return the latest end of a break starting at or after ``after_s``, else ``after_s``."""
+    return max([after_s, *(b.end_s for b in breaks if b.start_s >= after_s)])
+
+
+def expected_sla_status(
+    order: WorkOrder, arrival_s: int, end_s: int, yellow_threshold_s: int
+) -> SlaStatus:
+    """Return the SLA traffic light of a visit from its times.
+
+    Parameters
+    ----------
+    order
+        The work order, whose ``respond_by_s``/``resolve_by_s`` are the deadlines.
+    arrival_s, end_s
+        Arrival and end of service, seconds from the epoch.
+    yellow_threshold_s
+        Margin below which a met SLA is yellow, in seconds.
+
+    Returns
+    -------
+    SlaStatus
+        ``NONE`` without deadlines; ``RED`` if arrival is after ``respond_by_s``
+        or the end after ``resolve_by_s``; otherwise ``YELLOW`` when the
+        smallest margin is below the threshold, else ``GREEN``.
+    """
+    margins_s = []
+    if order.respond_by_s is not None:
+        margins_s.append(order.respond_by_s - arrival_s)
+    if order.resolve_by_s is not None:
+        margins_s.append(order.resolve_by_s - end_s)
+    if not margins_s:
+        return SlaStatus.NONE
+    margin_s = min(margins_s)
+    if margin_s < 0:
+        return SlaStatus.RED
+    return SlaStatus.YELLOW if margin_s < yellow_threshold_s else SlaStatus.GREEN
