@@ -29,6 +29,7 @@ from optimizer.plan import Plan
 from optimizer.solve import Progress, solve
 
 EXIT_OK, EXIT_INVALID_PLAN, EXIT_BAD_INPUT = 0, 1, 2
+MAX_STOPS_SHOWN = 60  # larger plans: see the JSON written with -o
 
 console = Console()
 err_console = Console(stderr=True)
@@ -44,7 +45,9 @@ def _read_json(path: str, what: str) -> Any:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
-        raise InputError.single("$", f"Cannot read the {what} file {path}: {exc.strerror}.") from exc
+        raise InputError.single(
+            "$", f"Cannot read the {what} file {path}: {exc.strerror}."
+        ) from exc
     return text
 
 
@@ -56,8 +59,8 @@ def _print_errors(error: InputError) -> None:
 
 def _routes_table(problem: Problem, plan: Plan) -> Table:
     table = Table(title="Routes")
-    for col in ("technician", "shift", "orders", "leaves", "back", "travel min", "km", "work h", "stops"):
-        table.add_column(col, justify="right" if col not in ("technician", "stops") else "left")
+    for col in ("technician", "shift", "orders", "leaves", "back", "travel min", "km", "work h"):
+        table.add_column(col, justify="left" if col == "technician" else "right")
     for r in plan.routes:
         table.add_row(
             r.technician_id,
@@ -68,8 +71,33 @@ def _routes_table(problem: Problem, plan: Plan) -> Table:
             f"{r.travel_s / 60:.0f}",
             f"{r.distance_m / 1000:.1f}",
             f"{r.work_s / 3600:.1f}",
-            " ".join(f"{s.work_order_id}[{s.sla_status.value[0]}]" for s in r.stops),
         )
+    return table
+
+
+def _stops_table(problem: Problem, plan: Plan) -> Table:
+    table = Table(title="Stops")
+    for col in ("technician", "work order", "arrive", "start", "end", "drive min", "SLA"):
+        table.add_column(col)
+    for r in plan.routes:
+        rows = [
+            (
+                s.start_s,
+                s.work_order_id,
+                _clock(problem, s.arrival_s),
+                _clock(problem, s.start_s),
+                _clock(problem, s.end_s),
+                f"{s.travel_s / 60:.0f}",
+                s.sla_status.value,
+            )
+            for s in r.stops
+        ]
+        rows += [
+            (b.start_s, "(break)", "", _clock(problem, b.start_s), _clock(problem, b.end_s), "", "")
+            for b in r.breaks
+        ]
+        for row in sorted(rows):
+            table.add_row(r.technician_id, *row[1:])
     return table
 
 
@@ -80,10 +108,7 @@ def _kpi_table(kpis: dict[str, Any]) -> Table:
     rows = [
         ("assigned", f"{kpis['assigned']}/{kpis['orders']} ({kpis['assigned_pct']}%)"),
         ("SLA met", f"{kpis['sla_met']}/{kpis['sla_orders']} ({kpis['sla_met_pct']}%)"),
-        *(
-            (f"SLA met {p}", f"{v}%")
-            for p, v in sorted(kpis["sla_met_pct_by_priority"].items())
-        ),
+        *((f"SLA met {p}", f"{v}%") for p, v in sorted(kpis["sla_met_pct_by_priority"].items())),
         ("SLA green/yellow/red", "/".join(str(v) for v in kpis["sla_status_counts"].values())),
         ("travel total", f"{kpis['travel_s_total'] / 3600:.2f} h"),
         ("distance total", f"{kpis['distance_m_total'] / 1000:.1f} km"),
@@ -122,6 +147,8 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         plan = solve(problem, params=params, on_progress=progress)
     violations = check_plan(problem, plan)
     console.print(_routes_table(problem, plan))
+    if len(problem.work_orders) <= MAX_STOPS_SHOWN:
+        console.print(_stops_table(problem, plan))
     if plan.unassigned:
         console.print(_unassigned_table(plan))
     console.print(_kpi_table(plan.kpis))
@@ -143,7 +170,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise InputError.single("$", f"The plan file is not valid JSON: {exc.msg} at line {exc.lineno}.") from exc
+        raise InputError.single(
+            "$", f"The plan file is not valid JSON: {exc.msg} at line {exc.lineno}."
+        ) from exc
     plan = plan_from_document(problem, data)
     violations = check_plan(problem, plan)
     if not violations:
@@ -163,7 +192,9 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``dispatch`` argument parser."""
-    parser = argparse.ArgumentParser(prog="dispatch", description="Field-service dispatch optimizer.")
+    parser = argparse.ArgumentParser(
+        prog="dispatch", description="Field-service dispatch optimizer."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     p_solve = sub.add_parser("solve", help="Solve a problem document and print a summary.")
     p_solve.add_argument("problem", help="Problem JSON file.")

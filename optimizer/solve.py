@@ -22,10 +22,11 @@ from optimizer.travel.base import TravelMatrices, scale_durations
 from optimizer.validation import ensure_valid
 from optimizer.weights import DEFAULT_WEIGHTS
 
+_SEARCH_STATUS = routing_enums_pb2.RoutingSearchStatus
 _STATUS = {
-    routing_enums_pb2.RoutingSearchStatus.ROUTING_SUCCESS: "feasible",
-    routing_enums_pb2.RoutingSearchStatus.ROUTING_PARTIAL_SUCCESS_LOCAL_OPTIMUM_NOT_REACHED: "feasible",
-    routing_enums_pb2.RoutingSearchStatus.ROUTING_OPTIMAL: "optimal",
+    _SEARCH_STATUS.ROUTING_SUCCESS: "feasible",
+    _SEARCH_STATUS.ROUTING_PARTIAL_SUCCESS_LOCAL_OPTIMUM_NOT_REACHED: "feasible",
+    _SEARCH_STATUS.ROUTING_OPTIMAL: "optimal",
 }
 
 
@@ -41,9 +42,7 @@ class Progress:
 ProgressCallback = Callable[[Progress], bool | None]
 
 
-def _leg_matrices(
-    problem: Problem, matrices: TravelMatrices
-) -> tuple[np.ndarray, np.ndarray]:
+def _leg_matrices(problem: Problem, matrices: TravelMatrices) -> tuple[np.ndarray, np.ndarray]:
     """Driving seconds per vehicle: start -> order (out) and order -> end (back)."""
     n = len(problem.work_orders)
     n_tech = len(problem.technicians)
@@ -61,7 +60,9 @@ def _leg_matrices(
 
 def _search_parameters(params: SolveParams, remaining_s: float) -> pywrapcp.RoutingSearchParameters:
     search = pywrapcp.DefaultRoutingSearchParameters()
-    strategy = "PARALLEL_CHEAPEST_INSERTION" if params.first_solution == "auto" else params.first_solution
+    strategy = (
+        "PARALLEL_CHEAPEST_INSERTION" if params.first_solution == "auto" else params.first_solution
+    )
     search.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, strategy)
     search.local_search_metaheuristic = getattr(
         routing_enums_pb2.LocalSearchMetaheuristic, params.metaheuristic

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from optimizer import (
-    PlanarPoint,
     Plan,
+    PlanarPoint,
     Problem,
     Shift,
     SolveParams,

@@ -25,7 +25,12 @@ def technicians(draw: st.DrawFn, tech_id: str) -> Technician:
         breaks: tuple[Break, ...] = ()
         if draw(st.booleans()):
             b_start = start_h + 2
-            breaks = (Break(draw(st.sampled_from([900, 1800])), TimeWindow(b_start * HOUR, (b_start + 2) * HOUR)),)
+            breaks = (
+                Break(
+                    draw(st.sampled_from([900, 1800])),
+                    TimeWindow(b_start * HOUR, (b_start + 2) * HOUR),
+                ),
+            )
         shifts.append(Shift(start_h * HOUR, end_h * HOUR, breaks))
     return Technician(
         id=tech_id,
@@ -49,13 +54,17 @@ def work_orders(draw: st.DrawFn, order_id: str, tech_ids: list[str]) -> WorkOrde
         start = draw(st.integers(5, 40)) * HOUR // 2
         windows.append(TimeWindow(start, start + draw(st.integers(0, 4)) * HOUR // 2))
     respond_by = draw(st.none() | st.integers(6, 36).map(lambda h: h * HOUR))
-    pinned = draw(st.none() | st.sampled_from(tech_ids)) if tech_ids and draw(st.booleans()) else None
+    pinned = (
+        draw(st.none() | st.sampled_from(tech_ids)) if tech_ids and draw(st.booleans()) else None
+    )
     excluded = tuple(t for t in tech_ids if t != pinned and draw(st.integers(0, 4)) == 0)
     return WorkOrder(
         id=order_id,
         location=at(draw(st.integers(-15, 15)), draw(st.integers(-15, 15))),
         service_s=draw(st.integers(0, 8)) * 900,
-        required_skills={s: draw(st.integers(1, 3)) for s in draw(st.sets(st.sampled_from(SKILLS), max_size=1))},
+        required_skills={
+            s: draw(st.integers(1, 3)) for s in draw(st.sets(st.sampled_from(SKILLS), max_size=1))
+        },
         priority=draw(st.sampled_from(list(Priority))),
         tier=draw(st.sampled_from(list(Tier))),
         windows=tuple(windows),
@@ -63,7 +72,9 @@ def work_orders(draw: st.DrawFn, order_id: str, tech_ids: list[str]) -> WorkOrde
         is_sla_hard=draw(st.booleans()) if respond_by is not None else False,
         parts=draw(st.dictionaries(st.just("valve"), st.integers(1, 2))),
         pinned_technician_id=pinned,
-        preferred_technician_ids=tuple(draw(st.sets(st.sampled_from(tech_ids)))) if tech_ids else (),
+        preferred_technician_ids=tuple(draw(st.sets(st.sampled_from(tech_ids))))
+        if tech_ids
+        else (),
         excluded_technician_ids=excluded,
     )
 

@@ -4,11 +4,6 @@ from __future__ import annotations
 
 from optimizer.model.context import ORDER_COUNT, PART_PREFIX, TRAVEL, ModelContext
 
-#: Constraint names, used in explanations.
-MAX_ORDERS = "max_orders_per_shift"
-MAX_TRAVEL = "max_travel_per_shift"
-VAN_STOCK = "van_stock"
-
 _UNLIMITED = 2**40
 
 

@@ -14,9 +14,7 @@ def add_travel_cost(ctx: ModelContext) -> None:
     """Each second of driving costs ``travel_per_hour`` units (points per hour)."""
     rate = ctx.weights.travel_per_hour * COST_SCALE / 3600
     by_speed = {
-        speed: ctx.routing.RegisterTransitMatrix(
-            np.rint(travel * rate).astype(np.int64).tolist()
-        )
+        speed: ctx.routing.RegisterTransitMatrix(np.rint(travel * rate).astype(np.int64).tolist())
         for speed, travel in ctx.index.travel_s.items()
     }
     if len(by_speed) == 1:
@@ -65,7 +63,10 @@ def add_preferences(ctx: ModelContext) -> None:
         tech_id = veh.technician.id
         if tech_id not in by_tech:
             misses = [
-                int(bool(order.preferred_technician_ids) and tech_id not in order.preferred_technician_ids)
+                int(
+                    bool(order.preferred_technician_ids)
+                    and tech_id not in order.preferred_technician_ids
+                )
                 for order in orders
             ]
             by_tech[tech_id] = ctx.routing.RegisterUnaryTransitVector(misses + padding)

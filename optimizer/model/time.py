@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from optimizer.eligibility import start_intervals
 from optimizer.model.context import COST_SCALE, TIME, ModelContext
-
-#: Constraint names, used in explanations.
-SHIFT_BOUNDS = "shift_bounds"
-APPOINTMENT_WINDOWS = "appointment_windows"
-SLA_DEADLINES = "sla_deadlines"
-BREAKS = "breaks"
-MAX_WORK = "max_work_per_shift"
-
 
 def horizon_s(ctx: ModelContext) -> int:
     """Latest instant any vehicle may still be working."""
@@ -53,7 +47,7 @@ def add_appointment_windows(ctx: ModelContext) -> None:
             ctx.routing.solver().Add(ctx.routing.ActiveVar(ctx.order_index(node)) == 0)
             continue
         cumul.SetRange(intervals[0][0], intervals[-1][1])
-        for (_, gap_start), (gap_end, _) in zip(intervals, intervals[1:], strict=False):
+        for (_, gap_start), (gap_end, _) in pairwise(intervals):
             if gap_end - gap_start > 1:
                 cumul.RemoveInterval(gap_start + 1, gap_end - 1)
 
@@ -67,9 +61,7 @@ def add_sla_deadlines(ctx: ModelContext) -> None:
             continue
         coefficient = round(ctx.weights.late_per_minute(order) * COST_SCALE / 60)
         if coefficient > 0:
-            ctx.time.SetCumulVarSoftUpperBound(
-                ctx.order_index(node), max(deadline, 0), coefficient
-            )
+            ctx.time.SetCumulVarSoftUpperBound(ctx.order_index(node), max(deadline, 0), coefficient)
 
 
 def add_breaks(ctx: ModelContext) -> None:
@@ -112,4 +104,3 @@ def add_work_limit(ctx: ModelContext) -> None:
         for interval, brk in zip(ctx.breaks.get(v, []), veh.shift.breaks, strict=False):
             span = span - interval.PerformedExpr() * brk.duration_s
         solver.Add(span <= limit)
-

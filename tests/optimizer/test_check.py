@@ -447,7 +447,7 @@ def test_arrival_mismatch(problem: Problem, plan: Plan) -> None:
 
 
 def test_break_on_the_road_delays_arrival(problem: Problem, plan: Plan) -> None:
-    """A break 36000-37800 starting as T-1 leaves WO-1 pauses the drive: arrival 38400, not 36600."""
+    """A break 36000-37800 as T-1 leaves WO-1 pauses the drive: arrival 38400, not 36600."""
     early = Break(1800, TimeWindow(36000, 46800))
     problem, good = with_lunch(problem, plan, (early,), (PlacedBreak(36000, 37800),), 38400)
     assert check_plan(problem, good) == []

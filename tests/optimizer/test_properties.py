@@ -8,9 +8,7 @@ from optimizer import Problem, SolveParams, check_plan, solve
 from optimizer.eligibility import compute_eligibility
 from tests.strategies import problems
 
-SETTINGS = settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @SETTINGS

@@ -23,17 +23,13 @@ from tests.factories import (
 
 def test_skill_level_met_is_served():
     """A technician at the required level (or above) serves the order."""
-    plan = solve_checked(
-        problem([tech(skills={"hvac": 2})], [order(required_skills={"hvac": 2})])
-    )
+    plan = solve_checked(problem([tech(skills={"hvac": 2})], [order(required_skills={"hvac": 2})]))
     assert technician_of(plan, "W1") == "T1"
 
 
 def test_skill_level_below_is_no_qualified_technician():
     """A level-1 technician cannot do a level-2 job: no_qualified_technician."""
-    plan = solve_checked(
-        problem([tech(skills={"hvac": 1})], [order(required_skills={"hvac": 2})])
-    )
+    plan = solve_checked(problem([tech(skills={"hvac": 1})], [order(required_skills={"hvac": 2})]))
     assert reasons(plan) == {"W1": "no_qualified_technician"}
 
 
@@ -123,7 +119,7 @@ def test_break_is_placed_in_its_window_between_services():
     route = solve_checked(problem([tech(shifts=(shift,))], orders)).routes[0]
     assert len(route.breaks) == 1
     brk = route.breaks[0]
-    assert 11.5 * HOUR <= brk.start_s and brk.end_s <= 14 * HOUR
+    assert brk.start_s >= 11.5 * HOUR and brk.end_s <= 14 * HOUR
     assert all(brk.end_s <= s.start_s or brk.start_s >= s.end_s for s in route.stops)
 
 
