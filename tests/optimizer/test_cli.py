@@ -1,0 +1,65 @@
+"""The dispatch CLI: solve, validate and schema, with exit statuses and clear errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from optimizer.cli import main
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "small.json"
+
+
+@pytest.fixture(scope="module")
+def plan_file(tmp_path_factory):
+    """The bundled example solved once (2 s) and written as a plan document."""
+    out = tmp_path_factory.mktemp("cli") / "plan.json"
+    assert main(["solve", str(EXAMPLE), "--time-limit", "2", "-o", str(out)]) == 0
+    return out
+
+
+def test_solve_prints_summary_and_writes_plan(plan_file, capsys):
+    """solve writes a plan with routes and KPIs; validating it exits 0."""
+    data = json.loads(plan_file.read_text())
+    assert data["routes"] and "kpis" in data
+    assert main(["validate", str(EXAMPLE), str(plan_file)]) == 0
+    assert "valid" in capsys.readouterr().out
+
+
+def test_validate_tampered_plan_exits_1(plan_file, tmp_path, capsys):
+    """Serving the last order twice (first stop renamed) is invalid: exit status 1."""
+    data = json.loads(plan_file.read_text())
+    last_id = data["routes"][-1]["stops"][-1]["work_order_id"]
+    data["routes"][0]["stops"][0]["work_order_id"] = last_id
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(data))
+    assert main(["validate", str(EXAMPLE), str(bad)]) == 1
+    assert "violation" in capsys.readouterr().out
+
+
+def test_bad_problem_exits_2_with_field_and_message(tmp_path, capsys):
+    """A negative service duration: exit 2, the field path and sentence, no traceback."""
+    data = json.loads(EXAMPLE.read_text())
+    data["work_orders"][0]["service_min"] = -5
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(data))
+    assert main(["solve", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "work_orders[0].service_min" in err
+    assert "Traceback" not in err
+
+
+def test_missing_file_exits_2(tmp_path, capsys):
+    """A problem file that does not exist: exit 2 with a sentence naming it."""
+    assert main(["solve", str(tmp_path / "nope.json")]) == 2
+    assert "Cannot read the problem file" in capsys.readouterr().err
+
+
+def test_schema_prints_json_schema(capsys):
+    """schema prints the problem JSON Schema; --plan prints the plan schema."""
+    assert main(["schema"]) == 0
+    assert "work_orders" in json.loads(capsys.readouterr().out)["properties"]
+    assert main(["schema", "--plan"]) == 0
+    assert "routes" in json.loads(capsys.readouterr().out)["properties"]
