@@ -31,7 +31,10 @@ def plan_cost(problem: Problem, plan: Plan) -> dict[str, float]:
             deadline = order.start_deadline_s
             if deadline is not None and not order.is_sla_hard and stop.start_s > deadline:
                 lateness += (stop.start_s - deadline) / 60 * weights.late_per_minute(order)
-            if order.preferred_technician_ids and route.technician_id not in order.preferred_technician_ids:
+            if (
+                order.preferred_technician_ids
+                and route.technician_id not in order.preferred_technician_ids
+            ):
                 non_preferred += weights.non_preferred_technician
         busiest_s = max(busiest_s, busy)
         tech = techs[route.technician_id]
@@ -41,7 +44,9 @@ def plan_cost(problem: Problem, plan: Plan) -> dict[str, float]:
     terms = {
         "travel": travel_s / 3600 * weights.travel_per_hour,
         "lateness": lateness,
-        "unassigned": sum(weights.unassigned_penalty(orders[u.work_order_id]) for u in plan.unassigned),
+        "unassigned": sum(
+            weights.unassigned_penalty(orders[u.work_order_id]) for u in plan.unassigned
+        ),
         "non_preferred": non_preferred,
         "workload_balance": balance,
         "labor": labor,

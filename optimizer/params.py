@@ -41,8 +41,6 @@ class SolveParams:
                 f"Invalid time_limit_s: {self.time_limit_s!r} must be a positive number."
             )
         if self.solution_limit is not None and self.solution_limit < 1:
-            raise ValueError(
-                f"Invalid solution_limit: {self.solution_limit!r} must be at least 1."
-            )
+            raise ValueError(f"Invalid solution_limit: {self.solution_limit!r} must be at least 1.")
         if self.seed < 0:
             raise ValueError(f"Invalid seed: {self.seed!r} must be >= 0.")

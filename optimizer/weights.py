@@ -82,10 +82,7 @@ class Weights:
 
     def late_per_minute(self, order: WorkOrder) -> float:
         """Points per minute ``order`` is late past its soft SLA deadline."""
-        return self.late_per_minute_by_priority[int(order.priority)] * self._tier_factor(
-            order
-        )
+        return self.late_per_minute_by_priority[int(order.priority)] * self._tier_factor(order)
 
 
 DEFAULT_WEIGHTS = Weights()
-

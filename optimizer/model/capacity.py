@@ -21,10 +21,7 @@ def add_travel_dimension(ctx: ModelContext) -> None:
         else _UNLIMITED
         for veh in idx.vehicles
     ]
-    ctx.routing.AddDimensionWithVehicleTransitAndCapacity(
-        ctx.travel_transits, 0, limits, True, TRAVEL
-    )
-    ctx.dimensions[TRAVEL] = ctx.routing.GetDimensionOrDie(TRAVEL)
+    ctx.add_dimension(ctx.travel_transits, 0, limits, TRAVEL)
 
 
 def needs_travel_dimension(ctx: ModelContext) -> bool:

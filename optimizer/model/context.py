@@ -38,6 +38,29 @@ class ModelContext:
         """The time dimension (cumul = service start, in seconds)."""
         return self.dimensions[TIME]
 
+    def add_dimension(
+        self, transits: list[int], slack_max: int, capacities: list[int], name: str
+    ) -> pywrapcp.RoutingDimension:
+        """Add a dimension with per-vehicle transits and capacities (start cumul free).
+
+        When every vehicle shares one transit callback the homogeneous
+        OR-Tools call is used: per-vehicle transits hide that the vehicles
+        are alike and measurably weaken the local search (C101 at 5 s:
+        854.3 instead of 829.0).
+        """
+        fix_start = name != TIME
+        if len(set(transits)) == 1:
+            self.routing.AddDimensionWithVehicleCapacity(
+                transits[0], slack_max, capacities, fix_start, name
+            )
+        else:
+            self.routing.AddDimensionWithVehicleTransitAndCapacity(
+                transits, slack_max, capacities, fix_start, name
+            )
+        dimension = self.routing.GetDimensionOrDie(name)
+        self.dimensions[name] = dimension
+        return dimension
+
     def order_index(self, node: int) -> int:
         """Routing index of an order node."""
         return int(self.manager.NodeToIndex(node))

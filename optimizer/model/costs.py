@@ -84,9 +84,7 @@ def add_workload_balance(ctx: ModelContext) -> None:
     if coefficient <= 0 or len(ctx.index.vehicles) < 2:
         return
     capacity = int(max(veh.shift.end_s - veh.shift.start_s for veh in ctx.index.vehicles)) + 1
-    ctx.routing.AddDimensionWithVehicleTransits(ctx.time_transits, 0, capacity, True, WORKLOAD)
-    dim = ctx.routing.GetDimensionOrDie(WORKLOAD)
-    ctx.dimensions[WORKLOAD] = dim
+    dim = ctx.add_dimension(ctx.time_transits, 0, [capacity] * len(ctx.index.vehicles), WORKLOAD)
     dim.SetGlobalSpanCostCoefficient(coefficient)
 
 

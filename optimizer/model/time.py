@@ -7,6 +7,7 @@ from itertools import pairwise
 from optimizer.eligibility import start_intervals
 from optimizer.model.context import COST_SCALE, TIME, ModelContext
 
+
 def horizon_s(ctx: ModelContext) -> int:
     """Latest instant any vehicle may still be working."""
     return max((veh.shift.end_s for veh in ctx.index.vehicles), default=0) + 1
@@ -21,8 +22,7 @@ def add_time_dimension(ctx: ModelContext) -> None:
         by_speed[speed] = ctx.routing.RegisterTransitMatrix(transit.tolist())
     ctx.time_transits = [by_speed[veh.technician.speed_factor] for veh in idx.vehicles]
     horizon = horizon_s(ctx)
-    ctx.routing.AddDimensionWithVehicleTransits(ctx.time_transits, horizon, horizon, False, TIME)
-    ctx.dimensions[TIME] = ctx.routing.GetDimensionOrDie(TIME)
+    ctx.add_dimension(ctx.time_transits, horizon, [horizon] * len(idx.vehicles), TIME)
 
 
 def add_shift_bounds(ctx: ModelContext) -> None:
@@ -77,7 +77,9 @@ def add_breaks(ctx: ModelContext) -> None:
     for v, veh in enumerate(ctx.index.vehicles):
         if not veh.shift.breaks:
             continue
+        start = ctx.time.CumulVar(ctx.routing.Start(v))
         end = ctx.time.CumulVar(ctx.routing.End(v))
+        horizon = horizon_s(ctx)
         intervals = []
         for b, brk in enumerate(veh.shift.breaks):
             interval = solver.FixedDurationIntervalVar(
@@ -88,6 +90,9 @@ def add_breaks(ctx: ModelContext) -> None:
                 f"break {veh.technician.id}/{veh.shift_index}/{b}",
             )
             solver.Add(interval.PerformedExpr() >= solver.IsGreaterCstVar(end, brk.window.start_s))
+            # OR-Tools would let a break sit before departure; keep it inside the route.
+            solver.Add(interval.SafeStartExpr(horizon) >= start)
+            solver.Add(interval.SafeEndExpr(0) <= end)
             intervals.append(interval)
         ctx.time.SetBreakIntervalsOfVehicle(intervals, v, visit)
         ctx.breaks[v] = intervals

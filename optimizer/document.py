@@ -1,0 +1,551 @@
+"""JSON problem and plan documents: reading, writing and their JSON Schemas.
+
+A problem document gives durations in minutes and times as ISO-8601
+datetimes with a UTC offset. :func:`load_problem` turns it into a
+:class:`~optimizer.domain.Problem` whose ``epoch`` is the earliest shift
+start (without technicians, the earliest datetime in the document); every
+datetime becomes whole seconds from it. Documents written from a problem,
+and plan documents, print times as datetimes in the epoch's offset. The
+document classes live in :mod:`optimizer.document_models`.
+
+Run ``python -m optimizer.document --write`` to regenerate
+``optimizer/schemas/problem.schema.json`` and ``plan.schema.json``;
+``--check`` exits with status 1 when they are stale.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from optimizer.document_errors import PLAN, PROBLEM, JsonInput, read_document
+from optimizer.document_models import (
+    GeoPointDoc,
+    MatrixRefDoc,
+    PlanarPointDoc,
+    PlanDoc,
+    ProblemDoc,
+    TechnicianDoc,
+    WorkOrderDoc,
+)
+from optimizer.document_travel import travel_from_doc, travel_to_doc
+from optimizer.domain import (
+    Break,
+    GeoPoint,
+    Location,
+    MatrixRef,
+    PlanarPoint,
+    Priority,
+    Problem,
+    Shift,
+    Technician,
+    Tier,
+    TimeWindow,
+    WorkOrder,
+)
+from optimizer.errors import InputError, InputIssue
+from optimizer.plan import PlacedBreak, Plan, Route, SolveStats, Stop, Unassigned
+from optimizer.validation import validate_problem
+from optimizer.weights import Weights
+
+SCHEMA_DIR = Path(__file__).parent / "schemas"
+"""Folder of the committed JSON Schemas."""
+
+DEFAULT_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+"""Instant that time 0 stands for when writing a problem whose ``epoch`` is ``None``."""
+
+
+# --- public API ----------------------------------------------------------------
+
+
+def load_problem(data: JsonInput) -> Problem:
+    """Read and validate a problem document.
+
+    Parameters
+    ----------
+    data
+        The document as a parsed JSON object, or as JSON text (``str`` or
+        UTF-8 ``bytes``).
+
+    Returns
+    -------
+    Problem
+        With times in seconds from the earliest shift start (``epoch``),
+        durations in whole seconds (``round(minutes * 60)``).
+
+    Raises
+    ------
+    InputError
+        Listing every issue found: invalid JSON (field ``$``), shape and
+        range errors (all of them), then, if the shape is right, the
+        cross-field rules of :func:`optimizer.validation.validate_problem`.
+    """
+    doc = read_document(ProblemDoc, data, PROBLEM)
+    problem, issues = _to_problem(doc)
+    issues += validate_problem(problem)
+    if issues:
+        raise InputError(issues)
+    return problem
+
+
+def problem_to_document(problem: Problem) -> dict[str, Any]:
+    """Write ``problem`` as a JSON-ready problem document.
+
+    Parameters
+    ----------
+    problem
+        Any problem; times are printed from ``problem.epoch``, or from
+        :data:`DEFAULT_EPOCH` (1970-01-01 UTC) when it is ``None``.
+
+    Returns
+    -------
+    dict
+        A document that :func:`load_problem` reads back into an equal
+        problem when ``problem`` was itself read from a document (matrix
+        and road-graph travel models compare by identity, so for those only
+        the documents compare equal).
+
+    Raises
+    ------
+    TypeError
+        If the travel model is not one of the four built-in ones.
+    """
+    iso = _Iso(problem.epoch or DEFAULT_EPOCH)
+    doc: dict[str, Any] = {"travel": travel_to_doc(problem.travel)}
+    if problem.weights is not None:
+        doc["weights"] = _weights_to_doc(problem.weights)
+    doc["sla_yellow_threshold_min"] = _minutes(problem.sla_yellow_threshold_s)
+    doc["technicians"] = [_technician_to_doc(t, iso) for t in problem.technicians]
+    doc["work_orders"] = [_order_to_doc(o, iso) for o in problem.work_orders]
+    return doc
+
+
+def plan_to_document(problem: Problem, plan: Plan) -> dict[str, Any]:
+    """Write ``plan`` as a JSON-ready plan document.
+
+    Parameters
+    ----------
+    problem
+        The problem solved; its ``epoch`` (default :data:`DEFAULT_EPOCH`)
+        turns seconds into datetimes.
+    plan
+        The plan. ``kpis`` is copied as is and must already be JSON-ready.
+
+    Returns
+    -------
+    dict
+        ``routes`` (with the derived ``travel_s``, ``distance_m`` and
+        ``work_s`` totals), ``unassigned``, ``kpis`` and ``stats``.
+    """
+    iso = _Iso(problem.epoch or DEFAULT_EPOCH)
+    return {
+        "routes": [_route_to_doc(r, iso) for r in plan.routes],
+        "unassigned": [
+            {"work_order_id": u.work_order_id, "reason": u.reason.value, "detail": u.detail}
+            for u in plan.unassigned
+        ],
+        "kpis": dict(plan.kpis),
+        "stats": {
+            "status": plan.stats.status,
+            "objective": plan.stats.objective,
+            "first_solution_s": plan.stats.first_solution_s,
+            "wall_s": plan.stats.wall_s,
+            "solutions": plan.stats.solutions,
+            "engine": plan.stats.engine,
+        },
+    }
+
+
+def plan_from_document(problem: Problem, data: JsonInput) -> Plan:
+    """Read a plan document written for ``problem``.
+
+    Only the document is checked (shape, and that given route totals match
+    their stops); whether the plan is feasible is for
+    :func:`optimizer.check.check_plan`.
+
+    Parameters
+    ----------
+    problem
+        The problem the plan is for; its ``epoch`` (default
+        :data:`DEFAULT_EPOCH`) turns datetimes into seconds.
+    data
+        The plan document, parsed or as JSON text.
+
+    Returns
+    -------
+    Plan
+        Equal to ``p`` when ``data`` is ``plan_to_document(problem, p)``.
+
+    Raises
+    ------
+    InputError
+        Listing every issue found in the document.
+    """
+    doc = read_document(PlanDoc, data, PLAN)
+    secs = _Seconds(problem.epoch or DEFAULT_EPOCH)
+    routes = tuple(
+        Route(
+            technician_id=r.technician_id,
+            shift_index=r.shift_index,
+            start_s=secs(r.start),
+            end_s=secs(r.end),
+            stops=tuple(
+                Stop(
+                    work_order_id=s.work_order_id,
+                    arrival_s=secs(s.arrival),
+                    start_s=secs(s.start),
+                    end_s=secs(s.end),
+                    wait_s=s.wait_s,
+                    travel_s=s.travel_s,
+                    distance_m=s.distance_m,
+                    sla_status=s.sla_status,
+                )
+                for s in r.stops
+            ),
+            breaks=tuple(PlacedBreak(secs(b.start), secs(b.end)) for b in r.breaks),
+            end_travel_s=r.end_travel_s,
+            end_distance_m=r.end_distance_m,
+        )
+        for r in doc.routes
+    )
+    issues = [
+        InputIssue(
+            f"routes[{i}].{name}",
+            f"Route of technician {route.technician_id} (shift {route.shift_index}): "
+            f"{name} {given} does not match {getattr(route, name)}, "
+            "the value its stops and breaks give.",
+        )
+        for i, (route, route_doc) in enumerate(zip(routes, doc.routes, strict=True))
+        for name in ("travel_s", "distance_m", "work_s")
+        if (given := getattr(route_doc, name)) is not None and given != getattr(route, name)
+    ]
+    if issues:
+        raise InputError(issues)
+    stats = doc.stats
+    return Plan(
+        routes=routes,
+        unassigned=tuple(Unassigned(u.work_order_id, u.reason, u.detail) for u in doc.unassigned),
+        stats=SolveStats(
+            status=stats.status,
+            objective=stats.objective,
+            first_solution_s=stats.first_solution_s,
+            wall_s=stats.wall_s,
+            solutions=stats.solutions,
+            engine=stats.engine,
+        ),
+        kpis=dict(doc.kpis),
+    )
+
+
+def problem_json_schema() -> dict[str, Any]:
+    """Return the JSON Schema (draft 2020-12) of the problem document."""
+    return _schema(ProblemDoc, "Dispatch problem")
+
+
+def plan_json_schema() -> dict[str, Any]:
+    """Return the JSON Schema (draft 2020-12) of the plan document."""
+    return _schema(PlanDoc, "Dispatch plan")
+
+
+def schema_files() -> dict[Path, str]:
+    """Return the committed schema paths and the text each one should hold."""
+    return {
+        SCHEMA_DIR / "problem.schema.json": _json_text(problem_json_schema()),
+        SCHEMA_DIR / "plan.schema.json": _json_text(plan_json_schema()),
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Write (``--write``) or check (``--check``) the committed JSON Schemas.
+
+    Returns
+    -------
+    int
+        0 on success; 1 when ``--check`` finds a stale or missing file.
+    """
+    parser = argparse.ArgumentParser(
+        prog="python -m optimizer.document",
+        description="Write or check the JSON Schemas of the problem and plan documents.",
+    )
+    mode = parser.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--write", action="store_true", help="write optimizer/schemas/*.json")
+    mode.add_argument("--check", action="store_true", help="fail if they are out of date")
+    args = parser.parse_args(argv)
+    stale = []
+    for path, text in schema_files().items():
+        if args.write:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            sys.stdout.write(f"wrote {path}\n")
+        elif not path.is_file() or path.read_text(encoding="utf-8") != text:
+            stale.append(path)
+            sys.stdout.write(f"stale {path}: run python -m optimizer.document --write\n")
+    return 1 if stale else 0
+
+
+# --- document -> domain ------------------------------------------------------------
+
+
+class _Seconds:
+    """Datetime to whole seconds from the epoch."""
+
+    def __init__(self, epoch: datetime) -> None:
+        self.epoch = epoch
+
+    def __call__(self, when: datetime) -> int:
+        return round((when - self.epoch) / timedelta(seconds=1))
+
+    def opt(self, when: datetime | None) -> int | None:
+        return None if when is None else self(when)
+
+
+def _seconds(minutes: float) -> int:
+    return round(minutes * 60)
+
+
+def _epoch_of(doc: ProblemDoc) -> datetime | None:
+    instants = [s.start for t in doc.technicians for s in t.shifts]
+    if not instants:
+        for o in doc.work_orders:
+            instants += [w.start for w in o.windows] + [w.end for w in o.windows]
+            instants += [d for d in (o.respond_by, o.resolve_by, o.not_before) if d]
+    return min(instants, default=None)
+
+
+def _location(doc: GeoPointDoc | PlanarPointDoc | MatrixRefDoc) -> Location:
+    if isinstance(doc, GeoPointDoc):
+        return GeoPoint(doc.lat, doc.lon)
+    if isinstance(doc, PlanarPointDoc):
+        return PlanarPoint(doc.x, doc.y)
+    return MatrixRef(doc.matrix_index)
+
+
+def _technician(doc: TechnicianDoc, secs: _Seconds) -> Technician:
+    def opt_s(minutes: float | None) -> int | None:
+        return None if minutes is None else _seconds(minutes)
+
+    shifts = tuple(
+        Shift(
+            secs(s.start),
+            secs(s.end),
+            tuple(
+                Break(
+                    _seconds(b.duration_min), TimeWindow(secs(b.window_start), secs(b.window_end))
+                )
+                for b in s.breaks
+            ),
+        )
+        for s in doc.shifts
+    )
+    return Technician(
+        id=doc.id,
+        shifts=shifts,
+        start=_location(doc.start),
+        name=doc.name,
+        skills=dict(doc.skills),
+        end=None if doc.end is None else _location(doc.end),
+        max_orders_per_shift=doc.max_orders_per_shift,
+        max_work_s_per_shift=opt_s(doc.max_work_min_per_shift),
+        max_travel_s_per_shift=opt_s(doc.max_travel_min_per_shift),
+        van_stock=dict(doc.van_stock),
+        cost_per_hour=doc.cost_per_hour,
+        speed_factor=doc.speed_factor,
+    )
+
+
+def _work_order(doc: WorkOrderDoc, secs: _Seconds) -> WorkOrder:
+    return WorkOrder(
+        id=doc.id,
+        location=_location(doc.location),
+        service_s=_seconds(doc.service_min),
+        required_skills=dict(doc.required_skills),
+        priority=Priority[doc.priority],
+        tier=Tier(doc.tier),
+        windows=tuple(TimeWindow(secs(w.start), secs(w.end)) for w in doc.windows),
+        respond_by_s=secs.opt(doc.respond_by),
+        resolve_by_s=secs.opt(doc.resolve_by),
+        is_sla_hard=doc.sla_hard,
+        parts=dict(doc.parts),
+        pinned_technician_id=doc.pinned_technician_id,
+        preferred_technician_ids=tuple(doc.preferred_technician_ids),
+        excluded_technician_ids=tuple(doc.excluded_technician_ids),
+        not_before_s=secs.opt(doc.not_before),
+    )
+
+
+def _to_problem(doc: ProblemDoc) -> tuple[Problem, list[InputIssue]]:
+    epoch = _epoch_of(doc)
+    secs = _Seconds(epoch or DEFAULT_EPOCH)
+    travel, issues = travel_from_doc(doc.travel)
+    weights = None
+    if (w := doc.weights) is not None:
+        weights = Weights(
+            travel_per_hour=w.travel_per_hour,
+            unassigned_by_priority=_by_priority(w.unassigned_by_priority),
+            late_per_minute_by_priority=_by_priority(w.late_per_minute_by_priority),
+            vip_multiplier=w.vip_multiplier,
+            non_preferred_technician=w.non_preferred_technician,
+            workload_balance_per_hour=w.workload_balance_per_hour,
+            labor_cost=w.labor_cost,
+        )
+    problem = Problem(
+        technicians=tuple(_technician(t, secs) for t in doc.technicians),
+        work_orders=tuple(_work_order(o, secs) for o in doc.work_orders),
+        travel=travel,
+        weights=weights,
+        sla_yellow_threshold_s=_seconds(doc.sla_yellow_threshold_min),
+        epoch=epoch,
+    )
+    return problem, issues
+
+
+def _by_priority(doc: BaseModel) -> dict[int, float]:
+    return {p.value: getattr(doc, p.name) for p in Priority}
+
+
+# --- domain -> document ------------------------------------------------------------
+
+
+class _Iso:
+    """Whole seconds from the epoch to an ISO-8601 datetime in the epoch's offset."""
+
+    def __init__(self, epoch: datetime) -> None:
+        self.epoch = epoch
+
+    def __call__(self, t_s: int) -> str:
+        return (self.epoch + timedelta(seconds=t_s)).isoformat()
+
+    def opt(self, t_s: int | None) -> str | None:
+        return None if t_s is None else self(t_s)
+
+
+def _minutes(duration_s: int) -> int | float:
+    return duration_s // 60 if duration_s % 60 == 0 else duration_s / 60
+
+
+def _location_to_doc(loc: Location) -> dict[str, Any]:
+    if isinstance(loc, GeoPoint):
+        return {"lat": loc.lat, "lon": loc.lon}
+    if isinstance(loc, PlanarPoint):
+        return {"x": loc.x_m, "y": loc.y_m}
+    return {"matrix_index": loc.index}
+
+
+def _weights_to_doc(w: Weights) -> dict[str, Any]:
+    return {
+        "travel_per_hour": w.travel_per_hour,
+        "unassigned_by_priority": {f"P{p}": v for p, v in sorted(w.unassigned_by_priority.items())},
+        "late_per_minute_by_priority": {
+            f"P{p}": v for p, v in sorted(w.late_per_minute_by_priority.items())
+        },
+        "vip_multiplier": w.vip_multiplier,
+        "non_preferred_technician": w.non_preferred_technician,
+        "workload_balance_per_hour": w.workload_balance_per_hour,
+        "labor_cost": w.labor_cost,
+    }
+
+
+def _technician_to_doc(t: Technician, iso: _Iso) -> dict[str, Any]:
+    def opt_min(duration_s: int | None) -> int | float | None:
+        return None if duration_s is None else _minutes(duration_s)
+
+    return {
+        "id": t.id,
+        "name": t.name,
+        "skills": dict(t.skills),
+        "shifts": [
+            {
+                "start": iso(s.start_s),
+                "end": iso(s.end_s),
+                "breaks": [
+                    {
+                        "duration_min": _minutes(b.duration_s),
+                        "window_start": iso(b.window.start_s),
+                        "window_end": iso(b.window.end_s),
+                    }
+                    for b in s.breaks
+                ],
+            }
+            for s in t.shifts
+        ],
+        "start": _location_to_doc(t.start),
+        "end": None if t.end is None else _location_to_doc(t.end),
+        "max_orders_per_shift": t.max_orders_per_shift,
+        "max_work_min_per_shift": opt_min(t.max_work_s_per_shift),
+        "max_travel_min_per_shift": opt_min(t.max_travel_s_per_shift),
+        "van_stock": dict(t.van_stock),
+        "cost_per_hour": t.cost_per_hour,
+        "speed_factor": t.speed_factor,
+    }
+
+
+def _order_to_doc(o: WorkOrder, iso: _Iso) -> dict[str, Any]:
+    return {
+        "id": o.id,
+        "location": _location_to_doc(o.location),
+        "service_min": _minutes(o.service_s),
+        "required_skills": dict(o.required_skills),
+        "priority": Priority(o.priority).name,
+        "tier": Tier(o.tier).value,
+        "windows": [{"start": iso(w.start_s), "end": iso(w.end_s)} for w in o.windows],
+        "respond_by": iso.opt(o.respond_by_s),
+        "resolve_by": iso.opt(o.resolve_by_s),
+        "sla_hard": o.is_sla_hard,
+        "parts": dict(o.parts),
+        "pinned_technician_id": o.pinned_technician_id,
+        "preferred_technician_ids": list(o.preferred_technician_ids),
+        "excluded_technician_ids": list(o.excluded_technician_ids),
+        "not_before": iso.opt(o.not_before_s),
+    }
+
+
+def _route_to_doc(r: Route, iso: _Iso) -> dict[str, Any]:
+    return {
+        "technician_id": r.technician_id,
+        "shift_index": r.shift_index,
+        "start": iso(r.start_s),
+        "end": iso(r.end_s),
+        "stops": [
+            {
+                "work_order_id": s.work_order_id,
+                "arrival": iso(s.arrival_s),
+                "start": iso(s.start_s),
+                "end": iso(s.end_s),
+                "wait_s": s.wait_s,
+                "travel_s": s.travel_s,
+                "distance_m": s.distance_m,
+                "sla_status": s.sla_status.value,
+            }
+            for s in r.stops
+        ],
+        "breaks": [{"start": iso(b.start_s), "end": iso(b.end_s)} for b in r.breaks],
+        "end_travel_s": r.end_travel_s,
+        "end_distance_m": r.end_distance_m,
+        "travel_s": r.travel_s,
+        "distance_m": r.distance_m,
+        "work_s": r.work_s,
+    }
+
+
+# --- JSON Schema ---------------------------------------------------------------------
+
+
+def _schema(model: type[BaseModel], title: str) -> dict[str, Any]:
+    schema = model.model_json_schema(by_alias=True)
+    schema["title"] = title
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
+
+
+def _json_text(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
