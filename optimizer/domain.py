@@ -9,7 +9,7 @@ them. Variants are made with :func:`dataclasses.replace`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import IntEnum, StrEnum
 from typing import TYPE_CHECKING
@@ -250,13 +250,30 @@ class Problem:
         """Return the part of the problem with only these orders/technicians.
 
         Useful to solve one region or one dispatcher's team on its own.
+        References to technicians left out are dropped from preferences and
+        exclusions; an order pinned to a technician left out belongs to
+        another team and is left out too.
         """
         techs = self.technicians
         orders = self.work_orders
-        if technician_ids is not None:
-            techs = tuple(t for t in techs if t.id in technician_ids)
         if work_order_ids is not None:
             orders = tuple(o for o in orders if o.id in work_order_ids)
+        if technician_ids is not None:
+            techs = tuple(t for t in techs if t.id in technician_ids)
+            kept = {t.id for t in techs}
+            orders = tuple(
+                replace(
+                    o,
+                    preferred_technician_ids=tuple(
+                        t for t in o.preferred_technician_ids if t in kept
+                    ),
+                    excluded_technician_ids=tuple(
+                        t for t in o.excluded_technician_ids if t in kept
+                    ),
+                )
+                for o in orders
+                if o.pinned_technician_id is None or o.pinned_technician_id in kept
+            )
         return Problem(
             technicians=techs,
             work_orders=orders,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+from ortools.util import optional_boolean_pb2
 
 from optimizer.domain import Problem
 from optimizer.eligibility import compute_eligibility, vehicles_of
@@ -58,8 +59,27 @@ def _leg_matrices(problem: Problem, matrices: TravelMatrices) -> tuple[np.ndarra
     return out, back
 
 
+#: Local-search operators that cannot help this model (no pickup-delivery
+#: pairs, no visit types) or cost more than they find (path LNS): turning
+#: them off gives GLS more iterations (6 hard Solomon instances at 5 s:
+#: mean gap 3.70% -> 3.22%).
+_IDLE_OPERATORS = (
+    "use_relocate_pair",
+    "use_light_relocate_pair",
+    "use_exchange_pair",
+    "use_relocate_subtrip",
+    "use_exchange_subtrip",
+    "use_global_cheapest_insertion_visit_types_lns",
+    "use_local_cheapest_insertion_visit_types_lns",
+    "use_global_cheapest_insertion_path_lns",
+    "use_local_cheapest_insertion_path_lns",
+)
+
+
 def _search_parameters(params: SolveParams, remaining_s: float) -> pywrapcp.RoutingSearchParameters:
     search = pywrapcp.DefaultRoutingSearchParameters()
+    for name in _IDLE_OPERATORS:
+        setattr(search.local_search_operators, name, optional_boolean_pb2.BOOL_FALSE)
     strategy = (
         "PARALLEL_CHEAPEST_INSERTION" if params.first_solution == "auto" else params.first_solution
     )
