@@ -377,6 +377,7 @@ def _work_order(doc: WorkOrderDoc, secs: _Seconds) -> WorkOrder:
         preferred_technician_ids=tuple(doc.preferred_technician_ids),
         excluded_technician_ids=tuple(doc.excluded_technician_ids),
         not_before_s=secs.opt(doc.not_before),
+        dispatched_technician_id=doc.dispatched_technician_id,
     )
 
 
@@ -392,6 +393,7 @@ def _to_problem(doc: ProblemDoc) -> tuple[Problem, list[InputIssue]]:
             late_per_minute_by_priority=_by_priority(w.late_per_minute_by_priority),
             vip_multiplier=w.vip_multiplier,
             non_preferred_technician=w.non_preferred_technician,
+            reassignment=w.reassignment,
             workload_balance_per_hour=w.workload_balance_per_hour,
             labor_cost=w.labor_cost,
         )
@@ -447,6 +449,7 @@ def _weights_to_doc(w: Weights) -> dict[str, Any]:
         },
         "vip_multiplier": w.vip_multiplier,
         "non_preferred_technician": w.non_preferred_technician,
+        "reassignment": w.reassignment,
         "workload_balance_per_hour": w.workload_balance_per_hour,
         "labor_cost": w.labor_cost,
     }
@@ -503,6 +506,7 @@ def _order_to_doc(o: WorkOrder, iso: _Iso) -> dict[str, Any]:
         "preferred_technician_ids": list(o.preferred_technician_ids),
         "excluded_technician_ids": list(o.excluded_technician_ids),
         "not_before": iso.opt(o.not_before_s),
+        "dispatched_technician_id": o.dispatched_technician_id,
     }
 
 

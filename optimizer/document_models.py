@@ -250,6 +250,7 @@ class WeightsDoc(_Doc):
     late_per_minute_by_priority: LateWeightsDoc = Field(default_factory=LateWeightsDoc)
     vip_multiplier: NonNegFloat = DEFAULT_WEIGHTS.vip_multiplier
     non_preferred_technician: NonNegFloat = DEFAULT_WEIGHTS.non_preferred_technician
+    reassignment: NonNegFloat = DEFAULT_WEIGHTS.reassignment
     workload_balance_per_hour: NonNegFloat = DEFAULT_WEIGHTS.workload_balance_per_hour
     labor_cost: NonNegFloat = DEFAULT_WEIGHTS.labor_cost
 
@@ -319,6 +320,10 @@ class WorkOrderDoc(_Doc):
     preferred_technician_ids: list[Id] = Field(default_factory=list)
     excluded_technician_ids: list[Id] = Field(default_factory=list)
     not_before: IsoDatetime | None = None
+    dispatched_technician_id: Id | None = Field(
+        default=None,
+        description="Already dispatched to this technician; moving it costs weights.reassignment.",
+    )
 
 
 class ProblemDoc(_Doc):

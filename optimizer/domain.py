@@ -169,6 +169,9 @@ class WorkOrder:
         Must not be done by these technicians.
     not_before_s
         Earliest service start.
+    dispatched_technician_id
+        The technician the order is already dispatched to (re-planning):
+        giving it to someone else costs ``Weights.reassignment``.
     """
 
     id: str
@@ -186,6 +189,7 @@ class WorkOrder:
     preferred_technician_ids: tuple[str, ...] = ()
     excluded_technician_ids: tuple[str, ...] = ()
     not_before_s: int | None = None
+    dispatched_technician_id: str | None = None
 
     @property
     def start_deadline_s(self) -> int | None:
@@ -269,6 +273,9 @@ class Problem:
                     ),
                     excluded_technician_ids=tuple(
                         t for t in o.excluded_technician_ids if t in kept
+                    ),
+                    dispatched_technician_id=(
+                        o.dispatched_technician_id if o.dispatched_technician_id in kept else None
                     ),
                 )
                 for o in orders

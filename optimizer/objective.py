@@ -11,7 +11,8 @@ def plan_cost(problem: Problem, plan: Plan) -> dict[str, float]:
     """Break the weighted objective of ``plan`` down by term, in points.
 
     Terms: ``travel``, ``lateness`` (soft SLA deadlines, on the service
-    start), ``unassigned``, ``non_preferred``, ``workload_balance`` (busiest
+    start), ``unassigned``, ``non_preferred``, ``reassignment`` (orders moved away from the
+    technician they were dispatched to), ``workload_balance`` (busiest
     shift's driving + service hours), ``labor``; ``total`` is their sum.
     This is the same objective the solver minimises, so plans from
     different solvers compare on equal terms.
@@ -20,7 +21,7 @@ def plan_cost(problem: Problem, plan: Plan) -> dict[str, float]:
     orders = {o.id: o for o in problem.work_orders}
     techs = {t.id: t for t in problem.technicians}
     travel_s = sum(r.travel_s for r in plan.routes)
-    lateness = non_preferred = 0.0
+    lateness = non_preferred = reassigned = 0.0
     busiest_s = 0
     labor = 0.0
     for route in plan.routes:
@@ -36,6 +37,8 @@ def plan_cost(problem: Problem, plan: Plan) -> dict[str, float]:
                 and route.technician_id not in order.preferred_technician_ids
             ):
                 non_preferred += weights.non_preferred_technician
+            if order.dispatched_technician_id not in (None, route.technician_id):
+                reassigned += weights.reassignment
         busiest_s = max(busiest_s, busy)
         tech = techs[route.technician_id]
         labor += (route.end_s - route.start_s) / 3600 * tech.cost_per_hour * weights.labor_cost
@@ -48,6 +51,7 @@ def plan_cost(problem: Problem, plan: Plan) -> dict[str, float]:
             weights.unassigned_penalty(orders[u.work_order_id]) for u in plan.unassigned
         ),
         "non_preferred": non_preferred,
+        "reassignment": reassigned,
         "workload_balance": balance,
         "labor": labor,
     }

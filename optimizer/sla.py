@@ -20,9 +20,7 @@ def sla_margin_s(order: WorkOrder, arrival_s: int, end_s: int) -> int | None:
     return min(margins) if margins else None
 
 
-def sla_status(
-    order: WorkOrder, arrival_s: int, end_s: int, yellow_threshold_s: int
-) -> SlaStatus:
+def sla_status(order: WorkOrder, arrival_s: int, end_s: int, yellow_threshold_s: int) -> SlaStatus:
     """Green with ``yellow_threshold_s`` to spare, yellow with less, red when late."""
     margin = sla_margin_s(order, arrival_s, end_s)
     if margin is None:

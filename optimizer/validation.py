@@ -181,6 +181,12 @@ def _check_order_technicians(path: str, order: WorkOrder, known: set[str]) -> It
                 f"Work order {order.id} is pinned to technician {pinned}, "
                 "who is also excluded from it.",
             )
+    dispatched = order.dispatched_technician_id
+    if dispatched is not None and dispatched not in known:
+        yield InputIssue(
+            f"{path}.dispatched_technician_id",
+            f"Work order {order.id} is dispatched to unknown technician {dispatched}.",
+        )
     for name, verb, ids in (
         ("preferred_technician_ids", "prefers", order.preferred_technician_ids),
         ("excluded_technician_ids", "excludes", order.excluded_technician_ids),

@@ -37,6 +37,9 @@ class Weights:
     non_preferred_technician
         Points when an order with preferred technicians goes to another one
         (default 30).
+    reassignment
+        Points for moving an order already dispatched to a technician to
+        another one when re-planning (default 100).
     workload_balance_per_hour
         Points per hour of the busiest shift's working time; spreads work
         evenly (default 10).
@@ -54,6 +57,7 @@ class Weights:
     )
     vip_multiplier: float = 2.0
     non_preferred_technician: float = 30.0
+    reassignment: float = 100.0
     workload_balance_per_hour: float = 10.0
     labor_cost: float = 0.0
 

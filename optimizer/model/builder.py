@@ -38,7 +38,7 @@ def build_model(
     costs.add_allowed_vehicles(ctx, eligibility.allowed)
     costs.add_travel_cost(ctx)
     costs.add_unassigned_penalties(ctx)
-    costs.add_preferences(ctx)
+    costs.add_technician_affinity(ctx)
     costs.add_workload_balance(ctx)
     costs.add_labor_cost(ctx)
     return ctx

@@ -1,4 +1,4 @@
-"""Objective terms: travel, unassigned penalties, preferences, workload balance, labour.
+"""Objective terms: travel, unassigned penalties, technician affinity, workload balance, labour.
 
 Every coefficient is in objective units, ``COST_SCALE`` units to a point.
 """
@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from optimizer.model.context import COST_SCALE, NON_PREFERRED, WORKLOAD, ModelContext
+from optimizer.domain import WorkOrder
+from optimizer.model.context import AFFINITY, COST_SCALE, WORKLOAD, ModelContext
 
 
 def add_travel_cost(ctx: ModelContext) -> None:
@@ -48,34 +49,44 @@ def add_allowed_vehicles(ctx: ModelContext, allowed: dict[int, list[int]]) -> No
             ctx.routing.VehicleVar(ctx.order_index(node)).SetValues([-1, *vehicles])
 
 
-def add_preferences(ctx: ModelContext) -> None:
-    """Serving an order with preferred technicians by someone else costs a fixed penalty."""
+def _affinity_cost(ctx: ModelContext, order: WorkOrder, tech_id: str) -> int:
+    """Units charged when ``tech_id`` serves ``order``: preference miss + reassignment."""
+    points = 0.0
+    if order.preferred_technician_ids and tech_id not in order.preferred_technician_ids:
+        points += ctx.weights.non_preferred_technician
+    if order.dispatched_technician_id not in (None, tech_id):
+        points += ctx.weights.reassignment
+    return round(points * COST_SCALE)
+
+
+def add_technician_affinity(ctx: ModelContext) -> None:
+    """Preferred technicians and re-planning stability, as a per-technician cost per order.
+
+    A unary dimension accumulates, along each route, the cost of giving
+    each order to this technician rather than a preferred one (or the one
+    it was already dispatched to); its value at the route end is charged
+    one unit per unit.
+    """
     orders = [ctx.problem.work_orders[o] for o in ctx.index.order_of_node]
-    if not any(order.preferred_technician_ids for order in orders):
-        return
-    coefficient = round(ctx.weights.non_preferred_technician * COST_SCALE)
-    if coefficient <= 0:
+    if not any(o.preferred_technician_ids or o.dispatched_technician_id for o in orders):
         return
     padding = [0] * (2 * len(ctx.index.vehicles))
     by_tech: dict[str, int] = {}
+    totals = []
     transits = []
     for veh in ctx.index.vehicles:
         tech_id = veh.technician.id
         if tech_id not in by_tech:
-            misses = [
-                int(
-                    bool(order.preferred_technician_ids)
-                    and tech_id not in order.preferred_technician_ids
-                )
-                for order in orders
-            ]
-            by_tech[tech_id] = ctx.routing.RegisterUnaryTransitVector(misses + padding)
+            costs = [_affinity_cost(ctx, order, tech_id) for order in orders]
+            by_tech[tech_id] = ctx.routing.RegisterUnaryTransitVector(costs + padding)
+            totals.append(sum(costs))
         transits.append(by_tech[tech_id])
-    ctx.routing.AddDimensionWithVehicleTransits(transits, 0, len(orders) + 1, True, NON_PREFERRED)
-    dim = ctx.routing.GetDimensionOrDie(NON_PREFERRED)
-    ctx.dimensions[NON_PREFERRED] = dim
+    if max(totals) == 0:
+        return
+    capacity = max(totals) + 1
+    dim = ctx.add_dimension(transits, 0, [capacity] * len(transits), AFFINITY)
     for v in range(len(ctx.index.vehicles)):
-        dim.SetCumulVarSoftUpperBound(ctx.routing.End(v), 0, coefficient)
+        dim.SetCumulVarSoftUpperBound(ctx.routing.End(v), 0, 1)
 
 
 def add_workload_balance(ctx: ModelContext) -> None:

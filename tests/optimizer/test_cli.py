@@ -9,7 +9,7 @@ import pytest
 
 from optimizer.cli import main
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "small.json"
+EXAMPLE = Path(__file__).resolve().parents[2] / "scenarios" / "data" / "lyon-small.json"
 
 
 @pytest.fixture(scope="module")

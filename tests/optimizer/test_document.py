@@ -51,7 +51,7 @@ from optimizer.travel import GeodesicTravel, MatrixTravel, PlanarTravel, RoadGra
 from optimizer.weights import Weights
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = ROOT / "examples" / "small.json"
+EXAMPLE = ROOT / "scenarios" / "data" / "lyon-small.json"
 PARIS_TZ = timezone(timedelta(hours=1))
 
 
@@ -123,7 +123,7 @@ def _mutated(path: str, value: Any) -> dict[str, Any]:
 
 
 def test_bundled_example_loads():
-    """examples/small.json loads cleanly with 3 technicians and 12 work orders."""
+    """scenarios/data/lyon-small.json loads cleanly with 3 technicians and 12 work orders."""
     problem = load_problem(EXAMPLE.read_bytes())
     assert len(problem.technicians) == 3
     assert len(problem.work_orders) == 12

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from optimizer import Break, Priority, Shift, SolveParams, Tier, Weights, solve
+from optimizer import Break, Priority, Shift, SolveParams, Tier, Weights, plan_cost, solve
 from optimizer.plan import SlaStatus
 from tests.factories import (
     HOUR,
@@ -267,6 +267,19 @@ def test_subset_solves_one_team():
     assert plan.assigned_ids == {"W1", "W2"}
 
 
+def test_subset_drops_references_to_other_teams():
+    """Orders pinned to a technician left out go too; preferences for them are dropped."""
+    orders = [
+        order("W1", pinned_technician_id="T1"),
+        order("W2", preferred_technician_ids=("T1", "T2"), excluded_technician_ids=("T1",)),
+    ]
+    part = problem([tech("T1"), tech("T2")], orders).subset(technician_ids={"T2"})
+    assert [o.id for o in part.work_orders] == ["W2"]
+    assert part.work_orders[0].preferred_technician_ids == ("T2",)
+    assert part.work_orders[0].excluded_technician_ids == ()
+    assert solve_checked(part).assigned_ids == {"W2"}
+
+
 def test_no_technicians_leaves_everything_unassigned():
     """An empty fleet is not an error: every order is unassigned with a reason."""
     plan = solve_checked(problem([], [order()]))
@@ -282,3 +295,24 @@ def test_same_seed_and_solution_limit_give_the_same_plan():
     first, second = solve_checked(prob, **params), solve_checked(prob, **params)
     assert first.routes == second.routes
     assert first.stats.objective == second.stats.objective
+
+
+def test_dispatched_order_stays_with_its_technician():
+    """Already dispatched to T2, 1 km farther: moving it would cost 100 points, so it stays."""
+    techs = [tech("T1", start=at(6)), tech("T2", start=at(7))]
+    plan = solve_checked(problem(techs, [order(dispatched_technician_id="T2")]))
+    assert technician_of(plan, "W1") == "T2"
+    assert plan.kpis["objective"] == pytest.approx(plan.stats.objective, abs=1e-3)
+
+
+def test_dispatched_order_moves_when_staying_costs_more():
+    """With reassignment at 1 point, the 100 s detour (1.7 points) is worth a move to T1."""
+    techs = [tech("T1", start=at(6)), tech("T2", start=at(7))]
+    prob = problem(
+        techs,
+        [order(dispatched_technician_id="T2")],
+        weights=Weights(reassignment=1.0, workload_balance_per_hour=0),
+    )
+    plan = solve_checked(prob)
+    assert technician_of(plan, "W1") == "T1"
+    assert plan_cost(prob, plan)["reassignment"] == pytest.approx(1.0)

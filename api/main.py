@@ -1,0 +1,59 @@
+"""The FastAPI application: thin HTTP layer over the solver core."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from api.errors import install_error_handlers
+from api.jobs.service import JobService
+from api.middleware import install_middleware
+from api.routes import health, jobs, plans, scenarios, whatif
+from api.settings import Settings, get_settings
+
+DESCRIPTION = """Field-service dispatch optimization.
+
+Synchronous plans for dispatch consoles, durable asynchronous jobs for batch
+routing, re-optimization when the day changes, plan evaluation and what-if
+comparisons. Errors: `{"error": {"code", "message", "issues": [{"field", "message"}]}}`.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the application for ``settings`` (default: from the environment)."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        service = JobService(settings)
+        app.state.jobs = service
+        if settings.run_jobs:
+            service.start()
+        try:
+            yield
+        finally:
+            service.stop()
+
+    app = FastAPI(
+        title="field-dispatch",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.dependency_overrides[get_settings] = lambda: settings
+    install_error_handlers(app)
+    install_middleware(app, settings)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["*"],
+        )
+    for module in (health, plans, jobs, whatif, scenarios):
+        app.include_router(module.router)
+    return app
