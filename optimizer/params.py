@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+ENGINES = ("auto", "ortools", "pyvrp")
+
 
 @dataclass(frozen=True, slots=True)
 class SolveParams:
@@ -24,6 +26,11 @@ class SolveParams:
         OR-Tools local-search metaheuristic name (default guided local search).
     seed
         Seed of the randomised parts of the search.
+    engine
+        ``"auto"`` (default): PyVRP searches first when the problem has the
+        classic VRPTW shape, then OR-Tools polishes; otherwise OR-Tools
+        alone. ``"ortools"``: OR-Tools only. ``"pyvrp"``: require the PyVRP
+        stage (an input error if the problem does not fit it).
     log_search
         Print OR-Tools' own search log (debugging).
     """
@@ -33,6 +40,7 @@ class SolveParams:
     first_solution: str = "auto"
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
     seed: int = 0
+    engine: str = "auto"
     log_search: bool = False
 
     def __post_init__(self) -> None:
@@ -42,5 +50,9 @@ class SolveParams:
             )
         if self.solution_limit is not None and self.solution_limit < 1:
             raise ValueError(f"Invalid solution_limit: {self.solution_limit!r} must be at least 1.")
+        if self.engine not in ENGINES:
+            raise ValueError(
+                f"Invalid engine: {self.engine!r} must be one of {', '.join(ENGINES)}."
+            )
         if self.seed < 0:
             raise ValueError(f"Invalid seed: {self.seed!r} must be >= 0.")

@@ -120,7 +120,7 @@ class SolveStats:
     first_solution_s: float | None
     wall_s: float
     solutions: int = 0
-    engine: str = "ortools"
+    engine: str = "ortools"  # or "pyvrp+ortools", or "none" when nothing was solved
 
 
 @dataclass(frozen=True, slots=True)

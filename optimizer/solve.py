@@ -12,16 +12,21 @@ from ortools.util import optional_boolean_pb2
 
 from optimizer.domain import Problem
 from optimizer.eligibility import compute_eligibility, vehicles_of
+from optimizer.errors import InputError
 from optimizer.kpis import compute_kpis
 from optimizer.model.builder import build_model
 from optimizer.model.context import COST_SCALE, ModelContext
 from optimizer.model.extract import extract_routes
 from optimizer.model.index import build_index, problem_locations
+from optimizer.model.pyvrp_stage import pyvrp_routes, unsupported_reason
 from optimizer.params import SolveParams
 from optimizer.plan import Plan, Route, SolveStats, Unassigned, UnassignedReason
 from optimizer.travel.base import TravelMatrices, scale_durations
 from optimizer.validation import ensure_valid
 from optimizer.weights import DEFAULT_WEIGHTS
+
+#: Share of the time budget PyVRP gets when it runs; OR-Tools polishes after.
+PYVRP_SHARE = 0.85
 
 _SEARCH_STATUS = routing_enums_pb2.RoutingSearchStatus
 _STATUS = {
@@ -114,6 +119,45 @@ def _initial_routes(ctx: ModelContext, plan: Plan) -> list[list[int]]:
     return routes
 
 
+def _remaining_s(params: SolveParams, started: float) -> float:
+    return params.time_limit_s - (_clock.perf_counter() - started)
+
+
+def _run_search(
+    ctx: ModelContext, params: SolveParams, started: float, initial_plan: Plan | None
+) -> tuple[pywrapcp.Assignment | None, str]:
+    """Search for a plan; returns the best assignment and the engine(s) that produced it.
+
+    With a warm start, OR-Tools starts from the given plan. Otherwise, when
+    the engine allows it and the problem has the classic VRPTW shape, PyVRP
+    searches for most of the budget and OR-Tools polishes its routes.
+    """
+    start = None
+    engine = "ortools"
+    if initial_plan is not None:
+        start = ctx.routing.ReadAssignmentFromRoutes(_initial_routes(ctx, initial_plan), True)
+    elif params.engine != "ortools":
+        reason = unsupported_reason(ctx)
+        if reason is not None and params.engine == "pyvrp":
+            raise InputError.single(
+                "params.engine", f"The pyvrp engine cannot model this problem: {reason}."
+            )
+        if reason is None:
+            budget = _remaining_s(params, started) * PYVRP_SHARE
+            iterations = None if params.solution_limit is None else params.solution_limit * 100
+            routes = pyvrp_routes(ctx, budget, params.seed, iterations)
+            if routes is not None:
+                start = ctx.routing.ReadAssignmentFromRoutes(routes, True)
+                engine = "pyvrp+ortools"
+    search = _search_parameters(params, _remaining_s(params, started))
+    if start is not None:
+        solution = ctx.routing.SolveFromAssignmentWithParameters(start, search)
+        if solution is not None:
+            return solution, engine
+        search = _search_parameters(params, _remaining_s(params, started))
+    return ctx.routing.SolveWithParameters(search), "ortools"
+
+
 def solve(
     problem: Problem,
     *,
@@ -163,7 +207,7 @@ def solve(
         for o, (reason, detail) in sorted(eligibility.reasons.items())
     ]
     routes: list[Route] = []
-    status, objective, first_s, solutions = "not_solved", 0.0, None, 0
+    status, objective, first_s, solutions, engine = "not_solved", 0.0, None, 0, "none"
     if order_nodes:
         index = build_index(problem, eligibility, matrices, order_nodes)
         ctx = build_model(problem, weights, eligibility, index)
@@ -186,15 +230,7 @@ def solve(
                 ctx.routing.solver().FinishCurrentSearch()
 
         ctx.routing.AddAtSolutionCallback(at_solution)
-        remaining = params.time_limit_s - (_clock.perf_counter() - started)
-        search = _search_parameters(params, remaining)
-        solution = None
-        if initial_plan is not None:
-            start = ctx.routing.ReadAssignmentFromRoutes(_initial_routes(ctx, initial_plan), True)
-            if start is not None:
-                solution = ctx.routing.SolveFromAssignmentWithParameters(start, search)
-        if solution is None:
-            solution = ctx.routing.SolveWithParameters(search)
+        solution, engine = _run_search(ctx, params, started, initial_plan)
         first_s, solutions = state["first"], state["count"]
         if solution is not None:
             status = _STATUS.get(ctx.routing.status(), "feasible")
@@ -217,6 +253,7 @@ def solve(
         first_solution_s=first_s,
         wall_s=_clock.perf_counter() - started,
         solutions=solutions,
+        engine=engine,
     )
     plan = Plan(routes=tuple(routes), unassigned=tuple(unassigned), stats=stats)
     return Plan(plan.routes, plan.unassigned, plan.stats, compute_kpis(problem, plan))

@@ -6,7 +6,17 @@ from dataclasses import replace
 
 import pytest
 
-from optimizer import Break, Priority, Shift, SolveParams, Tier, Weights, plan_cost, solve
+from optimizer import (
+    Break,
+    InputError,
+    Priority,
+    Shift,
+    SolveParams,
+    Tier,
+    Weights,
+    plan_cost,
+    solve,
+)
 from optimizer.plan import SlaStatus
 from tests.factories import (
     HOUR,
@@ -316,3 +326,45 @@ def test_dispatched_order_moves_when_staying_costs_more():
     plan = solve_checked(prob)
     assert technician_of(plan, "W1") == "T1"
     assert plan_cost(prob, plan)["reassignment"] == pytest.approx(1.0)
+
+
+def _vrptw_shaped():
+    """Three technicians, twelve orders with one window each, no breaks, travel-only objective."""
+    orders = [
+        order(f"W{i}", location=at(i % 4, i // 4), service_s=1800, windows=(window(8, 16),))
+        for i in range(12)
+    ]
+    techs = [tech(f"T{i}", end=at(0), van_stock={"load": 5}) for i in range(3)]
+    orders = [replace(o, parts={"load": 1}) for o in orders]
+    return problem(techs, orders, weights=Weights(workload_balance_per_hour=0))
+
+
+def test_pyvrp_stage_runs_on_vrptw_shaped_problems():
+    """A classic VRPTW shape goes through PyVRP, then OR-Tools; the plan is valid."""
+    plan = solve_checked(_vrptw_shaped(), time_limit_s=2, engine="pyvrp")
+    assert plan.stats.engine == "pyvrp+ortools"
+    assert len(plan.assigned_ids) == 12
+    assert all(len(r.stops) <= 5 for r in plan.routes)  # van stock of 5 "load" units
+
+
+def test_pyvrp_engine_refuses_field_service_features():
+    """Asking for the PyVRP stage on a problem with breaks is an input error naming the feature."""
+    shift = Shift(8 * HOUR, 17 * HOUR, (Break(1800, window(11.5, 14)),))
+    prob = problem([tech(shifts=(shift,))], [order()])
+    with pytest.raises(InputError) as err:
+        solve(prob, params=SolveParams(time_limit_s=1, engine="pyvrp"))
+    assert err.value.field == "params.engine"
+    assert err.value.message == "The pyvrp engine cannot model this problem: breaks."
+
+
+def test_auto_engine_uses_ortools_alone_for_field_service_problems():
+    """Default weights (workload balance) keep the OR-Tools engine alone."""
+    plan = solve_checked(problem([tech("T1"), tech("T2")], [order()]))
+    assert plan.stats.engine == "ortools"
+
+
+def test_pyvrp_stage_is_deterministic_with_a_solution_limit():
+    """Same seed and solution limit through the PyVRP stage: the same routes."""
+    prob = _vrptw_shaped()
+    params = {"time_limit_s": 30, "solution_limit": 20, "seed": 5, "engine": "pyvrp"}
+    assert solve_checked(prob, **params).routes == solve_checked(prob, **params).routes
