@@ -15,7 +15,9 @@ def _serve(args: argparse.Namespace) -> int:
     from api.main import create_app
     from api.settings import get_settings
 
-    uvicorn.run(create_app(get_settings()), host=args.host, port=args.port, log_level=args.log_level)
+    uvicorn.run(
+        create_app(get_settings()), host=args.host, port=args.port, log_level=args.log_level
+    )
     return 0
 
 
