@@ -12,11 +12,13 @@ checked and extracted by the one OR-Tools model.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Hashable
 from dataclasses import dataclass
 
 import numpy as np
 import pyvrp
+from pyvrp.exceptions import PenaltyBoundWarning
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, StoppingCriterion
 
 from optimizer.eligibility import start_intervals
@@ -81,9 +83,14 @@ def _loads(ctx: ModelContext) -> tuple[np.ndarray, np.ndarray]:
     )
 
 
+def _travel_unit_cost(ctx: ModelContext) -> int:
+    """Objective units per second of driving (at least 1)."""
+    return max(round(ctx.weights.travel_per_hour * COST_SCALE / 3600), 1)
+
+
 def _fleet(ctx: ModelContext, capacity: np.ndarray, speeds: list[float]) -> _Fleet:
+    """PyVRP costs are kept in driving seconds (unit cost 1), where its penalties are tuned."""
     idx = ctx.index
-    unit_cost = round(ctx.weights.travel_per_hour * COST_SCALE / 3600)
     groups: dict[Hashable, list[int]] = {}
     for v, veh in enumerate(idx.vehicles):
         tech = veh.technician
@@ -113,7 +120,7 @@ def _fleet(ctx: ModelContext, capacity: np.ndarray, speeds: list[float]) -> _Fle
                 tw_late=first.shift.end_s,
                 shift_duration=tech.max_work_s_per_shift or _UNLIMITED,
                 max_distance=tech.max_travel_s_per_shift or _UNLIMITED,
-                unit_distance_cost=unit_cost,
+                unit_distance_cost=1,
                 profile=speeds.index(tech.speed_factor),
             )
         )
@@ -127,6 +134,7 @@ def _data(ctx: ModelContext) -> tuple[pyvrp.ProblemData, _Fleet]:
     speeds = sorted(idx.travel_s)
     fleet = _fleet(ctx, capacity, speeds)
     horizon = horizon_s(ctx)
+    unit_cost = _travel_unit_cost(ctx)
     clients = []
     for node, o in enumerate(idx.order_of_node):
         order = ctx.problem.work_orders[o]
@@ -138,7 +146,7 @@ def _data(ctx: ModelContext) -> tuple[pyvrp.ProblemData, _Fleet]:
                 service_duration=order.service_s,
                 tw_early=max(early, 0),
                 tw_late=min(late, horizon),
-                prize=max(round(ctx.weights.unassigned_penalty(order) * COST_SCALE), 1),
+                prize=max(round(ctx.weights.unassigned_penalty(order) * COST_SCALE / unit_cost), 1),
                 required=False,
             )
         )
@@ -156,7 +164,10 @@ def pyvrp_routes(
     stop: StoppingCriterion = MaxRuntime(max(time_limit_s, 0.01))
     if max_iterations is not None:
         stop = MultipleCriteria([stop, MaxIterations(max_iterations)])
-    result = pyvrp.solve(data, stop=stop, seed=seed, display=False, collect_stats=False)
+    with warnings.catch_warnings():
+        # Raised when penalties saturate; feasibility is checked just below.
+        warnings.simplefilter("ignore", PenaltyBoundWarning)
+        result = pyvrp.solve(data, stop=stop, seed=seed, display=False, collect_stats=False)
     if not result.best.is_feasible():
         return None
     routes: list[list[int]] = [[] for _ in ctx.index.vehicles]
