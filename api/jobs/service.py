@@ -1,0 +1,338 @@
+"""The job service: durable jobs in the database, solved by worker processes.
+
+``submit`` validates the problem and commits a queued job. A dispatcher
+thread hands queued jobs to a fixed pool of ``spawn``-ed worker processes
+(:mod:`api.jobs.worker`), one job each, and respawns a worker that dies.
+Nothing is solved in the server process. On start, jobs left ``queued`` or
+``running`` by a previous server (stopped or killed) are queued again.
+One service per database is assumed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import math
+import multiprocessing
+import os
+import socket
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+from api import metrics
+from api.jobs.store import ACTIVE, Job, JobStatus, JobStore
+from api.jobs.worker import JobResult, worker_main
+from api.settings import Settings
+from optimizer.document import load_problem
+
+log = logging.getLogger("api.jobs")
+
+_CONTEXT = multiprocessing.get_context("spawn")  # never fork a threaded server
+
+
+class QueueFull(Exception):
+    """The queue holds ``job_queue_size`` queued or running jobs.
+
+    ``retry_after_s`` estimates when a place frees up: when the first
+    running job reaches its time limit (at least 1 s).
+    """
+
+    def __init__(self, size: int, retry_after_s: int) -> None:
+        self.retry_after_s = retry_after_s
+        super().__init__(
+            f"The job queue is full: {size} jobs are queued or running; retry in {retry_after_s} s."
+        )
+
+
+class JobNotFound(LookupError):
+    """No job has this id."""
+
+    def __init__(self, job_id: str) -> None:
+        self.job_id = job_id
+        super().__init__(f"Unknown job id: {job_id}.")
+
+
+class JobNotCancellable(Exception):
+    """The job has already succeeded or failed."""
+
+    def __init__(self, job: Job) -> None:
+        self.job = job
+        super().__init__(
+            f"Job {job.id} has already {job.status.value}; "
+            "only a queued or running job can be cancelled."
+        )
+
+
+@dataclass
+class _Worker:
+    process: BaseProcess
+    conn: Connection
+    job: Job | None = None
+    is_ready: bool = False
+    sent_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+class JobService:
+    """Jobs in the database, solved by worker processes.
+
+    Parameters
+    ----------
+    settings
+        ``database_url``, ``job_workers`` (processes), ``job_queue_size``
+        (queued + running jobs accepted), ``default_time_limit_s`` and
+        ``max_job_time_limit_s``.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.store = JobStore(settings.database_url)
+        self._submit_lock = threading.Lock()
+        self._schema_lock = threading.Lock()
+        self._has_schema = False
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_w.setblocking(False)
+
+    # --- life cycle ---------------------------------------------------------------
+
+    def start(self) -> None:
+        """Create the table, re-queue interrupted jobs, start the workers."""
+        self._ensure_schema()
+        requeued = self.store.requeue_interrupted()
+        if requeued:
+            log.warning("re-queued %d job(s) interrupted by a previous stop", requeued)
+        self._stopping.clear()
+        self._thread = threading.Thread(target=self._dispatch, name="job-dispatcher", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop dispatching and the workers; running jobs are re-queued at the next start."""
+        self._stopping.set()
+        self._wake()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+            self._thread = None
+        self.store.close()
+        self._wake_r.close()
+        self._wake_w.close()
+
+    def ping(self) -> bool:
+        """Whether the database answers."""
+        try:
+            return self.store.ping()
+        except Exception:
+            log.exception("job database unreachable")
+            return False
+
+    def counts(self) -> dict[str, int]:
+        """Number of jobs by status, every status included (zeros too)."""
+        self._ensure_schema()
+        return self.store.counts()
+
+    # --- requests -----------------------------------------------------------------
+
+    def submit(self, problem_doc: dict[str, Any], *, time_limit_s: float | None, seed: int) -> Job:
+        """Validate ``problem_doc`` and queue it; the job is committed on return.
+
+        Parameters
+        ----------
+        problem_doc
+            A problem document (JSON-ready).
+        time_limit_s
+            Solve budget in seconds (default ``default_time_limit_s``),
+            capped at ``max_job_time_limit_s``.
+        seed
+            Search seed.
+
+        Raises
+        ------
+        InputError
+            If the problem is invalid (nothing is stored).
+        QueueFull
+            If ``job_queue_size`` jobs are already queued or running.
+        """
+        load_problem(problem_doc)
+        limit_s = min(
+            time_limit_s or self.settings.default_time_limit_s,
+            self.settings.max_job_time_limit_s,
+        )
+        self._ensure_schema()
+        with self._submit_lock:
+            counts = self.store.counts()
+            active = sum(counts[s.value] for s in ACTIVE)
+            if active >= self.settings.job_queue_size:
+                raise QueueFull(active, self._retry_after_s())
+            job = self.store.submit(json.dumps(problem_doc), time_limit_s=limit_s, seed=seed)
+        self._wake()
+        return job
+
+    def get(self, job_id: str) -> Job:
+        """The job ``job_id``.
+
+        Raises
+        ------
+        JobNotFound
+        """
+        self._ensure_schema()
+        job = self.store.get(job_id)
+        if job is None:
+            raise JobNotFound(job_id)
+        return job
+
+    def list_jobs(self, status: JobStatus | None, limit: int, offset: int) -> tuple[list[Job], int]:
+        """Jobs newest first, and the number matching ``status``."""
+        self._ensure_schema()
+        return self.store.list_jobs(status, limit, offset)
+
+    def plan_json(self, job_id: str) -> tuple[Job, str | None]:
+        """The job and its plan document as JSON text (``None`` while it has none).
+
+        Raises
+        ------
+        JobNotFound
+        """
+        job = self.get(job_id)
+        return job, self.store.plan_of(job_id) if job.has_plan else None
+
+    def cancel(self, job_id: str) -> Job:
+        """Cancel a queued job now, or ask the worker of a running job to stop.
+
+        A running job ends ``cancelled`` with the best plan found so far,
+        within about a second of its worker noticing.
+
+        Raises
+        ------
+        JobNotFound
+        JobNotCancellable
+            If the job has already succeeded or failed.
+        """
+        self._ensure_schema()
+        job = self.store.request_cancel(job_id)
+        if job is None:
+            raise JobNotFound(job_id)
+        if job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED):
+            raise JobNotCancellable(job)
+        return job
+
+    # --- internals ----------------------------------------------------------------
+
+    def _ensure_schema(self) -> None:
+        if self._has_schema:
+            return
+        with self._schema_lock:
+            if not self._has_schema:
+                self.store.create_all()
+                self._has_schema = True
+
+    def _retry_after_s(self) -> int:
+        now = datetime.now(UTC)
+        deadlines = self.store.running_deadlines()
+        if not deadlines:
+            return 1
+        return max(1, math.ceil((min(deadlines) - now).total_seconds()))
+
+    def _wake(self) -> None:
+        with contextlib.suppress(OSError):  # full: a wake-up is already pending
+            self._wake_w.send(b"\0")
+
+    def _spawn(self) -> _Worker:
+        parent_conn, child_conn = _CONTEXT.Pipe()
+        process = _CONTEXT.Process(
+            target=worker_main,
+            args=(self.settings.database_url, child_conn, os.getpid()),
+            name="dispatch-job-worker",
+            daemon=True,
+        )
+        process.start()
+        child_conn.close()
+        return _Worker(process, parent_conn)
+
+    def _dispatch(self) -> None:
+        """The dispatcher thread; it also creates every worker (PR_SET_PDEATHSIG is per thread)."""
+        workers = [self._spawn() for _ in range(self.settings.job_workers)]
+        try:
+            while not self._stopping.is_set():
+                try:
+                    self._dispatch_once(workers)
+                except Exception:
+                    log.exception("job dispatcher error; retrying")
+                    self._stopping.wait(1.0)
+        finally:
+            _shut_down(workers)
+
+    def _dispatch_once(self, workers: list[_Worker]) -> None:
+        for worker in workers:
+            if worker.is_ready and worker.job is None and worker.process.is_alive():
+                job = self.store.claim_next()
+                if job is None:
+                    break
+                try:
+                    worker.conn.send((job.id, job.attempt))
+                except OSError:  # the worker just died: the job never started
+                    self.store.requeue(job.id, job.attempt)
+                    continue
+                worker.job, worker.sent_at = job, datetime.now(UTC)
+        ready = wait(
+            [self._wake_r, *(w.conn for w in workers), *(w.process.sentinel for w in workers)],
+            timeout=1.0,
+        )
+        if self._wake_r in ready:
+            self._wake_r.recv(4096)
+        for i, worker in enumerate(workers):
+            if worker.conn in ready:
+                try:
+                    message: JobResult | str = worker.conn.recv()
+                except (EOFError, OSError):
+                    message = "died"  # handled below
+                if isinstance(message, JobResult):
+                    metrics.record_solve("job", message.outcome, message.wall_s)
+                    worker.job = None
+                elif message == "ready":
+                    worker.is_ready = True
+            if not worker.process.is_alive() and not self._stopping.is_set():
+                workers[i] = self._replace(worker)
+
+    def _replace(self, worker: _Worker) -> _Worker:
+        worker.process.join(timeout=1)
+        code = worker.process.exitcode
+        if worker.job is not None:
+            job = worker.job
+            log.error("worker solving job %s exited with code %s", job.id, code)
+            self.store.finish(
+                job.id,
+                job.attempt,
+                JobStatus.FAILED,
+                error=f"The worker process solving job {job.id} exited unexpectedly "
+                f"(exit code {code}).",
+            )
+            wall_s = (datetime.now(UTC) - worker.sent_at).total_seconds()
+            metrics.record_solve("job", "crashed", wall_s)
+        elif not worker.is_ready:
+            log.error("job worker exited while starting (exit code %s); retrying in 1 s", code)
+            self._stopping.wait(1.0)
+        worker.conn.close()
+        return self._spawn()
+
+
+def _shut_down(workers: list[_Worker]) -> None:
+    """Ask idle workers to exit, terminate busy ones (their jobs stay running)."""
+    for worker in workers:
+        try:
+            if worker.job is None:
+                worker.conn.send(None)
+            else:
+                worker.process.terminate()
+        except OSError:
+            worker.process.terminate()
+    for worker in workers:
+        worker.process.join(timeout=5)
+        if worker.process.is_alive():
+            worker.process.kill()
+            worker.process.join(timeout=5)
+        worker.conn.close()
