@@ -1,0 +1,274 @@
+"""Field-service scenario benchmark: our solver against a rules-engine baseline and VROOM.
+
+Usage (from the project root)::
+
+    python -m benchmarks.scenarios --sets metro-small,metro-medium,metro-large
+        --time-limit 30 --solvers ours,greedy,vroom [--seeds 3] [--json OUT.json]
+        [--out DIR] [--gantt SET]
+
+For every scenario set, seed and solver: the plan is validated by
+:func:`optimizer.check.check_plan`, measured by :func:`optimizer.kpis.compute_kpis`
+and costed by :func:`optimizer.objective.plan_cost`, the same three functions
+for every solver. ``--seeds N`` generates each set with seeds ``0..N-1`` (seed
+0 is the committed document); solvers keep their default search seed. The
+protocol is in ``benchmarks/README.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from optimizer.check import check_plan
+from optimizer.document import load_problem
+from optimizer.domain import Problem
+from optimizer.greedy import greedy_plan
+from optimizer.kpis import compute_kpis
+from optimizer.objective import plan_cost
+from optimizer.params import SolveParams
+from optimizer.plan import Plan
+from optimizer.solve import solve
+from scenarios.generators import SCENARIO_SETS, generate
+
+SOLVERS = ("ours", "greedy", "vroom", "ours-warm")
+"""``ours-warm`` is our solver started from the greedy plan (greedy time included)."""
+DEFAULT_SETS = ("metro-small", "metro-medium", "metro-large")
+
+#: Keys of one result row, in order (the JSON has one such object per run).
+RESULT_KEYS = (
+    "scenario", "seed", "solver", "valid", "violations", "orders", "assigned_pct",
+    "sla_met_pct", "sla_met_p1_pct", "objective", "travel_h", "workload_cv", "solve_s",
+    "dropped_by_priority",
+)  # fmt: skip
+
+
+def solver_function(name: str, time_limit_s: float) -> Callable[[Problem], Plan]:
+    """The call that runs solver ``name`` (one of :data:`SOLVERS`) on a problem."""
+    if name == "ours":
+        params = SolveParams(time_limit_s=time_limit_s)
+        return lambda problem: solve(problem, params=params)
+    if name == "greedy":
+        return greedy_plan
+    if name == "ours-warm":
+
+        def warm(problem: Problem) -> Plan:
+            started = time.perf_counter()
+            start = greedy_plan(problem)
+            left_s = max(time_limit_s - (time.perf_counter() - started), 0.1)
+            return solve(problem, params=SolveParams(time_limit_s=left_s), initial_plan=start)
+
+        return warm
+    if name == "vroom":
+        from benchmarks.vroom_peer import vroom_plan
+
+        return lambda problem: vroom_plan(problem, time_limit_s=time_limit_s)
+    raise ValueError(f"Unknown solver: {name}; expected one of {', '.join(SOLVERS)}.")
+
+
+def run_one(
+    scenario: str, seed: int, solver: str, problem: Problem, time_limit_s: float
+) -> tuple[dict[str, Any], Plan, list[str]]:
+    """Run one solver on one problem; returns the result row, the plan and violation texts."""
+    run = solver_function(solver, time_limit_s)
+    started = time.perf_counter()
+    plan = run(problem)
+    solve_s = time.perf_counter() - started
+    violations = check_plan(problem, plan)
+    kpis = compute_kpis(problem, plan)
+    dropped = Counter(
+        f"P{int(problem.work_order(u.work_order_id).priority)}" for u in plan.unassigned
+    )
+    row = {
+        "scenario": scenario,
+        "seed": seed,
+        "solver": solver,
+        "valid": not violations,
+        "violations": len(violations),
+        "orders": kpis["orders"],
+        "assigned_pct": kpis["assigned_pct"],
+        "sla_met_pct": kpis["sla_met_pct"],
+        "sla_met_p1_pct": kpis["sla_met_pct_by_priority"].get("P1"),
+        "objective": round(plan_cost(problem, plan)["total"], 1),
+        "travel_h": round(kpis["travel_s_total"] / 3600, 2),
+        "workload_cv": kpis["workload_cv"],
+        "solve_s": round(solve_s, 2),
+        "dropped_by_priority": dict(sorted(dropped.items())),
+    }
+    return row, plan, [f"{v.code}: {v.message}" for v in violations]
+
+
+def _median(rows: Sequence[dict[str, Any]], key: str) -> float | None:
+    values = [r[key] for r in rows if r[key] is not None]
+    return statistics.median(values) if values else None
+
+
+def _fmt(value: float | None, digits: int = 1) -> str:
+    return "—" if value is None else f"{value:,.{digits}f}"
+
+
+def results_table(results: Sequence[dict[str, Any]], n_seeds: int) -> Table:
+    """One row per (scenario, solver): medians over seeds."""
+    title = "Field-service scenarios" + (f" (medians over {n_seeds} seeds)" if n_seeds > 1 else "")
+    table = Table(title=title)
+    columns = ("scenario", "solver", "valid", "assigned %", "SLA met %", "P1 SLA %",
+               "objective", "travel h", "workload CV", "solve s")  # fmt: skip
+    for col in columns:
+        table.add_column(col, justify="left" if col in ("scenario", "solver") else "right")
+    keys = list(dict.fromkeys((r["scenario"], r["solver"]) for r in results))
+    for scenario, solver in keys:
+        rows = [r for r in results if r["scenario"] == scenario and r["solver"] == solver]
+        n_valid = sum(r["valid"] for r in rows)
+        table.add_row(
+            scenario,
+            solver,
+            f"{n_valid}/{len(rows)}" if n_valid == len(rows) else f"[red]{n_valid}/{len(rows)}[/]",
+            _fmt(_median(rows, "assigned_pct")),
+            _fmt(_median(rows, "sla_met_pct")),
+            _fmt(_median(rows, "sla_met_p1_pct")),
+            _fmt(_median(rows, "objective"), 0),
+            _fmt(_median(rows, "travel_h")),
+            _fmt(_median(rows, "workload_cv"), 3),
+            _fmt(_median(rows, "solve_s")),
+        )
+    return table
+
+
+def environment() -> dict[str, Any]:
+    """The machine and library versions, recorded with the results."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    versions: dict[str, str | None] = {}
+    for package in ("ortools", "pyvrp", "pyvroom", "numpy"):
+        try:
+            versions[package] = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            versions[package] = None
+    return {
+        "cpu": cpu,
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        **versions,
+    }
+
+
+def _parse_list(
+    text: str, known: Sequence[str], what: str, parser: argparse.ArgumentParser
+) -> list[str]:
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in known]
+    if unknown or not names:
+        parser.error(
+            f"unknown {what}: {', '.join(unknown) or '(none)'}; known: {', '.join(known)}."
+        )
+    return list(dict.fromkeys(names))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark; returns 0 when every plan is valid, 1 otherwise."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.scenarios", description=__doc__)
+    parser.add_argument("--sets", default=",".join(DEFAULT_SETS), help="comma-separated set names")
+    parser.add_argument(
+        "--time-limit", type=float, default=30.0, help="seconds per solve (ours, vroom)"
+    )
+    parser.add_argument(
+        "--solvers",
+        default="ours,greedy,vroom",
+        help="comma-separated: ours, greedy, vroom, ours-warm (ours from the greedy plan)",
+    )
+    parser.add_argument("--seeds", type=int, default=1, help="generate each set with seeds 0..N-1")
+    parser.add_argument("--json", type=Path, help="write the results here")
+    parser.add_argument("--out", type=Path, help="write the PNG plots (and results.json) here")
+    parser.add_argument(
+        "--gantt", help="set whose seed-0 plan by ours is drawn (default: the first)"
+    )
+    args = parser.parse_args(argv)
+    sets = _parse_list(args.sets, list(SCENARIO_SETS), "scenario set", parser)
+    solvers = _parse_list(args.solvers, SOLVERS, "solver", parser)
+    if args.seeds < 1:
+        parser.error(f"--seeds must be at least 1, got {args.seeds}.")
+    if args.time_limit <= 0:
+        parser.error(f"--time-limit must be positive, got {args.time_limit}.")
+    gantt_set = args.gantt or sets[0]
+    if gantt_set not in sets:
+        parser.error(f"--gantt {gantt_set} is not one of the sets run: {', '.join(sets)}.")
+    if "vroom" in solvers:
+        try:
+            import vroom  # noqa: F401
+        except ImportError:
+            parser.error('solver vroom needs pyvroom: pip install -e ".[bench]"')
+
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=140)
+    results: list[dict[str, Any]] = []
+    gantt_input: tuple[Problem, Plan] | None = None
+    progress = Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=console,
+    )  # fmt: skip
+    with progress:
+        task = progress.add_task("generating", total=len(sets) * args.seeds * len(solvers))
+        for name in sets:
+            for seed in range(args.seeds):
+                problem = load_problem(generate(name, seed=seed))
+                for solver in solvers:
+                    progress.update(task, description=f"{name} seed {seed} {solver}")
+                    row, plan, problems = run_one(name, seed, solver, problem, args.time_limit)
+                    for text in problems[:5]:
+                        progress.console.print(f"[red]{name}/{seed}/{solver}:[/] {text}")
+                    results.append(row)
+                    if name == gantt_set and seed == 0 and solver == "ours":
+                        gantt_input = (problem, plan)
+                    progress.advance(task)
+
+    console.print(results_table(results, args.seeds))
+    invalid = sum(1 for r in results if not r["valid"])
+    console.print(f"runs: {len(results)}  valid: {len(results) - invalid}/{len(results)}")
+    document = {
+        "results": [{k: r[k] for k in RESULT_KEYS} for r in results],
+        "summary": {"runs": len(results), "invalid": invalid},
+        "settings": {
+            "sets": sets, "solvers": solvers, "seeds": args.seeds, "time_limit_s": args.time_limit,
+        },
+        "environment": environment(),
+    }  # fmt: skip
+    json_path = args.json or (args.out / "results.json" if args.out else None)
+    if json_path is not None:
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps(document, indent=2) + "\n")
+        console.print(f"results written to {json_path}")
+    if args.out:
+        from benchmarks.plots import gantt, kpi_bars
+
+        written = [kpi_bars(results, args.out / "kpis.png")]
+        if gantt_input is not None:
+            problem, plan = gantt_input
+            path = args.out / f"gantt-{gantt_set}.png"
+            written.append(gantt(problem, plan, path, f"{gantt_set}, ours"))
+        console.print("plots written: " + ", ".join(str(p) for p in written))
+    return 0 if invalid == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
