@@ -86,6 +86,32 @@ def _first_start(intervals: list[Interval], t_s: int) -> int | None:
     return None
 
 
+def _breaks_fit(shift: Shift, out_s: int, start_s: int, service_s: int, back_s: int) -> int | None:
+    """End of a one-order route once its due breaks are placed, or ``None`` if they cannot be.
+
+    A break goes in the slack before the service start when its window
+    allows (the technician can leave early and take it on the way or while
+    waiting), otherwise right after the service (delaying the drive home).
+    """
+    slack = start_s - shift.start_s - out_s
+    cursor = start_s + service_s
+    end = cursor + back_s
+    for brk in sorted(shift.breaks, key=lambda b: b.window.start_s):
+        window, duration = brk.window, brk.duration_s
+        if window.start_s >= end:
+            continue  # the route is over before this break is due
+        if duration <= slack and max(shift.start_s, window.start_s) + duration <= min(
+            start_s, window.end_s
+        ):
+            slack -= duration
+            continue
+        cursor = max(cursor, window.start_s) + duration
+        if cursor > window.end_s:
+            return None
+        end = cursor + back_s
+    return end
+
+
 def _fits_alone(
     vehicle: Vehicle, order: WorkOrder, intervals: list[Interval], out_s: int, back_s: int
 ) -> bool:
@@ -94,9 +120,8 @@ def _fits_alone(
     start = _first_start(intervals, shift.start_s + out_s)
     if start is None:
         return False
-    route_end = start + order.service_s + back_s
-    breaks_s = sum(b.duration_s for b in shift.breaks if b.window.start_s < route_end)
-    if route_end + breaks_s > shift.end_s:
+    route_end = _breaks_fit(shift, out_s, start, order.service_s, back_s)
+    if route_end is None or route_end > shift.end_s:
         return False
     if tech.max_orders_per_shift is not None and tech.max_orders_per_shift < 1:
         return False

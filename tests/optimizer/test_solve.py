@@ -368,3 +368,15 @@ def test_pyvrp_stage_is_deterministic_with_a_solution_limit():
     prob = _vrptw_shaped()
     params = {"time_limit_s": 30, "solution_limit": 20, "seed": 5, "engine": "pyvrp"}
     assert solve_checked(prob, **params).routes == solve_checked(prob, **params).routes
+
+
+def test_bug_lunch_taken_while_waiting_for_a_late_window():
+    """Lunch fits in the wait before a 15:00 window: the order is served, not unreachable."""
+    shift = Shift(8 * HOUR, 16 * HOUR + 1800, (Break(1800, window(11.5, 14)),))
+    prob = problem(
+        [tech(shifts=(shift,))],
+        [order(location=at(15), service_s=2700, windows=(window(15, 16),))],
+    )
+    plan = solve_checked(prob)
+    assert plan.assigned_ids == {"W1"}
+    assert len(plan.routes[0].breaks) == 1
