@@ -120,7 +120,7 @@ class SolveStats:
     first_solution_s: float | None
     wall_s: float
     solutions: int = 0
-    engine: str = "ortools"  # or "pyvrp+ortools", or "none" when nothing was solved
+    engine: str = "ortools"  # or "pyvrp+ortools", "greedy+ortools", "none" (nothing to solve)
 
 
 @dataclass(frozen=True, slots=True)

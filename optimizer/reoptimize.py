@@ -2,53 +2,78 @@
 
 :func:`reoptimize` takes the problem, the current plan, the current time and
 the events of the day (:mod:`optimizer.replan_events`) and returns a
-:class:`Replan`. What it does, per technician and shift:
+:class:`Replan`. Per technician and shift (:mod:`optimizer.replan_residual`):
 
-- **Fixed**: stops finished before now, stops in progress (started, by event
-  or because the plan's service spans now) and completed orders stay where
-  they are, with the times the events report. Breaks started before now stay.
-- **Residual view**: the technician is available from ``max(now, end of the
-  fixed work)``, at the last fixed stop, at a reported position newer than
-  it, or at the start location if nothing happened yet; its shift is cut
-  where it becomes unavailable; limits and van stock are reduced by the
-  fixed work; breaks already taken are dropped. Orders not started are
-  re-planned with ``dispatched_technician_id`` set to their current
-  technician, so moving one costs ``Weights.reassignment`` (the stability
-  weight); locked orders are pinned. The solve is warm-started from the
-  current plan.
+- **Fixed**: stops finished before now, the stop in service at now, orders
+  reported started or completed (with the reported times), and the stop the
+  technician is driving to per the plan (it must have left already to start
+  it on time; a position newer than its last stop cancels that). Breaks
+  started before now stay.
+- **Residual view**: the technician is free from ``max(now, end of the fixed
+  work)`` at the last fixed stop, at a newer reported position, or at its
+  start location; its shift is cut where it becomes unavailable; limits and
+  van stock are reduced by the fixed work; breaks taken are dropped; later
+  shifts start from home (a twin technician when the current shift starts
+  elsewhere). Orders not started are re-planned with
+  ``dispatched_technician_id`` set to their current technician, so moving
+  one costs ``Weights.reassignment`` (the stability weight); locked orders
+  are pinned.
+- **Search**: warm-started from the current plan. New orders (and
+  technicians whose plan no longer holds) are first solved on a small
+  sub-problem with the nearest technicians, then the whole residual view
+  from that result. Routes whose sequence did not change keep their planned
+  times; the others leave as soon as the technician is free.
 - **Merge**: the fixed part followed by the re-planned routes.
 
-Validity. The re-planned part is checked in the residual view:
-``check_plan(replan.residual_problem, replan.residual_plan)`` is empty. The
-merged ``replan.plan`` answers ``replan.problem`` (the request's problem with
-the new orders, dispatch references and locks) and is what a caller keeps and
-sends back at the next event; its fixed part is history as reported, and its
-re-planned part keeps its true times (a technician who idled until now leaves
-now, not when the last stop ended), so ``check_plan(replan.problem,
-replan.plan)`` is empty only where reality matched the plan: when every
-technician is exactly at the end of their fixed work at now. Times are
-seconds from the problem's epoch.
+Validity. ``check_plan(replan.residual_problem, replan.residual_plan)`` is
+always empty: the re-planned work is valid where and when each technician
+really is. The merged ``replan.plan`` is the plan of the day for
+``replan.problem`` (the request's problem with the new orders, dispatch
+references and locks); a caller keeps it and sends it back with the next
+events. ``check_plan(replan.problem, replan.plan)`` is also empty when the
+fixed work is consistent with the travel model and every technician is busy
+(or driving to a stop) at now. It reports the truth otherwise: a plan leaves
+each stop as soon as the previous one ends, so a technician idle at now,
+who in fact leaves now, shows an ``arrival_mismatch`` on its first
+re-planned stop (a reported position adds a ``travel_mismatch``), and
+reported service times that disagree with the estimate show in the history.
+Times are seconds from the problem's epoch.
 """
 
 from __future__ import annotations
 
 import time as _clock
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from optimizer.check_timing import TravelLegs, arrival_after_drive_s
-from optimizer.domain import Break, Location, Problem, Shift, Technician, TimeWindow, WorkOrder
+import numpy as np
+
+from optimizer.domain import Problem, WorkOrder
 from optimizer.errors import InputError, InputIssue
 from optimizer.kpis import compute_kpis
 from optimizer.params import SolveParams
-from optimizer.plan import PlacedBreak, Plan, Route, Stop, Unassigned
+from optimizer.plan import Plan, Route, Unassigned
 from optimizer.replan_events import DayState, Event, read_events
-from optimizer.sla import sla_status
+from optimizer.replan_residual import (
+    fixed_parts,
+    merge_routes,
+    residual_problem,
+    settle_times,
+    warm_start,
+)
 from optimizer.solve import solve
+from optimizer.travel.base import scale_durations
 from optimizer.validation import validate_problem
 from optimizer.weights import DEFAULT_WEIGHTS
 
-_Key = tuple[str, int]  # (technician id, shift index)
+FOCUS_TECHNICIANS = 4
+"""Technicians re-planned first around each new order: the nearest ones able to serve it."""
+
+FOCUS_SHARE = 0.5
+"""Share of the search budget spent on the focused sub-problem."""
+
+MERGE_RESERVE_S = 0.05
+"""Seconds of the budget kept for merging, KPIs and the diff after the search."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,16 +212,17 @@ def reoptimize(
     _check_arguments(problem, stability_weight, eta_threshold_s)
     state = read_events(problem, plan, now_s, events, locked_work_order_ids)
     full = _stability_problem(state, set(locked_work_order_ids), stability_weight)
-    fixed = _fixed_parts(full, plan, now_s, state)
-    residual, vehicle_of = _residual_problem(full, fixed, now_s, state)
-    warm = _warm_start(plan, fixed, {key: rk for rk, key in vehicle_of.items()})
-    remaining_s = params.time_limit_s - (_clock.perf_counter() - started)
-    residual_plan = solve(
-        residual,
-        params=replace(params, time_limit_s=max(remaining_s, 0.05)),
-        initial_plan=warm,
-    )
-    routes = _merge(full, fixed, residual_plan, vehicle_of)
+    fixed = fixed_parts(full, plan, now_s, state)
+    residual, vehicle_of = residual_problem(full, fixed, now_s, state)
+    hint = warm_start(plan, fixed, {key: rk for rk, key in vehicle_of.items()})
+    deadline = started + params.time_limit_s - MERGE_RESERVE_S
+    focus_orders = set(state.new_order_ids) - {
+        s.work_order_id for f in fixed.values() for s in f.stops
+    }
+    unavailable = {rt for (rt, _), (t, _) in vehicle_of.items() if t in state.unavailable_from_s}
+    residual_plan = _search(residual, hint, focus_orders, unavailable, params, deadline)
+    residual_plan = settle_times(residual, residual_plan, hint)
+    routes = merge_routes(full, fixed, residual_plan, vehicle_of)
     stats = replace(residual_plan.stats, wall_s=_clock.perf_counter() - started)
     merged = Plan(routes, residual_plan.unassigned, stats)
     merged = replace(merged, kpis=compute_kpis(full, merged))
@@ -271,287 +297,110 @@ def _stability_problem(state: DayState, locked: set[str], weight: float | None) 
     return replace(problem, work_orders=orders, weights=weights)
 
 
-# --- the fixed part ----------------------------------------------------------------------
+# --- the search ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class _Fixed:
-    """The part of one route that stays: stops and breaks, and the route they come from."""
+def _search(
+    residual: Problem,
+    hint: Plan,
+    focus_orders: set[str],
+    unavailable: set[str],
+    params: SolveParams,
+    deadline: float,
+) -> Plan:
+    """Solve the residual problem from the hint, focusing first on what changed.
 
-    route: Route
-    stops: tuple[Stop, ...]
-    breaks: tuple[PlacedBreak, ...]
-    is_whole: bool  # the route is entirely fixed and unchanged
-
-    @property
-    def end_s(self) -> int:
-        return max([*(s.end_s for s in self.stops), *(b.end_s for b in self.breaks)], default=0)
-
-
-def _fixed_parts(problem: Problem, plan: Plan, now_s: int, state: DayState) -> dict[_Key, _Fixed]:
-    """Per (technician, shift): what is done or in progress, re-timed by the events."""
-    orders = {o.id: o for o in problem.work_orders}
-    threshold = problem.sla_yellow_threshold_s
-    fixed = {}
-    for route in plan.routes:
-        stops, is_retimed = [], False
-        for stop in route.stops:
-            order = orders[stop.work_order_id]
-            wid = order.id
-            if wid in state.completed_s or wid in state.started_s:
-                start, end = _reported_times(order, state)
-                arrival = min(stop.arrival_s, start)
-                status = sla_status(order, arrival, end, threshold)
-                stops.append(
-                    replace(
-                        stop,
-                        arrival_s=arrival,
-                        start_s=start,
-                        end_s=end,
-                        wait_s=start - arrival,
-                        sla_status=status,
-                    )
-                )
-                is_retimed = is_retimed or (start, end) != (stop.start_s, stop.end_s)
-            elif stop.start_s < now_s:
-                stops.append(stop)
-        breaks = tuple(b for b in route.breaks if b.start_s < now_s)
-        if stops or breaks:
-            whole = len(stops) == len(route.stops) and not is_retimed
-            stops.sort(key=lambda s: s.start_s)
-            fixed[(route.technician_id, route.shift_index)] = _Fixed(
-                route, tuple(stops), breaks, whole
-            )
-    return fixed
-
-
-def _reported_times(order: WorkOrder, state: DayState) -> tuple[int, int]:
-    """Service start and end from the events; the missing one is derived from ``service_s``."""
-    start = state.started_s.get(order.id)
-    end = state.completed_s.get(order.id)
-    if start is None:
-        assert end is not None
-        return end - order.service_s, end
-    return start, start + order.service_s if end is None else end
-
-
-# --- the residual view -----------------------------------------------------------------
-
-
-def _residual_problem(
-    problem: Problem, fixed: dict[_Key, _Fixed], now_s: int, state: DayState
-) -> tuple[Problem, dict[_Key, _Key]]:
-    """The technicians from their current place and time, and the orders not started.
-
-    Returns the residual problem and a map from its (technician, shift) to
-    the day's. A technician whose current shift starts somewhere else than
-    its later shifts is split: the later shifts go to a twin with a derived
-    id, and orders pinned to (or preferring, or excluding) the technician
-    treat the twin alike.
+    Technicians whose hint no longer holds (unavailable, or unable to reach
+    their next stop on time from where they are now) lose their hint. When
+    there are new orders or such technicians, a sub-problem of them and the
+    :data:`FOCUS_TECHNICIANS` nearest technicians able to serve each new order
+    is solved first for :data:`FOCUS_SHARE` of the budget (a packed day only
+    makes room for a P1 by moving or dropping work around it, which the
+    search finds far faster on a few routes than on all of them); the whole
+    residual problem is then solved from the result.
     """
-    techs: list[Technician] = []
-    vehicle_of: dict[_Key, _Key] = {}
-    twins: dict[str, str] = {}
-    ids = {t.id for t in problem.technicians}
-    for tech in problem.technicians:
-        current, later = _residual_shifts(tech, fixed, now_s, state)
-        if current is None:
-            parts = [(tech, later)]
-        else:
-            now_tech = _current_technician(problem, tech, fixed.get((tech.id, current[0])), state)
-            if not later or now_tech == tech:
-                parts = [(now_tech, sorted([current, *later]))]
-            else:
-                twin_id = _fresh_id(f"{tech.id}@later", ids)
-                twins[tech.id] = twin_id
-                parts = [(now_tech, [current]), (replace(tech, id=twin_id), later)]
-        for part, shifts in parts:
-            techs.append(replace(part, shifts=tuple(s for _, s in shifts)))
-            for k, (index, _) in enumerate(shifts):
-                vehicle_of[(part.id, k)] = (tech.id, index)
-    done = {s.work_order_id for f in fixed.values() for s in f.stops}
-    orders = tuple(
-        _with_twins(o, twins, [t.id for t in techs])
-        for o in problem.work_orders
-        if o.id not in done
-    )
-    return replace(problem, technicians=tuple(techs), work_orders=orders), vehicle_of
-
-
-def _residual_shifts(
-    tech: Technician, fixed: dict[_Key, _Fixed], now_s: int, state: DayState
-) -> tuple[tuple[int, Shift] | None, list[tuple[int, Shift]]]:
-    """The shift running at now (if it has time left) and the later shifts, cut and trimmed."""
-    cut_s = state.unavailable_from_s.get(tech.id)
-    current, later = None, []
-    for index, shift in enumerate(tech.shifts):
-        part = fixed.get((tech.id, index))
-        start_s = max(shift.start_s, now_s, part.end_s if part else 0)
-        end_s = shift.end_s if cut_s is None else min(shift.end_s, cut_s)
-        if start_s >= end_s:
-            continue
-        taken = len(part.breaks) if part else 0
-        breaks = tuple(
-            b for b in (_due(b, start_s, end_s) for b in shift.breaks[taken:]) if b is not None
+    duration_s = _durations(residual)
+    disturbed = unavailable | _late_for_hint(residual, hint, duration_s)
+    focus = disturbed | _nearest(residual, hint, focus_orders, duration_s)
+    kept = tuple(r for r in hint.routes if r.technician_id not in disturbed)
+    active = {t.id for t in residual.technicians if t.shifts}
+    if focus and not active <= focus:
+        ids = {s.work_order_id for r in hint.routes if r.technician_id in focus for s in r.stops}
+        sub = residual.subset(work_order_ids=ids | focus_orders, technician_ids=focus)
+        budget_s = FOCUS_SHARE * (deadline - _clock.perf_counter())
+        first = solve(
+            sub,
+            params=replace(params, time_limit_s=max(budget_s, 0.01)),
+            initial_plan=_hint(hint, tuple(r for r in kept if r.technician_id in focus)),
         )
-        residual = (index, Shift(start_s, end_s, breaks))
-        if shift.start_s <= now_s < shift.end_s and current is None:
-            current = residual
-        else:
-            later.append(residual)
-    return current, later
-
-
-def _due(brk: Break, start_s: int, end_s: int) -> Break | None:
-    """A break still to take in ``[start_s, end_s]``; one whose window closed is taken at once."""
-    window = brk.window
-    if min(window.end_s, end_s) - max(window.start_s, start_s) >= brk.duration_s:
-        return brk
-    if window.start_s <= start_s and start_s + brk.duration_s <= end_s:
-        return Break(brk.duration_s, TimeWindow(start_s, start_s + brk.duration_s))
-    return None  # the shift is cut before it: not due any more
-
-
-def _current_technician(
-    problem: Problem, tech: Technician, part: _Fixed | None, state: DayState
-) -> Technician:
-    """The technician as it stands now: where it is, and the limits and stock left."""
-    location: Location = tech.start
-    last_end_s = None
-    if part is not None and part.stops:
-        last = max(part.stops, key=lambda s: s.end_s)
-        location, last_end_s = problem.work_order(last.work_order_id).location, last.end_s
-    position = state.positions.get(tech.id)
-    if position is not None and (last_end_s is None or position[1] >= last_end_s):
-        location = position[0]
-    if part is None:
-        return replace(tech, start=location)
-    used: dict[str, int] = {}
-    for stop in part.stops:
-        for name, quantity in problem.work_order(stop.work_order_id).parts.items():
-            used[name] = used.get(name, 0) + quantity
-    stock = {name: max(q - used.get(name, 0), 0) for name, q in tech.van_stock.items()}
-    breaks_s = sum(b.end_s - b.start_s for b in part.breaks)
-    worked_s = part.end_s - part.route.start_s - breaks_s
-    driven_s = sum(s.travel_s for s in part.stops)
-
-    def left(limit: int | None, used_up: int) -> int | None:
-        return None if limit is None else max(limit - used_up, 0)
-
-    return replace(
-        tech,
-        start=location,
-        max_orders_per_shift=left(tech.max_orders_per_shift, len(part.stops)),
-        max_work_s_per_shift=left(tech.max_work_s_per_shift, max(worked_s, 0)),
-        max_travel_s_per_shift=left(tech.max_travel_s_per_shift, driven_s),
-        van_stock=stock,
+        kept = tuple(r for r in kept if r.technician_id not in focus) + first.routes
+    return solve(
+        residual,
+        params=replace(params, time_limit_s=max(deadline - _clock.perf_counter(), 0.01)),
+        initial_plan=_hint(hint, kept),
     )
 
 
-def _fresh_id(base: str, taken: set[str]) -> str:
-    candidate = base
-    while candidate in taken:
-        candidate += "+"
-    taken.add(candidate)
-    return candidate
+def _hint(hint: Plan, routes: tuple[Route, ...]) -> Plan | None:
+    """A warm start with these routes; none at all (a cold start) when they are empty."""
+    return replace(hint, routes=routes) if routes else None
 
 
-def _with_twins(order: WorkOrder, twins: dict[str, str], all_ids: list[str]) -> WorkOrder:
-    """Make an order's technician references cover the twins of split technicians."""
-    if not twins:
-        return order
-    pinned = order.pinned_technician_id
-    excluded = list(order.excluded_technician_ids)
-    if pinned in twins:
-        allowed = {pinned, twins[pinned]}
-        excluded += [t for t in all_ids if t not in allowed and t not in excluded]
-        pinned = None
-    excluded += [twins[t] for t in order.excluded_technician_ids if t in twins]
-    preferred = [*order.preferred_technician_ids]
-    preferred += [twins[t] for t in order.preferred_technician_ids if t in twins]
-    return replace(
-        order,
-        pinned_technician_id=pinned,
-        excluded_technician_ids=tuple(excluded),
-        preferred_technician_ids=tuple(preferred),
-    )
+def _durations(residual: Problem) -> np.ndarray:
+    """Driving seconds between technicians' starts (first) and the orders (after)."""
+    locations = [t.start for t in residual.technicians] + [o.location for o in residual.work_orders]
+    return residual.travel.matrices(locations).duration_s
 
 
-def _warm_start(plan: Plan, fixed: dict[_Key, _Fixed], residual_of: dict[_Key, _Key]) -> Plan:
-    """The current plan's stops not started, on the residual technicians and shifts."""
-    done = {s.work_order_id for f in fixed.values() for s in f.stops}
-    routes = []
-    for route in plan.routes:
-        key = residual_of.get((route.technician_id, route.shift_index))
-        stops = tuple(s for s in route.stops if s.work_order_id not in done)
-        if key is not None and stops:
-            routes.append(replace(route, technician_id=key[0], shift_index=key[1], stops=stops))
-    return Plan(tuple(routes), (), plan.stats)
+def _late_for_hint(residual: Problem, hint: Plan, duration_s: np.ndarray) -> set[str]:
+    """Technicians who cannot reach the first stop of their hint by its planned start."""
+    n_tech = len(residual.technicians)
+    tech_index = {t.id: k for k, t in enumerate(residual.technicians)}
+    order_index = {o.id: n_tech + j for j, o in enumerate(residual.work_orders)}
+    late = set()
+    for route in hint.routes:
+        k = tech_index[route.technician_id]
+        tech = residual.technicians[k]
+        free_s = tech.shifts[route.shift_index].start_s
+        first = route.stops[0]
+        drive_s = scale_durations(
+            duration_s[k : k + 1, order_index[first.work_order_id]], tech.speed_factor
+        )
+        paused_s = sum(
+            b.end_s - b.start_s for b in route.breaks if free_s <= b.start_s < first.start_s
+        )
+        if free_s + int(drive_s[0]) + paused_s > first.start_s:
+            late.add(tech.id)
+    return late
 
 
-# --- the merge -------------------------------------------------------------------------------
+def _nearest(
+    residual: Problem, hint: Plan, order_ids: set[str], duration_s: np.ndarray
+) -> set[str]:
+    """The technicians nearest each order (from their start or a hinted stop) able to serve it."""
+    n_tech = len(residual.technicians)
+    order_index = {o.id: n_tech + j for j, o in enumerate(residual.work_orders)}
+    places: dict[str, list[int]] = {t.id: [k] for k, t in enumerate(residual.technicians)}
+    for route in hint.routes:
+        places[route.technician_id] += [order_index[s.work_order_id] for s in route.stops]
+    chosen: set[str] = set()
+    for order in residual.work_orders:
+        if order.id not in order_ids:
+            continue
+        node = order_index[order.id]
+        ranked = sorted(
+            (int(duration_s[places[t.id], node].min()), t.id)
+            for t in residual.technicians
+            if t.shifts and _may_serve(t.id, t.skills, order)
+        )
+        chosen |= {tid for _, tid in ranked[:FOCUS_TECHNICIANS]}
+    return chosen
 
 
-def _merge(
-    problem: Problem,
-    fixed: dict[_Key, _Fixed],
-    residual_plan: Plan,
-    vehicle_of: dict[_Key, _Key],
-) -> tuple[Route, ...]:
-    """Fixed work followed by the re-planned routes, one route per technician and shift."""
-    replanned = {vehicle_of[(r.technician_id, r.shift_index)]: r for r in residual_plan.routes}
-    routes = []
-    for tech in problem.technicians:
-        for index in range(len(tech.shifts)):
-            part, new = fixed.get((tech.id, index)), replanned.get((tech.id, index))
-            if new is not None:
-                routes.append(_joined(tech.id, index, part, new))
-            elif part is not None and part.stops:
-                routes.append(part.route if part.is_whole else _closed(problem, tech, index, part))
-    return tuple(routes)
-
-
-def _joined(tech_id: str, index: int, part: _Fixed | None, new: Route) -> Route:
-    if part is None:
-        return replace(new, technician_id=tech_id, shift_index=index)
-    return Route(
-        technician_id=tech_id,
-        shift_index=index,
-        start_s=min(part.route.start_s, new.start_s),
-        end_s=new.end_s,
-        stops=part.stops + new.stops,
-        breaks=part.breaks + new.breaks,
-        end_travel_s=new.end_travel_s,
-        end_distance_m=new.end_distance_m,
-    )
-
-
-def _closed(problem: Problem, tech: Technician, index: int, part: _Fixed) -> Route:
-    """A route cut after its fixed stops: the leg home, and breaks that fall due on it."""
-    last = part.stops[-1]
-    end_travel_s = end_distance_m = 0
-    if tech.end is not None:
-        order = problem.work_order(last.work_order_id)
-        legs = TravelLegs(replace(problem, technicians=(tech,), work_orders=(order,)))
-        end_node = legs.end_node(tech)
-        if end_node is not None:
-            end_travel_s, end_distance_m = legs.leg(tech, 0, end_node)
-    breaks = list(part.breaks)
-    end_s = arrival_after_drive_s(breaks, last.end_s, end_travel_s)
-    for brk in tech.shifts[index].breaks[len(breaks) :]:
-        if brk.window.start_s >= end_s:
-            break
-        start_s = max(brk.window.start_s, last.end_s, *(b.end_s for b in breaks))
-        breaks.append(PlacedBreak(start_s, start_s + brk.duration_s))
-        end_s = arrival_after_drive_s(breaks, last.end_s, end_travel_s)
-    end_s = max([end_s, *(b.end_s for b in breaks)])
-    return Route(
-        technician_id=tech.id,
-        shift_index=index,
-        start_s=part.route.start_s,
-        end_s=end_s,
-        stops=part.stops,
-        breaks=tuple(breaks),
-        end_travel_s=end_travel_s,
-        end_distance_m=end_distance_m,
-    )
+def _may_serve(tech_id: str, skills: Mapping[str, int], order: WorkOrder) -> bool:
+    if (
+        order.pinned_technician_id not in (None, tech_id)
+        or tech_id in order.excluded_technician_ids
+    ):
+        return False
+    return all(skills.get(name, 0) >= level for name, level in order.required_skills.items())
