@@ -11,7 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from api.errors import install_error_handlers
 from api.jobs.service import JobService
 from api.middleware import install_middleware
-from api.routes import health, jobs, plans, scenarios, whatif
+from api.routes import health, jobs, plans, reoptimize, scenarios, whatif
 from api.settings import Settings, get_settings
 
 DESCRIPTION = """Field-service dispatch optimization.
@@ -54,6 +54,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["*"],
         )
-    for module in (health, plans, jobs, whatif, scenarios):
+    for module in (health, plans, reoptimize, jobs, whatif, scenarios):
         app.include_router(module.router)
     return app

@@ -1,0 +1,180 @@
+"""The one bridge between HTTP schemas and the solver's domain objects.
+
+Problems and plans travel as the core's own documents, so mapping them is
+reading and writing those documents with :mod:`optimizer.document`. What
+this module adds is the request context: an :class:`~optimizer.InputError`
+raised while reading the ``problem`` of a request names
+``problem.work_orders[3].service_min``, not ``work_orders[3].service_min``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel
+
+from api.schemas.common import PlanIn, ProblemIn
+from api.schemas.plans import drop_output_fields
+from optimizer import (
+    InputError,
+    InputIssue,
+    Plan,
+    Problem,
+    Violation,
+    check_plan,
+    compute_kpis,
+    plan_cost,
+)
+from optimizer.check import ViolationCode
+from optimizer.document import load_problem, plan_from_document, plan_to_document
+
+_UNKNOWN_IDS = frozenset({ViolationCode.UNKNOWN_WORK_ORDER, ViolationCode.UNKNOWN_TECHNICIAN})
+
+
+def prefix_field(field: str, prefix: str) -> str:
+    """Return ``field`` (a document path) as a path inside the request body.
+
+    Parameters
+    ----------
+    field
+        A path such as ``work_orders[3].service_min``, or ``$`` for the
+        whole document.
+    prefix
+        The body field holding the document, e.g. ``problem``; empty leaves
+        ``field`` unchanged.
+
+    Returns
+    -------
+    str
+        ``problem.work_orders[3].service_min``; ``problem`` for ``$``.
+    """
+    if not prefix:
+        return field
+    if field in ("", "$"):
+        return prefix
+    return f"{prefix}{field}" if field.startswith("[") else f"{prefix}.{field}"
+
+
+def prefix_error(error: InputError, prefix: str) -> InputError:
+    """Return a copy of ``error`` whose issue fields are prefixed by ``prefix``."""
+    return InputError([InputIssue(prefix_field(i.field, prefix), i.message) for i in error.issues])
+
+
+def _as_json(document: BaseModel | Mapping[str, Any]) -> Any:
+    if isinstance(document, BaseModel):
+        return document.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    return document
+
+
+def to_domain(problem: ProblemIn | Mapping[str, Any], field_prefix: str = "problem") -> Problem:
+    """Read a problem document of a request into a validated :class:`~optimizer.Problem`.
+
+    Parameters
+    ----------
+    problem
+        The document, validated (``ProblemIn``) or as parsed JSON.
+    field_prefix
+        Where the document sits in the request body (default ``problem``);
+        prefixed to the field of every issue.
+
+    Returns
+    -------
+    Problem
+        Times in whole seconds from the earliest shift start.
+
+    Raises
+    ------
+    InputError
+        Every shape and cross-field issue (duplicate ids, unknown pinned
+        technician, window start after end...), fields prefixed.
+    """
+    try:
+        return load_problem(_as_json(problem))
+    except InputError as exc:
+        raise prefix_error(exc, field_prefix) from None
+
+
+def plan_from_in(
+    problem: Problem, plan: PlanIn | Mapping[str, Any], field_prefix: str = "plan"
+) -> Plan:
+    """Read the plan document of a request (or a ``PlanOut`` sent back) into a ``Plan``.
+
+    Parameters
+    ----------
+    problem
+        The problem the plan answers; its epoch turns datetimes into seconds.
+    plan
+        A plan document, validated or as parsed JSON. The output-only
+        ``violations`` of a ``PlanOut`` is ignored.
+    field_prefix
+        Where the plan sits in the request body (default ``plan``).
+
+    Returns
+    -------
+    Plan
+        Not checked for feasibility; that is :func:`optimizer.check_plan`'s job.
+
+    Raises
+    ------
+    InputError
+        Shape errors, or route totals that do not match their stops; fields prefixed.
+    """
+    try:
+        return plan_from_document(problem, drop_output_fields(_as_json(plan)))
+    except InputError as exc:
+        raise prefix_error(exc, field_prefix) from None
+
+
+def violations_to_out(violations: list[Violation]) -> list[dict[str, Any]]:
+    """Write validator findings as ``ViolationOut`` dictionaries."""
+    return [
+        {
+            "code": v.code.value,
+            "message": v.message,
+            "work_order_id": v.work_order_id,
+            "technician_id": v.technician_id,
+        }
+        for v in violations
+    ]
+
+
+def plan_to_out(problem: Problem, plan: Plan) -> dict[str, Any]:
+    """Write ``plan`` as a ``PlanOut``: its plan document plus the validator's violations.
+
+    Parameters
+    ----------
+    problem
+        The problem solved.
+    plan
+        Its plan, ``kpis`` already filled (as :func:`optimizer.solve` returns it).
+
+    Returns
+    -------
+    dict
+        ``routes``, ``unassigned``, ``kpis``, ``stats`` and ``violations``.
+    """
+    out = plan_to_document(problem, plan)
+    out["violations"] = violations_to_out(check_plan(problem, plan))
+    return out
+
+
+def evaluation_to_out(problem: Problem, plan: Plan) -> dict[str, Any]:
+    """Check and score ``plan`` against ``problem`` without solving (an ``EvaluateOut``).
+
+    Returns
+    -------
+    dict
+        ``is_valid``, ``violations``, recomputed ``kpis`` and the
+        ``objective`` by term (points). ``kpis`` and ``objective`` are
+        ``None`` when the plan names a work order or technician that the
+        problem lacks: there is nothing to score them against.
+    """
+    violations = check_plan(problem, plan)
+    is_scorable = not any(v.code in _UNKNOWN_IDS for v in violations)
+    return {
+        "is_valid": not violations,
+        "violations": violations_to_out(violations),
+        "kpis": compute_kpis(problem, plan) if is_scorable else None,
+        "objective": plan_cost(problem, plan) if is_scorable else None,
+    }

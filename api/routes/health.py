@@ -1,0 +1,81 @@
+"""Operations: health (``GET /healthz``) and Prometheus metrics (``GET /metrics``)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import APIRouter, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from api.deps import JobServiceDep
+from api.metrics import JOBS, QUEUE_DEPTH, REGISTRY
+from api.schemas.health import HealthOut
+
+log = logging.getLogger("api")
+
+router = APIRouter(tags=["operations"])
+
+
+def _database_state(service: Any) -> str:
+    """``ok``, ``unreachable`` or ``not_checked`` (the job service offers no ``ping``)."""
+    ping = getattr(service, "ping", None)
+    if not callable(ping):
+        return "not_checked"
+    try:
+        return "ok" if ping() else "unreachable"
+    except Exception:
+        log.exception("job store ping failed")
+        return "unreachable"
+
+
+@router.get(
+    "/healthz",
+    response_model=HealthOut,
+    responses={503: {"model": HealthOut, "description": "The job store cannot be reached."}},
+    summary="Health check",
+)
+def health(service: JobServiceDep, response: Response) -> dict[str, str]:
+    """Report whether the service can take work; never needs an API key.
+
+    Answers 200 with `status` `ok`, or 503 with `status` `unavailable` when
+    the job store does not answer (load balancers take the instance out).
+    """
+    database = _database_state(service)
+    if database == "unreachable":
+        response.status_code = 503
+        return {"status": "unavailable", "database": database}
+    return {"status": "ok", "database": database}
+
+
+def _refresh_job_gauges(service: Any) -> None:
+    """Set the job gauges from the job store, when the job service can count."""
+    counts_of = getattr(service, "counts", None)
+    if not callable(counts_of):
+        return
+    try:
+        counts = {str(status): int(n) for status, n in dict(counts_of()).items()}
+    except Exception:
+        log.exception("job counts unavailable; job gauges not refreshed")
+        return
+    seen = {s.labels["status"] for m in JOBS.collect() for s in m.samples if "status" in s.labels}
+    for status in seen | counts.keys():
+        JOBS.labels(status=status).set(counts.get(status, 0))
+    QUEUE_DEPTH.set(counts.get("queued", 0))
+
+
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus text."}},
+    summary="Prometheus metrics",
+)
+def metrics(service: JobServiceDep) -> Response:
+    """Metrics in the Prometheus text format.
+
+    Requests by route template, method and status; request latency; solves
+    by kind and outcome and their duration; jobs by status and queue depth
+    (read from the job store at scrape time).
+    """
+    _refresh_job_gauges(service)
+    return Response(content=generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,155 @@
+"""Synchronous plans: solve now (``POST /v1/plans``) and check a plan (``/v1/plans/evaluate``)."""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import threading
+import time
+from collections import deque
+from typing import Any
+
+from fastapi import APIRouter, HTTPException
+
+from api.deps import SettingsDep
+from api.mapping import evaluation_to_out, plan_from_in, plan_to_out, to_domain
+from api.metrics import record_solve
+from api.schemas.common import ErrorOut
+from api.schemas.plans import EvaluateOut, EvaluateRequest, PlanOut, PlanRequest
+from optimizer import SolveParams, solve
+
+log = logging.getLogger("api")
+
+router = APIRouter(prefix="/v1/plans", tags=["plans"])
+
+
+def _usable_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+class SolveSlots:
+    """A first-come, first-served counting semaphore.
+
+    ``threading.Semaphore`` lets a newcomer take a freed slot before a
+    thread that has waited longer; under load that starves some requests
+    until they time out. Here a released slot goes to the longest waiter.
+    """
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self._free = count
+        self._waiters: deque[threading.Event] = deque()
+        self._lock = threading.Lock()
+
+    def acquire(self, timeout: float) -> bool:
+        """Take a slot, waiting up to ``timeout`` seconds; ``False`` if none came."""
+        with self._lock:
+            if self._free and not self._waiters:
+                self._free -= 1
+                return True
+            turn = threading.Event()
+            self._waiters.append(turn)
+        if turn.wait(timeout):
+            return True
+        with self._lock:
+            if turn.is_set():  # handed over just as the wait timed out
+                return True
+            self._waiters.remove(turn)
+            return False
+
+    def release(self) -> None:
+        """Give the slot to the longest waiter, or free it."""
+        with self._lock:
+            if self._waiters:
+                self._waiters.popleft().set()
+            else:
+                self._free += 1
+
+
+SOLVE_SLOTS = SolveSlots(_usable_cpus())
+"""Synchronous solves that may search at once: one per usable CPU.
+
+The search (guided local search) keeps one core busy for its whole time
+limit, and the limit is wall-clock time: a solve sharing its core with
+others gets a fraction of the search it asked for, and on a crowded
+machine not even a first solution (an empty plan). Requests beyond the
+slots wait for one, in arrival order, so every plan gets the search it
+asked for.
+"""
+
+_RESPONSES: dict[int | str, dict[str, Any]] = {
+    422: {"model": ErrorOut, "description": "Invalid input: every issue, each naming its field."},
+}
+_BUSY: dict[int | str, dict[str, Any]] = {
+    429: {
+        "model": ErrorOut,
+        "description": "Every solver slot stayed busy for DISPATCH_MAX_TIME_LIMIT_S seconds "
+        "(code `queue_full`); retry after `Retry-After` seconds or use POST /v1/jobs.",
+    }
+}
+
+
+@router.post(
+    "", response_model=PlanOut, responses=_RESPONSES | _BUSY, summary="Solve a problem now"
+)
+def create_plan(request: PlanRequest, settings: SettingsDep) -> dict[str, Any]:
+    """Assign and sequence the work orders of `problem` and return the plan.
+
+    The search runs for `time_limit_s` seconds (default 5, at most 30 on a
+    default server) and returns the best plan found: routes with timed stops,
+    every order that could not be served with its reason code, KPIs and
+    solve statistics. An infeasible request is not an error: what cannot be
+    served is listed in `unassigned`. `violations` is the independent
+    validator's verdict and is empty for every plan the solver returns.
+
+    The server searches as many plans at once as it has CPUs; further
+    requests wait for a free one (429 `queue_full` after waiting the
+    synchronous cap). Use `POST /v1/jobs` for solves longer than the cap.
+    """
+    problem = to_domain(request.problem)
+    requested_s = (
+        settings.default_time_limit_s if request.time_limit_s is None else request.time_limit_s
+    )
+    params = SolveParams(
+        time_limit_s=min(requested_s, settings.max_time_limit_s), seed=request.seed
+    )
+    if not SOLVE_SLOTS.acquire(timeout=settings.max_time_limit_s):
+        raise HTTPException(
+            status_code=429,
+            detail=f"All solver slots ({SOLVE_SLOTS.count}) stayed busy for "
+            f"{settings.max_time_limit_s:g} s; retry later or use POST /v1/jobs.",
+            headers={"Retry-After": str(math.ceil(params.time_limit_s))},
+        )
+    started = time.perf_counter()
+    try:
+        plan = solve(problem, params=params)
+    except Exception:
+        record_solve("plan", "error", time.perf_counter() - started)
+        raise
+    finally:
+        SOLVE_SLOTS.release()
+    record_solve("plan", plan.stats.status, time.perf_counter() - started)
+    out = plan_to_out(problem, plan)
+    if out["violations"]:
+        log.error("solver returned an invalid plan: %s", out["violations"][:3])
+    return out
+
+
+@router.post("/evaluate", response_model=EvaluateOut, responses=_RESPONSES, summary="Check a plan")
+def evaluate_plan(request: EvaluateRequest) -> dict[str, Any]:
+    """Check `plan` against `problem` and score it, without solving.
+
+    Returns whether the plan is valid, every rule it breaks (see the
+    violation codes in docs/API.md), its KPIs recomputed from the problem and
+    its objective broken down by term (points). Use it on hand-edited plans,
+    plans from other tools, or an earlier answer after the problem changed.
+    A plan from `POST /v1/plans` can be sent back as is: its `violations`
+    field is ignored.
+    """
+    problem = to_domain(request.problem)
+    plan = plan_from_in(problem, request.plan)
+    return evaluation_to_out(problem, plan)

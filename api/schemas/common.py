@@ -1,0 +1,55 @@
+"""Schemas shared by every resource: the problem and plan documents, the error body.
+
+The wire format of a problem is exactly the problem document of the core
+(:class:`optimizer.document_models.ProblemDoc`), so a file that
+``dispatch solve`` reads can be posted as is; likewise a plan written by
+``dispatch solve -o`` is a valid :data:`PlanIn`.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from optimizer.document_models import PlanDoc, ProblemDoc
+
+ProblemIn = ProblemDoc
+"""A problem document (durations in minutes, ISO-8601 datetimes with an offset)."""
+
+PlanIn = PlanDoc
+"""A plan document, as written by ``POST /v1/plans`` or ``dispatch solve -o``."""
+
+
+class IssueOut(BaseModel):
+    """One problem found in the request."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    field: str = Field(
+        description="Path of the offending field, e.g. `problem.work_orders[3].service_min`; "
+        "`$` is the whole body."
+    )
+    message: str = Field(description="One sentence naming the entity, the rule and the value.")
+
+
+class ErrorDetail(BaseModel):
+    """What went wrong; `field` and `issues` are present for input errors."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(
+        description="Stable machine-readable code: input_error, not_found, payload_too_large, "
+        "queue_full, unauthorized, forbidden, method_not_allowed, solver_error, internal_error."
+    )
+    message: str = Field(description="One human sentence (the first issue's, for input errors).")
+    field: str | None = Field(default=None, description="The first issue's field.")
+    issues: list[IssueOut] | None = Field(
+        default=None, description="Every issue found, in document order."
+    )
+
+
+class ErrorOut(BaseModel):
+    """The body of every error response."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    error: ErrorDetail

@@ -1,0 +1,108 @@
+"""Schemas of the synchronous plan resource: ``POST /v1/plans`` and ``/v1/plans/evaluate``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from api.schemas.common import PlanIn, ProblemIn
+from optimizer.check import ViolationCode
+
+MAX_SEED = 2**32 - 1
+"""Largest accepted search seed."""
+
+OUTPUT_ONLY_PLAN_FIELDS = ("violations",)
+"""Fields of :class:`PlanOut` the server computes; ignored when a plan is sent back as input."""
+
+
+def drop_output_fields(plan: Any) -> Any:
+    """Return ``plan`` (raw JSON) without the output-only fields of :class:`PlanOut`."""
+    if isinstance(plan, dict) and any(k in plan for k in OUTPUT_ONLY_PLAN_FIELDS):
+        return {k: v for k, v in plan.items() if k not in OUTPUT_ONLY_PLAN_FIELDS}
+    return plan
+
+
+class PlanRequest(BaseModel):
+    """Solve a problem now and wait for the plan (dispatch consoles, small days)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    problem: ProblemIn
+    time_limit_s: float | None = Field(
+        default=None,
+        gt=0,
+        allow_inf_nan=False,
+        description="Search budget in seconds, model building included. Default: the "
+        "server's DISPATCH_DEFAULT_TIME_LIMIT_S (5); larger values are lowered to "
+        "DISPATCH_MAX_TIME_LIMIT_S (30). Longer solves belong in POST /v1/jobs.",
+    )
+    seed: int = Field(
+        default=0,
+        ge=0,
+        le=MAX_SEED,
+        description="Seed of the randomised parts of the search; same seed, same problem "
+        "and an unbinding time limit give the same plan.",
+    )
+
+
+class ViolationOut(BaseModel):
+    """One rule a plan breaks, found by the independent validator."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: ViolationCode = Field(description="The rule broken (stable value).")
+    message: str = Field(description="One sentence naming the entity, its id, the rule and value.")
+    work_order_id: str | None = Field(default=None, description="The work order concerned.")
+    technician_id: str | None = Field(default=None, description="The technician concerned.")
+
+
+class PlanOut(PlanIn):
+    """A plan document (routes, unassigned orders with reasons, KPIs, solve statistics)
+    plus the violations the independent validator found (empty for a valid plan).
+
+    ``violations`` is computed by the server and never read: a ``PlanOut`` may
+    be sent back as is wherever a plan is expected (see :func:`drop_output_fields`).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    schema_: str | None = Field(default=None, alias="$schema", exclude=True)
+    violations: list[ViolationOut] = Field(
+        description="Rules the plan breaks according to optimizer.check_plan; empty when valid."
+    )
+
+
+class EvaluateRequest(BaseModel):
+    """Check and score a plan (hand-edited, from another tool, or an earlier answer)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    problem: ProblemIn
+    plan: PlanIn = Field(
+        description="A plan document; the `violations` of a `PlanOut` may stay (ignored)."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _ignore_output_fields(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "plan" in data:
+            return {**data, "plan": drop_output_fields(data["plan"])}
+        return data
+
+
+class EvaluateOut(BaseModel):
+    """The verdict on a plan: validity, violations, KPIs and the objective by term."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    is_valid: bool = Field(description="True when the plan breaks no rule.")
+    violations: list[ViolationOut]
+    kpis: dict[str, Any] | None = Field(
+        description="Recomputed KPIs (optimizer.compute_kpis); null when the plan names a "
+        "work order or technician the problem does not have."
+    )
+    objective: dict[str, float] | None = Field(
+        description="Objective in points by term (travel, lateness, unassigned, non_preferred, "
+        "reassignment, workload_balance, labor) and their total; null like kpis."
+    )

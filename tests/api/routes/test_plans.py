@@ -1,0 +1,347 @@
+"""POST /v1/plans and POST /v1/plans/evaluate: status codes, plans, exact error bodies."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+import api.routes.plans as plans_route
+from api.metrics import REGISTRY
+from optimizer import SolveParams, solve
+from tests.api.helpers import assert_valid_plan, error_of, mutated
+
+Solved = Callable[..., dict[str, Any]]
+
+
+def _input_error(field: str, message: str) -> dict[str, Any]:
+    return {
+        "code": "input_error",
+        "message": message,
+        "field": field,
+        "issues": [{"field": field, "message": message}],
+    }
+
+
+# --- POST /v1/plans: solving ---------------------------------------------------------
+
+
+def test_plan_serves_what_it_can_and_explains_the_rest(solved: Solved, tiny_problem):
+    """WO-1 goes to T1 and WO-2 to T2; WO-3 is unassigned with reason no_qualified_technician."""
+    out = solved(tiny_problem)
+    served = {s["work_order_id"]: r["technician_id"] for r in out["routes"] for s in r["stops"]}
+    assert served == {"WO-1": "T1", "WO-2": "T2"}
+    assert [(u["work_order_id"], u["reason"]) for u in out["unassigned"]] == [
+        ("WO-3", "no_qualified_technician")
+    ]
+    assert out["kpis"]["assigned"] == 2
+    assert out["stats"]["status"] in ("optimal", "feasible")
+    assert "$schema" not in out
+
+
+def test_plan_of_the_lyon_scenario_is_valid(solved: Solved, lyon_small):
+    """lyon-small solves to a valid plan; WO-1011, which nobody is qualified for, is left out."""
+    out = solved(lyon_small)
+    reasons = {u["work_order_id"]: u["reason"] for u in out["unassigned"]}
+    assert reasons["WO-1011"] == "no_qualified_technician"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "fields", "expected_s"),
+    [
+        ({"default_time_limit_s": 0.25}, {}, 0.25),
+        ({"max_time_limit_s": 0.2}, {"time_limit_s": 30}, 0.2),
+        ({}, {"time_limit_s": 0.3, "seed": 7}, 0.3),
+    ],
+    ids=["default", "capped", "as-requested"],
+)
+def test_time_limit_defaults_and_cap_come_from_settings(
+    make_client, monkeypatch, tiny_problem, overrides, fields, expected_s
+):
+    """time_limit_s defaults to the server default and is lowered to the server cap."""
+    seen: list[SolveParams] = []
+
+    def spy(problem, *, params):
+        seen.append(params)
+        return solve(problem, params=params)
+
+    monkeypatch.setattr(plans_route, "solve", spy)
+    client = make_client(**overrides)
+    response = client.post("/v1/plans", json={"problem": tiny_problem, **fields})
+    assert response.status_code == 200
+    assert [(p.time_limit_s, p.seed) for p in seen] == [(expected_s, fields.get("seed", 0))]
+
+
+def test_plan_counts_the_solve_in_metrics(solved: Solved, tiny_problem):
+    """Each solve adds one to dispatch_solves_total{kind="plan"} under its status."""
+
+    def count(outcome: str) -> float:
+        labels = {"kind": "plan", "outcome": outcome}
+        return REGISTRY.get_sample_value("dispatch_solves_total", labels) or 0.0
+
+    before = {s: count(s) for s in ("optimal", "feasible")}
+    out = solved(tiny_problem)
+    status = out["stats"]["status"]
+    assert count(status) == before[status] + 1
+
+
+def test_requests_beyond_the_solver_slots_wait_for_one(make_client, monkeypatch, tiny_problem):
+    """With every slot taken, a request waits and solves once a slot is released."""
+    slots = plans_route.SolveSlots(1)
+    assert slots.acquire(timeout=0)
+    monkeypatch.setattr(plans_route, "SOLVE_SLOTS", slots)
+    client = make_client(max_time_limit_s=30)
+    answers: list[Any] = []
+    body = {"problem": tiny_problem, "time_limit_s": 0.3}
+    waiting = threading.Thread(target=lambda: answers.append(client.post("/v1/plans", json=body)))
+    waiting.start()
+    waiting.join(timeout=0.5)
+    assert answers == []  # still waiting for the slot
+    slots.release()
+    waiting.join()
+    assert answers[0].status_code == 200
+    assert_valid_plan(tiny_problem, answers[0].json())
+
+
+def test_solver_slots_busy_for_the_cap_is_a_429(make_client, monkeypatch, tiny_problem):
+    """When no slot frees up within the synchronous cap, the answer is 429 queue_full."""
+    slots = plans_route.SolveSlots(1)
+    assert slots.acquire(timeout=0)
+    monkeypatch.setattr(plans_route, "SOLVE_SLOTS", slots)
+    client = make_client(max_time_limit_s=0.1)
+    response = client.post("/v1/plans", json={"problem": tiny_problem})
+    assert response.status_code == 429
+    assert response.headers["retry-after"] == "1"
+    assert error_of(response) == {
+        "code": "queue_full",
+        "message": "All solver slots (1) stayed busy for 0.1 s; retry later or use POST /v1/jobs.",
+    }
+
+
+def test_solver_slots_serve_waiters_in_arrival_order():
+    """A released slot goes to the longest waiter; a timed-out waiter leaves the queue."""
+    slots = plans_route.SolveSlots(1)
+    assert slots.acquire(timeout=0)
+    assert not slots.acquire(timeout=0.01)  # times out, leaves no ghost in the queue
+    order: list[int] = []
+
+    def wait(i: int) -> None:
+        assert slots.acquire(timeout=30)
+        order.append(i)
+        slots.release()
+
+    threads = []
+    for i in range(3):
+        threads.append(threading.Thread(target=wait, args=(i,)))
+        threads[-1].start()
+        while len(slots._waiters) < i + 1:  # queued in this order
+            threading.Event().wait(0.001)
+    slots.release()
+    for thread in threads:
+        thread.join()
+    assert order == [0, 1, 2]
+    assert slots.acquire(timeout=0)  # the slot came back
+
+
+# --- POST /v1/plans: input errors -----------------------------------------------------
+
+
+def test_negative_service_time_is_reported_in_the_cores_words(client: TestClient, tiny_problem):
+    """A negative service_min is a 422 naming problem.work_orders[1].service_min."""
+    bad = mutated(tiny_problem, lambda d: d["work_orders"][1].update(service_min=-5))
+    response = client.post("/v1/plans", json={"problem": bad})
+    assert response.status_code == 422
+    assert error_of(response) == _input_error(
+        "problem.work_orders[1].service_min",
+        "Work order WO-2: service_min must be greater than or equal to 0, got -5.",
+    )
+
+
+def test_unknown_pinned_technician_is_a_422(client: TestClient, tiny_problem):
+    """A pin to a technician who does not exist is a cross-field input error."""
+    bad = mutated(tiny_problem, lambda d: d["work_orders"][0].update(pinned_technician_id="T9"))
+    response = client.post("/v1/plans", json={"problem": bad})
+    assert response.status_code == 422
+    assert error_of(response) == _input_error(
+        "problem.work_orders[0].pinned_technician_id",
+        "Work order WO-1 is pinned to unknown technician T9.",
+    )
+
+
+def test_every_shape_error_of_the_problem_is_listed(client: TestClient, tiny_problem):
+    """Several shape errors come back together, in document order, fields prefixed."""
+
+    def edit(d: dict[str, Any]) -> None:
+        del d["technicians"][1]["shifts"]
+        d["work_orders"][2]["priority"] = "P9"
+
+    response = client.post("/v1/plans", json={"problem": mutated(tiny_problem, edit)})
+    assert response.status_code == 422
+    assert error_of(response)["issues"] == [
+        {"field": "problem.technicians[1].shifts", "message": "Technician T2: shifts is required."},
+        {
+            "field": "problem.work_orders[2].priority",
+            "message": "Work order WO-3: priority must be one of 'P1', 'P2', 'P3' or 'P4', "
+            'got "P9".',
+        },
+    ]
+
+
+def test_invalid_json_names_the_whole_body(client: TestClient):
+    """Text that is not JSON is a 422 with field $."""
+    response = client.post(
+        "/v1/plans", content=b'{"problem": ', headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert error_of(response) == _input_error(
+        "$", "Request body is not valid JSON: Expecting value at character 12."
+    )
+
+
+def test_a_body_that_is_not_json_is_a_415(client: TestClient):
+    """A body sent without a JSON content type is refused with unsupported_media_type."""
+    response = client.post("/v1/plans", content=b"problem=1")
+    assert response.status_code == 415
+    assert error_of(response) == {
+        "code": "unsupported_media_type",
+        "message": "Content-Type must be application/json, got none.",
+    }
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        ({}, "problem", "Request body: problem is required."),
+        ([], "$", "Request body must be a JSON object, got []."),
+        ({"problem": "x"}, "problem", 'Request body: problem must be an object, got "x".'),
+        (
+            {"problem": None, "time_limit": 3},
+            "problem",
+            "Problem document must be an object, got null.",
+        ),
+    ],
+    ids=["empty", "list", "string-problem", "null-problem"],
+)
+def test_malformed_request_bodies(client: TestClient, body, field, message):
+    """Bodies of the wrong shape get one sentence per issue, the first one on top."""
+    response = client.post("/v1/plans", json=body)
+    assert response.status_code == 422
+    error = error_of(response)
+    assert (error["field"], error["message"]) == (field, message)
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        (
+            {"time_limit_s": 0},
+            "time_limit_s",
+            "Request body: time_limit_s must be greater than 0, got 0.",
+        ),
+        ({"seed": -1}, "seed", "Request body: seed must be greater than or equal to 0, got -1."),
+        ({"seed": "x"}, "seed", 'Request body: seed must be an integer, got "x".'),
+        ({"timelimit": 3}, "timelimit", "Request body: unknown field 'timelimit'."),
+    ],
+    ids=["zero-time-limit", "negative-seed", "text-seed", "unknown-field"],
+)
+def test_bad_solve_parameters_are_422(client: TestClient, tiny_problem, fields, field, message):
+    """time_limit_s must be positive, seed a non-negative integer, and no other field exists."""
+    response = client.post("/v1/plans", json={"problem": tiny_problem, **fields})
+    assert response.status_code == 422
+    assert error_of(response) == _input_error(field, message)
+
+
+# --- POST /v1/plans/evaluate ------------------------------------------------------------
+
+
+def test_a_returned_plan_evaluates_as_valid(client: TestClient, solved: Solved, tiny_problem):
+    """A PlanOut sent back as is (violations included) is valid and scores its own objective."""
+    plan = solved(tiny_problem)
+    response = client.post("/v1/plans/evaluate", json={"problem": tiny_problem, "plan": plan})
+    assert response.status_code == 200
+    out = response.json()
+    assert (out["is_valid"], out["violations"]) == (True, [])
+    assert out["kpis"]["assigned"] == 2
+    assert out["objective"]["total"] == pytest.approx(plan["kpis"]["objective"], abs=1e-3)
+    # WO-3 (P3, standard) is unserved: 10000 points
+    assert out["objective"]["unassigned"] == 10_000
+
+
+def test_evaluate_lists_violations_of_an_edited_plan(
+    client: TestClient, solved: Solved, tiny_problem
+):
+    """Dropping an unassigned entry makes the plan invalid with missing_work_order."""
+    plan = mutated(solved(tiny_problem), lambda p: p.update(unassigned=[]))
+    response = client.post("/v1/plans/evaluate", json={"problem": tiny_problem, "plan": plan})
+    assert response.status_code == 200
+    out = response.json()
+    assert out["is_valid"] is False
+    assert {"code": "missing_work_order", "work_order_id": "WO-3"}.items() <= out["violations"][
+        0
+    ].items()
+    assert out["kpis"] is not None
+
+
+def test_evaluate_cannot_score_a_plan_with_unknown_ids(
+    client: TestClient, solved: Solved, tiny_problem
+):
+    """A plan naming a work order the problem lacks is invalid and gets null kpis and objective."""
+    extra = {"work_order_id": "WO-99", "reason": "capacity_exhausted", "detail": ""}
+    plan = mutated(solved(tiny_problem), lambda p: p["unassigned"].append(extra))
+    response = client.post("/v1/plans/evaluate", json={"problem": tiny_problem, "plan": plan})
+    assert response.status_code == 200
+    out = response.json()
+    assert out["violations"][0] == {
+        "code": "unknown_work_order",
+        "message": "Work order WO-99 in the plan is not a work order of the problem.",
+        "work_order_id": "WO-99",
+        "technician_id": None,
+    }
+    # the plan's own KPIs (1 unassigned) no longer match its 2 unassigned entries
+    assert [v["code"] for v in out["violations"]] == ["unknown_work_order", "kpi_mismatch"]
+    assert (out["is_valid"], out["kpis"], out["objective"]) == (False, None, None)
+
+
+def test_malformed_plan_is_reported_in_the_cores_words(
+    client: TestClient, solved: Solved, tiny_problem
+):
+    """A negative wait_s is a 422 naming plan.routes[0].stops[0].wait_s."""
+    plan = mutated(solved(tiny_problem), lambda p: p["routes"][0]["stops"][0].update(wait_s=-1))
+    response = client.post("/v1/plans/evaluate", json={"problem": tiny_problem, "plan": plan})
+    assert response.status_code == 422
+    technician = plan["routes"][0]["technician_id"]
+    assert error_of(response) == _input_error(
+        "plan.routes[0].stops[0].wait_s",
+        f"Route of technician {technician}: stops[0].wait_s must be greater than or equal "
+        "to 0, got -1.",
+    )
+
+
+def test_route_totals_must_match_their_stops(client: TestClient, solved: Solved, tiny_problem):
+    """A route travel_s that its stops do not add up to is a 422 on that field."""
+    plan = solved(tiny_problem)
+    route = plan["routes"][0]
+    wrong = route["travel_s"] + 1
+    plan = mutated(plan, lambda p: p["routes"][0].update(travel_s=wrong))
+    response = client.post("/v1/plans/evaluate", json={"problem": tiny_problem, "plan": plan})
+    assert response.status_code == 422
+    assert error_of(response) == _input_error(
+        "plan.routes[0].travel_s",
+        f"Route of technician {route['technician_id']} (shift 0): travel_s {wrong} does not "
+        f"match {route['travel_s']}, the value its stops and breaks give.",
+    )
+
+
+def test_evaluate_reports_problem_and_plan_errors_together(client: TestClient, tiny_problem):
+    """Shape errors in both documents are listed, the problem's first."""
+    bad = mutated(tiny_problem, lambda d: d["work_orders"][0].update(service_min="long"))
+    response = client.post("/v1/plans/evaluate", json={"problem": bad, "plan": {"routes": []}})
+    assert response.status_code == 422
+    assert [i["field"] for i in error_of(response)["issues"]] == [
+        "problem.work_orders[0].service_min",
+        "plan.unassigned",
+        "plan.stats",
+    ]
