@@ -250,6 +250,10 @@ def solve(
         ctx.routing.AddAtSolutionCallback(at_solution)
         solution, engine = _run_search(ctx, params, started, initial_plan)
         first_s, solutions = state["first"], state["count"]
+        if solutions == 0:
+            # OR-Tools falls back to its all-unperformed assignment when the
+            # limit strikes before a first solution: that is not a plan.
+            solution = None
         if solution is not None:
             status = _STATUS.get(ctx.routing.status(), "feasible")
             objective = solution.ObjectiveValue() / COST_SCALE
