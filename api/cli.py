@@ -7,6 +7,7 @@ import sys
 
 from optimizer.cli import build_parser
 from optimizer.cli import main as core_main
+from scenarios.cli import add_scenarios_command
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -22,7 +23,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run ``dispatch``; ``serve`` starts the HTTP API with uvicorn."""
+    """Run ``dispatch``: the core's commands, ``serve`` (HTTP API) and ``scenarios``."""
     parser = build_parser()
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     serve = sub.add_parser("serve", help="Start the HTTP API (uvicorn).")
@@ -30,9 +31,10 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=8000, help="Port (default 8000).")
     serve.add_argument("--log-level", default="info", help="uvicorn log level (default info).")
     serve.set_defaults(func=_serve)
+    add_scenarios_command(sub)
     args = parser.parse_args(argv)
-    if args.command == "serve":
-        return _serve(args)
+    if args.command in ("serve", "scenarios"):
+        return int(args.func(args))
     return core_main(argv)
 
 
