@@ -51,7 +51,7 @@ def problem(techs: list[Technician], orders: list[WorkOrder], **kw: Any) -> Prob
 
 def solve_checked(prob: Problem, **params: Any) -> Plan:
     """Solve with a small deterministic budget and assert the plan is valid."""
-    params.setdefault("time_limit_s", 5.0)
+    params.setdefault("time_limit_s", 2.0)
     params.setdefault("solution_limit", 100)
     plan = solve(prob, params=SolveParams(**params))
     violations = check_plan(prob, plan)
