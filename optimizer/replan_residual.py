@@ -145,11 +145,30 @@ def residual_problem(
 ) -> tuple[Problem, dict[Key, Key]]:
     """The technicians from their current place and time, and the orders not started.
 
-    Returns the residual problem and a map from its (technician, shift) to
-    the day's. A technician whose current shift starts somewhere else than
-    its later shifts is split: the later shifts go to a twin with a derived
-    id, and orders pinned to (or preferring, or excluding) the technician
-    treat the twin alike.
+    Parameters
+    ----------
+    problem
+        The day's problem (new orders, dispatch references and locks included).
+    fixed
+        The fixed work, from :func:`fixed_parts`.
+    now_s
+        The current time.
+    state
+        The events (unavailability, positions).
+
+    Returns
+    -------
+    tuple
+        The residual problem, and a map from its (technician, shift index)
+        to the day's. Each shift starts at ``max(shift start, now, end of
+        the fixed work)`` and ends where the technician becomes unavailable;
+        shifts with no time left are dropped (a technician may keep none).
+        The shift running at now starts from the last fixed stop, a newer
+        position, or the start location, with limits and van stock reduced
+        by the fixed work. When that differs from the technician's later
+        shifts, those go to a twin with a derived id (``T1@later``), and
+        orders pinned to (preferring, excluding) the technician treat the
+        twin alike; moving an order to the twin still costs a reassignment.
     """
     techs: list[Technician] = []
     vehicle_of: dict[Key, Key] = {}
@@ -280,7 +299,23 @@ def _with_twins(order: WorkOrder, twins: dict[str, str], all_ids: list[str]) -> 
 
 
 def warm_start(plan: Plan, fixed: dict[Key, FixedPart], residual_of: dict[Key, Key]) -> Plan:
-    """The current plan's stops not started, on the residual technicians and shifts."""
+    """The current plan as a warm start of the residual problem.
+
+    Parameters
+    ----------
+    plan
+        The current plan.
+    fixed
+        The fixed work, left out of the hint.
+    residual_of
+        The day's (technician, shift) to the residual one's.
+
+    Returns
+    -------
+    Plan
+        Routes with the stops not fixed, in the plan's order, on the residual
+        technicians and shifts (times and breaks are the plan's, unchanged).
+    """
     done = {s.work_order_id for f in fixed.values() for s in f.stops}
     routes = []
     for route in plan.routes:
@@ -377,7 +412,26 @@ def merge_routes(
     residual_plan: Plan,
     vehicle_of: dict[Key, Key],
 ) -> tuple[Route, ...]:
-    """Fixed work followed by the re-planned routes, one route per technician and shift."""
+    """Fixed work followed by the re-planned routes, one route per technician and shift.
+
+    Parameters
+    ----------
+    problem
+        The day's problem.
+    fixed
+        The fixed work.
+    residual_plan
+        The plan of the residual problem.
+    vehicle_of
+        The residual (technician, shift) to the day's.
+
+    Returns
+    -------
+    tuple of Route
+        In the day's technician and shift order. A route left with only
+        fixed work is kept as it was when nothing of it changed, else it
+        ends after its last fixed stop (the leg home, and breaks due by then).
+    """
     replanned = {vehicle_of[(r.technician_id, r.shift_index)]: r for r in residual_plan.routes}
     routes = []
     for tech in problem.technicians:

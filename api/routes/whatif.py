@@ -1,0 +1,159 @@
+"""What-if comparisons: ``POST /v1/whatif``."""
+
+from __future__ import annotations
+
+import copy
+import multiprocessing
+import re
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+import jsonpatch
+import jsonpointer
+from fastapi import APIRouter
+
+from api.deps import SettingsDep
+from api.mapping import to_domain
+from api.metrics import record_solve
+from api.schemas.common import ErrorOut
+from api.schemas.whatif import BASE_ROW, PatchOperationIn, VariantIn, WhatIfOut, WhatIfRequest
+from optimizer import InputError, InputIssue
+from optimizer.compare import kpi_deltas, solve_document
+
+router = APIRouter(prefix="/v1/whatif", tags=["whatif"])
+
+_RESPONSES: dict[int | str, dict[str, Any]] = {
+    422: {"model": ErrorOut, "description": "Invalid input: every issue, each naming its field."},
+}
+_NEEDS_VALUE = ("add", "replace", "test")
+_NEEDS_FROM = ("move", "copy")
+
+
+@router.post("", response_model=WhatIfOut, responses=_RESPONSES, summary="Compare variants")
+def compare_variants(request: WhatIfRequest, settings: SettingsDep) -> dict[str, Any]:
+    """Solve a base problem and variants of it, and compare their KPIs.
+
+    Each variant is a list of RFC 6902 JSON Patch operations applied to the
+    base problem document: add or remove technicians, change shifts, add
+    demand, change SLA deadlines or weights. The base and every variant are
+    solved in parallel worker processes (`DISPATCH_WHATIF_WORKERS` at once),
+    each for `time_limit_s` seconds, so a request takes about
+    `time_limit_s` x ceil((variants + 1) / workers) seconds.
+
+    The answer has one row per problem, the base first (named `base`):
+    assigned %, SLA met % (overall and per priority), total travel and
+    distance, workload spread (coefficient of variation), objective points
+    and unassigned count, with deltas against the base (variant - base).
+    `violations` counts the rules the independent validator finds broken
+    in that plan (always 0).
+
+    A patch that cannot be applied is a 422 naming `variants[i].patch[j]`; a
+    patched document that is not a valid problem is a 422 whose fields start
+    with `variants[i].document.`.
+    """
+    base = request.base.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    to_domain(base, field_prefix="base")
+    documents = _variant_documents(base, request.variants)
+    requested_s = request.time_limit_s or settings.default_time_limit_s
+    time_limit_s = min(requested_s, settings.max_time_limit_s)
+    names = [BASE_ROW, *(v.name for v in request.variants)]
+    results = _solve_all([base, *documents], time_limit_s, request.seed, settings.whatif_workers)
+    for result in results:
+        record_solve("whatif", result["status"], result["wall_s"])
+    base_kpis = results[0]["kpis"]
+    return {
+        "rows": [
+            {
+                "name": name,
+                "status": result["status"],
+                "kpis": result["kpis"],
+                "deltas": kpi_deltas(base_kpis, result["kpis"]),
+                "violations": result["violations"],
+            }
+            for name, result in zip(names, results, strict=True)
+        ]
+    }
+
+
+def _variant_documents(base: dict[str, Any], variants: Sequence[VariantIn]) -> list[dict[str, Any]]:
+    """Apply each variant's patch to a copy of ``base`` and check the result.
+
+    Raises
+    ------
+    InputError
+        Listing, for every variant, a reserved or repeated name, the first
+        operation that cannot be applied (``variants[i].patch[j]``) or the
+        issues of the patched document (``variants[i].document.*``).
+    """
+    issues: list[InputIssue] = []
+    documents = []
+    seen: set[str] = set()
+    for i, variant in enumerate(variants):
+        if variant.name == BASE_ROW or variant.name in seen:
+            why = "is the base row's name" if variant.name == BASE_ROW else "is used twice"
+            msg = f"Variant name {variant.name} {why}; variant names must be unique and not base."
+            issues.append(InputIssue(f"variants[{i}].name", msg))
+        seen.add(variant.name)
+        document: Any = copy.deepcopy(base)
+        for j, operation in enumerate(variant.patch):
+            try:
+                document = jsonpatch.apply_patch(document, [_operation(operation)])
+            except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException) as exc:
+                issues.append(_patch_issue(variant.name, i, j, operation, exc))
+                document = None
+                break
+        if document is None:
+            continue
+        try:
+            to_domain(document, field_prefix=f"variants[{i}].document")
+        except InputError as exc:
+            issues += exc.issues
+        documents.append(document)
+    if issues:
+        raise InputError(issues)
+    return documents
+
+
+class _MissingMember(jsonpatch.JsonPatchException):
+    """An operation lacks the ``value`` or ``from`` member its kind needs."""
+
+
+def _operation(operation: PatchOperationIn) -> dict[str, Any]:
+    """The operation as JSON Patch expects it; ``value``/``from`` only where given."""
+    op: dict[str, Any] = {"op": operation.op, "path": operation.path}
+    if operation.op in _NEEDS_VALUE:
+        if "value" not in operation.model_fields_set:
+            raise _MissingMember(f"{operation.op} needs a value")
+        op["value"] = operation.value
+    if operation.op in _NEEDS_FROM:
+        if operation.from_ is None:
+            raise _MissingMember(f"{operation.op} needs a from path")
+        op["from"] = operation.from_
+    return op
+
+
+def _patch_issue(
+    name: str, i: int, j: int, operation: PatchOperationIn, exc: Exception
+) -> InputIssue:
+    """One sentence on why an operation failed, without echoing the document."""
+    if isinstance(exc, jsonpatch.JsonPatchTestFailed):
+        reason = f"the value at {operation.path} is not the tested value"
+    else:
+        reason = re.sub(r" in [\[{].*$", "", str(exc), flags=re.DOTALL).strip()
+        if not reason or reason.startswith("'"):
+            reason = f"{operation.from_ or operation.path} does not exist in the document"
+        reason = reason[:1].lower() + reason[1:]
+    target = f"{operation.op} {operation.path}"
+    message = f"Variant {name}: patch operation {j} ({target}) cannot be applied: {reason}."
+    return InputIssue(f"variants[{i}].patch[{j}]", message)
+
+
+def _solve_all(
+    documents: list[dict[str, Any]], time_limit_s: float, seed: int, workers: int
+) -> list[dict[str, Any]]:
+    """Solve the documents in worker processes (spawned: no state shared with the server)."""
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=min(workers, len(documents)), mp_context=context) as pool:
+        futures = [pool.submit(solve_document, d, time_limit_s, seed) for d in documents]
+        return [future.result() for future in futures]

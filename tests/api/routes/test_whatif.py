@@ -1,0 +1,306 @@
+"""POST /v1/whatif: rows and deltas, worker processes, limits, metrics, exact error bodies.
+
+The base problem (planar, 36 km/h, one-hour orders, shifts 08:00-17:00 +01:00)::
+
+    T1 at (0, 0) km    W1 (6, 0), W2 (12, 0)
+    T2 at (0, 30) km   W3 (0, 36)
+
+Most tests replace the process pool by an in-process one (same calls,
+no spawn cost); one test runs the real spawned workers.
+"""
+
+from __future__ import annotations
+
+import copy
+from concurrent.futures import Future
+from typing import Any, ClassVar
+
+import pytest
+
+import api.routes.whatif as whatif_route
+from api.metrics import REGISTRY
+from tests.api.helpers import error_of
+
+DAY = "2026-11-23T{}:00+01:00"
+
+
+def _order(wid: str, x_km: float, y_km: float, **fields: Any) -> dict[str, Any]:
+    return {
+        "id": wid,
+        "location": {"x": x_km * 1000, "y": y_km * 1000},
+        "service_min": 60,
+        **fields,
+    }
+
+
+@pytest.fixture
+def base() -> dict[str, Any]:
+    """The base problem of the module docstring."""
+    shift = {"start": DAY.format("08:00"), "end": DAY.format("17:00")}
+    return {
+        "travel": {"kind": "planar", "speed_mps": 10},
+        "technicians": [
+            {"id": "T1", "shifts": [shift], "start": {"x": 0, "y": 0}},
+            {"id": "T2", "shifts": [shift], "start": {"x": 0, "y": 30000}},
+        ],
+        "work_orders": [_order("W1", 6, 0), _order("W2", 12, 0), _order("W3", 0, 36)],
+    }
+
+
+class InlinePool:
+    """A ProcessPoolExecutor stand-in: runs jobs in the calling thread, records its arguments."""
+
+    created: ClassVar[list[dict[str, Any]]] = []
+
+    def __init__(self, **kwargs: Any) -> None:
+        InlinePool.created.append(kwargs)
+
+    def __enter__(self) -> InlinePool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def submit(self, fn: Any, *args: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        future.set_result(fn(*args))
+        return future
+
+
+@pytest.fixture
+def inline_pool(monkeypatch) -> type[InlinePool]:
+    """Replace the route's process pool by :class:`InlinePool`."""
+    InlinePool.created = []
+    monkeypatch.setattr(whatif_route, "ProcessPoolExecutor", InlinePool)
+    return InlinePool
+
+
+NO_T2 = {"name": "no-T2", "patch": [{"op": "remove", "path": "/technicians/1"}]}
+MORE = {
+    "name": "more-demand",
+    "patch": [{"op": "add", "path": "/work_orders/-", "value": _order("W4", 3, 0)}],
+}
+
+
+def _body(base: dict[str, Any], *variants: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    return {"base": base, "variants": list(variants), "time_limit_s": 0.3, **fields}
+
+
+def test_rows_compare_each_variant_with_the_base(client, inline_pool, base):
+    """The base row comes first with zero deltas; without T2, T1 drives to W3 and back."""
+    response = client.post("/v1/whatif", json=_body(base, NO_T2, MORE))
+    assert response.status_code == 200, response.text
+    rows = response.json()["rows"]
+    assert [r["name"] for r in rows] == ["base", "no-T2", "more-demand"]
+    assert all(r["violations"] == 0 for r in rows)  # check_plan ran in the worker
+    base_row, no_t2, more = rows
+    assert base_row["kpis"]["assigned_pct"] == 100.0
+    assert all(v in (0, 0.0, {}) for v in base_row["deltas"].values())
+    assert no_t2["deltas"]["travel_s_total"] > 0
+    assert no_t2["deltas"]["travel_s_total"] == (
+        no_t2["kpis"]["travel_s_total"] - base_row["kpis"]["travel_s_total"]
+    )
+    assert more["kpis"]["unassigned"] == 0 and more["deltas"]["unassigned"] == 0
+    assert set(base_row["kpis"]) == {
+        "assigned_pct",
+        "sla_met_pct",
+        "sla_met_pct_by_priority",
+        "travel_s_total",
+        "distance_m_total",
+        "workload_cv",
+        "objective",
+        "unassigned",
+    }
+
+
+def test_sla_deltas_by_priority_cover_both_sides(client, inline_pool, base):
+    """A priority only a variant has gets a null delta; shared ones get a number."""
+    base["work_orders"][0].update(priority="P2", resolve_by=DAY.format("12:00"))
+    urgent = _order("P1", 1, 0, priority="P1", respond_by=DAY.format("09:00"))
+    variant = {"name": "p1", "patch": [{"op": "add", "path": "/work_orders/-", "value": urgent}]}
+    response = client.post("/v1/whatif", json=_body(base, variant))
+    assert response.status_code == 200
+    row = response.json()["rows"][1]
+    assert row["kpis"]["sla_met_pct_by_priority"] == {"P1": 100.0, "P2": 100.0}
+    assert row["deltas"]["sla_met_pct_by_priority"] == {"P1": None, "P2": 0.0}
+
+
+def test_workers_and_time_limit_come_from_settings(make_client, inline_pool, base):
+    """The pool uses DISPATCH_WHATIF_WORKERS spawned processes; the time limit is capped."""
+    client = make_client(whatif_workers=3, max_time_limit_s=0.2)
+    response = client.post("/v1/whatif", json=_body(base, NO_T2, time_limit_s=10))
+    assert response.status_code == 200
+    (pool,) = inline_pool.created
+    assert pool["max_workers"] == 2  # never more workers than problems
+    assert pool["mp_context"].get_start_method() == "spawn"
+    assert response.json()["rows"][0]["status"] in ("optimal", "feasible")
+
+
+def test_each_solve_is_counted_in_metrics(client, inline_pool, base):
+    """Base and variants add one each to dispatch_solves_total{kind="whatif"}."""
+
+    def count() -> float:
+        return sum(
+            s.value
+            for m in REGISTRY.collect()
+            for s in m.samples
+            if s.name == "dispatch_solves_total" and s.labels["kind"] == "whatif"
+        )
+
+    before = count()
+    assert client.post("/v1/whatif", json=_body(base, NO_T2, MORE)).status_code == 200
+    assert count() == before + 3
+
+
+def test_variants_run_in_real_worker_processes(client, base):
+    """With the real spawned pool, every row comes back solved and valid."""
+    response = client.post("/v1/whatif", json=_body(base, NO_T2, time_limit_s=0.2))
+    assert response.status_code == 200, response.text
+    rows = response.json()["rows"]
+    assert [(r["name"], r["violations"]) for r in rows] == [("base", 0), ("no-T2", 0)]
+
+
+# --- errors ------------------------------------------------------------------------
+
+
+def _input_error(*issues: tuple[str, str]) -> dict[str, Any]:
+    return {
+        "code": "input_error",
+        "message": issues[0][1],
+        "field": issues[0][0],
+        "issues": [{"field": f, "message": m} for f, m in issues],
+    }
+
+
+@pytest.mark.parametrize(
+    ("patch", "message"),
+    [
+        (
+            [
+                {"op": "remove", "path": "/technicians/1"},
+                {"op": "remove", "path": "/technicians/5"},
+            ],
+            "Variant v: patch operation 1 (remove /technicians/5) cannot be applied: "
+            "can't remove a non-existent object '5'.",
+        ),
+        (
+            [{"op": "add", "path": "/shifts"}],
+            "Variant v: patch operation 0 (add /shifts) cannot be applied: add needs a value.",
+        ),
+        (
+            [{"op": "test", "path": "/technicians/0/id", "value": "T9"}],
+            "Variant v: patch operation 0 (test /technicians/0/id) cannot be applied: "
+            "the value at /technicians/0/id is not the tested value.",
+        ),
+        (
+            [{"op": "add", "path": "/weights/travel_per_hour", "value": 1}],
+            "Variant v: patch operation 0 (add /weights/travel_per_hour) cannot be applied: "
+            "member 'weights' not found.",
+        ),
+        (
+            [{"op": "move", "from": "/nowhere", "path": "/x"}],
+            "Variant v: patch operation 0 (move /x) cannot be applied: "
+            "/nowhere does not exist in the document.",
+        ),
+    ],
+    ids=["missing-index", "no-value", "test-failed", "missing-parent", "missing-from"],
+)
+def test_patch_that_cannot_be_applied_names_the_operation(client, base, patch, message):
+    """A failing operation is a 422 on variants[i].patch[j], without echoing the document."""
+    variant = {"name": "v", "patch": patch}
+    response = client.post("/v1/whatif", json=_body(base, variant))
+    assert response.status_code == 422
+    field = f"variants[0].patch[{len(patch) - 1}]"
+    assert error_of(response) == _input_error((field, message))
+
+
+def test_invalid_patched_document_uses_the_core_wording(client, base):
+    """Every issue of every patched document is reported under variants[i].document."""
+    bad_order = {
+        "name": "bad-order",
+        "patch": [{"op": "replace", "path": "/work_orders/0/service_min", "value": -5}],
+    }
+    bad_pin = {
+        "name": "bad-pin",
+        "patch": [{"op": "add", "path": "/work_orders/1/pinned_technician_id", "value": "T9"}],
+    }
+    response = client.post("/v1/whatif", json=_body(base, bad_order, bad_pin))
+    assert response.status_code == 422
+    assert error_of(response) == _input_error(
+        (
+            "variants[0].document.work_orders[0].service_min",
+            "Work order W1: service_min must be greater than or equal to 0, got -5.",
+        ),
+        (
+            "variants[1].document.work_orders[1].pinned_technician_id",
+            "Work order W2 is pinned to unknown technician T9.",
+        ),
+    )
+
+
+def test_variant_names_are_unique_and_not_base(client, base):
+    """A variant named base, or a name used twice, is a 422 on its name."""
+    response = client.post(
+        "/v1/whatif", json=_body(base, {"name": "base", "patch": []}, NO_T2, copy.deepcopy(NO_T2))
+    )
+    assert response.status_code == 422
+    assert error_of(response) == _input_error(
+        (
+            "variants[0].name",
+            "Variant name base is the base row's name; variant names must be unique and not base.",
+        ),
+        (
+            "variants[2].name",
+            "Variant name no-T2 is used twice; variant names must be unique and not base.",
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        (
+            {"variants": []},
+            "variants",
+            "Request body: variants list should have at least 1 item after validation, "
+            "not 0, got [].",
+        ),
+        (
+            {"variants": [{"name": "v", "patch": [{"op": "frob", "path": "/x"}]}]},
+            "variants[0].patch[0].op",
+            "Request body: variants[0].patch[0].op must be one of 'add', 'remove', 'replace', "
+            "'move', 'copy' or 'test', got \"frob\".",
+        ),
+    ],
+    ids=["no-variants", "unknown-op"],
+)
+def test_bad_request_fields_are_422(client, base, fields, field, message):
+    """Shape errors of the request body name the field."""
+    response = client.post("/v1/whatif", json={**_body(base, NO_T2), **fields})
+    assert response.status_code == 422
+    assert error_of(response) == _input_error((field, message))
+
+
+def test_too_many_variants_is_422(client, base):
+    """More than 20 variants is refused on the variants field."""
+    variants = [{"name": f"v{k}", "patch": []} for k in range(21)]
+    response = client.post("/v1/whatif", json={**_body(base), "variants": variants})
+    assert response.status_code == 422
+    error = error_of(response)
+    assert error["field"] == "variants"
+    assert error["message"].startswith(
+        "Request body: variants list should have at most 20 items after validation, not 21"
+    )
+
+
+def test_invalid_base_uses_the_core_wording(client, base):
+    """An invalid base problem is reported under base, like a problem elsewhere."""
+    base["work_orders"][0]["service_min"] = -1
+    response = client.post("/v1/whatif", json=_body(base, NO_T2))
+    assert response.status_code == 422
+    assert error_of(response) == _input_error(
+        (
+            "base.work_orders[0].service_min",
+            "Work order W1: service_min must be greater than or equal to 0, got -1.",
+        )
+    )
