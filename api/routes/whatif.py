@@ -96,14 +96,15 @@ def _variant_documents(base: dict[str, Any], variants: Sequence[VariantIn]) -> l
             issues.append(InputIssue(f"variants[{i}].name", msg))
         seen.add(variant.name)
         document: Any = copy.deepcopy(base)
+        is_patched = True
         for j, operation in enumerate(variant.patch):
             try:
                 document = jsonpatch.apply_patch(document, [_operation(operation)])
             except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException) as exc:
                 issues.append(_patch_issue(variant.name, i, j, operation, exc))
-                document = None
+                is_patched = False
                 break
-        if document is None:
+        if not is_patched:
             continue
         try:
             to_domain(document, field_prefix=f"variants[{i}].document")

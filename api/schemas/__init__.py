@@ -11,6 +11,10 @@ from api.schemas.common import IssueOut as IssueOut
 from api.schemas.common import PlanIn as PlanIn
 from api.schemas.common import ProblemIn as ProblemIn
 from api.schemas.health import HealthOut as HealthOut
+from api.schemas.jobs import JobIn as JobIn
+from api.schemas.jobs import JobOut as JobOut
+from api.schemas.jobs import JobsOut as JobsOut
+from api.schemas.jobs import ProgressOut as ProgressOut
 from api.schemas.plans import EvaluateOut as EvaluateOut
 from api.schemas.plans import EvaluateRequest as EvaluateRequest
 from api.schemas.plans import PlanOut as PlanOut
@@ -18,3 +22,7 @@ from api.schemas.plans import PlanRequest as PlanRequest
 from api.schemas.plans import ViolationOut as ViolationOut
 from api.schemas.scenarios import ScenarioOut as ScenarioOut
 from api.schemas.scenarios import ScenariosOut as ScenariosOut
+from api.schemas.whatif import ReoptimizeOut as ReoptimizeOut
+from api.schemas.whatif import ReoptimizeRequest as ReoptimizeRequest
+from api.schemas.whatif import WhatIfOut as WhatIfOut
+from api.schemas.whatif import WhatIfRequest as WhatIfRequest

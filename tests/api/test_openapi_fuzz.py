@@ -2,12 +2,11 @@
 
 Bounded to stay fast: 15 random examples per operation plus schemathesis'
 coverage phase (boundary values, wrong types, unexpected methods), every
-solve capped at 0.05 s by the app's settings; about 30 s on two cores.
+solve capped at 0.05 s by the app's settings; about 3 minutes on two cores.
 
-Operations of resources still being built in parallel (durable jobs,
-re-optimization, what-if) are excluded: their owners fuzz them once their
-routes and stores land, and a half-finished route must not fail this suite.
-Narrow ``UNDER_CONSTRUCTION`` as they do.
+Every operation is fuzzed, jobs, re-optimization and what-if included (the
+what-if fuzzing found a patch replacing the whole document that crashed the
+route: `test_bug_patch_replacing_the_whole_document_is_an_input_error`).
 """
 
 from __future__ import annotations
@@ -34,9 +33,6 @@ with warnings.catch_warnings():
 
 from api.main import create_app
 from api.settings import Settings
-
-UNDER_CONSTRUCTION = r"^/v1/(jobs|whatif|plans/reoptimize)"
-"""Path regex of operations left to their owners' fuzz tests for now."""
 
 MAX_EXAMPLES = 15
 """Hypothesis examples per operation (the coverage phase adds its boundary cases)."""
@@ -67,7 +63,7 @@ def _app():
 
 
 APP = _app()
-schema = schemathesis.openapi.from_asgi("/openapi.json", APP).exclude(path_regex=UNDER_CONSTRUCTION)
+schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 
 
 @pytest.fixture(scope="module", autouse=True)

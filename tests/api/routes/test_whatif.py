@@ -304,3 +304,11 @@ def test_invalid_base_uses_the_core_wording(client, base):
             "Work order W1: service_min must be greater than or equal to 0, got -1.",
         )
     )
+
+
+def test_bug_patch_replacing_the_whole_document_is_an_input_error(client, base):
+    """A patch that replaces the document with null is a 422 naming the variant, not a 500."""
+    variant = {"name": "null", "patch": [{"op": "add", "path": "", "value": None}]}
+    response = client.post("/v1/whatif", json=_body(base, variant))
+    assert response.status_code == 422
+    assert response.json()["error"]["field"].startswith("variants[0].document")
