@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///./dispatch.db"
     default_time_limit_s: float = Field(5.0, gt=0)
     max_time_limit_s: float = Field(30.0, gt=0)
+    min_search_s: float = Field(0.25, gt=0)
     max_job_time_limit_s: float = Field(3600.0, gt=0)
     max_body_bytes: int = Field(10_000_000, gt=0)
     read_api_keys: CommaList = []

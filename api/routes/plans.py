@@ -106,25 +106,30 @@ def create_plan(request: PlanRequest, settings: SettingsDep) -> dict[str, Any]:
     served is listed in `unassigned`. `violations` is the independent
     validator's verdict and is empty for every plan the solver returns.
 
-    The server searches as many plans at once as it has CPUs; further
-    requests wait for a free one (429 `queue_full` after waiting the
-    synchronous cap). Use `POST /v1/jobs` for solves longer than the cap.
+    `time_limit_s` is the deadline of the answer: the server searches as
+    many plans at once as it has CPUs, further requests wait for a free one,
+    and the wait comes out of their search (down to `DISPATCH_MIN_SEARCH_S`,
+    0.25 s by default; 429 `queue_full` after waiting the synchronous cap).
+    Use `POST /v1/jobs` for solves longer than the cap.
     """
+    arrived = time.perf_counter()
     problem = to_domain(request.problem)
     requested_s = (
         settings.default_time_limit_s if request.time_limit_s is None else request.time_limit_s
     )
-    params = SolveParams(
-        time_limit_s=min(requested_s, settings.max_time_limit_s), seed=request.seed
-    )
+    deadline_s = min(requested_s, settings.max_time_limit_s)
     if not SOLVE_SLOTS.acquire(timeout=settings.max_time_limit_s):
         raise HTTPException(
             status_code=429,
             detail=f"All solver slots ({SOLVE_SLOTS.count}) stayed busy for "
             f"{settings.max_time_limit_s:g} s; retry later or use POST /v1/jobs.",
-            headers={"Retry-After": str(math.ceil(params.time_limit_s))},
+            headers={"Retry-After": str(math.ceil(deadline_s))},
         )
     started = time.perf_counter()
+    # The time limit is the answer's deadline: waiting for a slot comes out
+    # of the search, down to a floor that still finds a first plan.
+    search_s = max(deadline_s - (started - arrived), min(settings.min_search_s, deadline_s))
+    params = SolveParams(time_limit_s=search_s, seed=request.seed)
     try:
         plan = solve(problem, params=params)
     except Exception:
