@@ -72,7 +72,8 @@ def test_time_limit_defaults_and_cap_come_from_settings(
     client = make_client(**overrides)
     response = client.post("/v1/plans", json={"problem": tiny_problem, **fields})
     assert response.status_code == 200
-    assert [(p.time_limit_s, p.seed) for p in seen] == [(expected_s, fields.get("seed", 0))]
+    assert [p.seed for p in seen] == [fields.get("seed", 0)]
+    assert seen[0].time_limit_s == pytest.approx(expected_s, abs=0.05)
 
 
 def test_plan_counts_the_solve_in_metrics(solved: Solved, tiny_problem):
@@ -104,6 +105,25 @@ def test_requests_beyond_the_solver_slots_wait_for_one(make_client, monkeypatch,
     waiting.join()
     assert answers[0].status_code == 200
     assert_valid_plan(tiny_problem, answers[0].json())
+
+
+def test_waiting_for_a_slot_comes_out_of_the_search(make_client, monkeypatch, tiny_problem):
+    """time_limit_s is a deadline: 0.5 s spent waiting leaves about 0.5 s of a 1 s search."""
+    seen: list[SolveParams] = []
+
+    def spy(problem, *, params):
+        seen.append(params)
+        return solve(problem, params=params)
+
+    slots = plans_route.SolveSlots(1)
+    assert slots.acquire(timeout=0)
+    monkeypatch.setattr(plans_route, "SOLVE_SLOTS", slots)
+    monkeypatch.setattr(plans_route, "solve", spy)
+    threading.Timer(0.5, slots.release).start()
+    client = make_client(max_time_limit_s=30)
+    response = client.post("/v1/plans", json={"problem": tiny_problem, "time_limit_s": 1.0})
+    assert response.status_code == 200
+    assert 0.25 <= seen[0].time_limit_s <= 0.55  # the floor is DISPATCH_MIN_SEARCH_S = 0.25 s
 
 
 def test_solver_slots_busy_for_the_cap_is_a_429(make_client, monkeypatch, tiny_problem):
