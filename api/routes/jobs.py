@@ -47,6 +47,10 @@ def _as_http_errors() -> Iterator[None]:
         raise prefix_error(exc, "problem") from None
 
 
+#: Largest page offset: fits a signed 32-bit integer in every database.
+MAX_OFFSET = 2**31 - 1
+
+
 @router.post(
     "",
     status_code=status.HTTP_202_ACCEPTED,
@@ -85,7 +89,7 @@ def list_jobs(
         JobStatus | None, Query(alias="status", description="Only jobs in this status.")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500, description="Page size.")] = 50,
-    offset: Annotated[int, Query(ge=0, description="Jobs to skip.")] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Jobs to skip.")] = 0,
 ) -> JobsOut:
     """List jobs, newest first, optionally only those in one status; `count` is the total."""
     jobs, total = service.list_jobs(status_, limit, offset)

@@ -303,3 +303,10 @@ def test_service_reports_counts_and_ping(client: TestClient, tiny_problem: dict)
         "failed": 0,
         "cancelled": 0,
     }
+
+
+def test_bug_huge_page_offset_is_a_422_not_a_database_overflow(job_client: TestClient):
+    """An offset beyond a 32-bit integer is rejected as input (the fuzzer found a 500)."""
+    response = job_client.get("/v1/jobs", params={"offset": 2**63})
+    assert response.status_code == 422
+    assert response.json()["error"]["field"] == "offset"
