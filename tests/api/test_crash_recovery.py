@@ -125,13 +125,16 @@ def servers(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Se
 
 
 def _wait(server: Server, job_ids: list[str], done: Any, timeout_s: float) -> list[dict]:
+    """Poll the jobs until ``done(jobs)``; error answers (a server recovering) are retried."""
     deadline = time.monotonic() + timeout_s
+    jobs: list[dict] = []
     while time.monotonic() < deadline:
         jobs = [server.get(f"/v1/jobs/{job_id}") for job_id in job_ids]
-        if done(jobs):
+        if all("status" in j for j in jobs) and done(jobs):
             return jobs
         time.sleep(0.2)
-    pytest.fail(f"jobs did not get there in {timeout_s} s: {[j['status'] for j in jobs]}")
+    log = server.log_path.read_text()[-3000:]
+    pytest.fail(f"jobs did not get there in {timeout_s} s: {jobs}\n{log}")
 
 
 def test_jobs_survive_a_sigkill_mid_solve(servers: tuple[Server, Server]):
