@@ -39,7 +39,8 @@ class UnbuiltTravel(TravelModel):
     """Stands in for a travel model whose document was invalid (skips location checks)."""
 
     def matrices(self, locations: Sequence[Location]) -> TravelMatrices:
-        raise NotImplementedError
+        """Never usable: the problem carrying it is rejected with the travel issues."""
+        raise InputError.single("travel", "The travel model is invalid; see its own errors.")
 
 
 def _road_graph(doc: RoadGraphTravelDoc) -> tuple[nx.DiGraph, list[InputIssue]]:
