@@ -138,12 +138,42 @@ def parse_instance(path: str | Path) -> Instance:
     return Instance(name, vehicles, capacity, rows[0], tuple(rows[1:]))
 
 
-def _scaled_up(value: float, scale: int) -> int:
-    # round(.., 6) absorbs binary noise (0.1 * 1000 == 100.00000000000001).
+def scaled_up(value: float, scale: int) -> int:
+    """``value * scale`` rounded up to an integer (window starts, service times).
+
+    ``round(.., 6)`` first absorbs binary noise (``0.1 * 1000`` is
+    ``100.00000000000001``), so an exact product is not pushed up by one.
+
+    Parameters
+    ----------
+    value
+        A time or duration in instance units.
+    scale
+        Integer units (seconds) per instance unit.
+
+    Returns
+    -------
+    int
+        The smallest integer not below the scaled value.
+    """
     return math.ceil(round(value * scale, 6))
 
 
-def _scaled_down(value: float, scale: int) -> int:
+def scaled_down(value: float, scale: int) -> int:
+    """``value * scale`` rounded down to an integer (window ends); see :func:`scaled_up`.
+
+    Parameters
+    ----------
+    value
+        A time in instance units.
+    scale
+        Integer units (seconds) per instance unit.
+
+    Returns
+    -------
+    int
+        The largest integer not above the scaled value.
+    """
     return math.floor(round(value * scale, 6))
 
 
@@ -175,7 +205,7 @@ def to_problem(instance: Instance, scale: int = 1000) -> Problem:
     """
     depot = instance.depot
     depot_point = PlanarPoint(depot.x * scale, depot.y * scale)
-    shift = Shift(start_s=_scaled_up(depot.ready, scale), end_s=_scaled_down(depot.due, scale))
+    shift = Shift(start_s=scaled_up(depot.ready, scale), end_s=scaled_down(depot.due, scale))
     technicians = tuple(
         Technician(
             id=f"v{k}",
@@ -190,9 +220,9 @@ def to_problem(instance: Instance, scale: int = 1000) -> Problem:
         WorkOrder(
             id=str(c.number),
             location=PlanarPoint(c.x * scale, c.y * scale),
-            service_s=_scaled_up(c.service, scale),
+            service_s=scaled_up(c.service, scale),
             priority=Priority.P1,
-            windows=(TimeWindow(_scaled_up(c.ready, scale), _scaled_down(c.due, scale)),),
+            windows=(TimeWindow(scaled_up(c.ready, scale), scaled_down(c.due, scale)),),
             parts={LOAD_PART: c.demand},
         )
         for c in instance.customers
