@@ -17,7 +17,7 @@ on site. Plans from here pass :func:`optimizer.check.check_plan`.
 from __future__ import annotations
 
 import time as _clock
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -329,9 +329,56 @@ def greedy_plan(problem: Problem) -> Plan:
     ensure_valid(problem)
     net = _Network(problem)
     lanes = _lanes(problem, net)
+    left = _dispatch(problem, sorted(problem.work_orders, key=dispatch_order), lanes, net)
+    return _plan(problem, lanes, net, left, started, "greedy")
+
+
+def sequenced_plan(
+    problem: Problem, sequences: Mapping[tuple[str, int], Sequence[str]], *, engine: str
+) -> Plan:
+    """Time given visit sequences with the rules engine's conventions, then dispatch the rest.
+
+    Used to turn another search's routes into a timed plan. Each sequence
+    (work-order ids per ``(technician id, shift index)``) is appended in
+    its order; an order that does not fit where it is given (qualification,
+    parts, windows, breaks, limits) is skipped, and every order left over is
+    then dispatched by the rules engine (appended where it arrives
+    earliest). ``problem`` must be valid.
+
+    Returns
+    -------
+    Plan
+        Like :func:`greedy_plan`'s, with ``stats.engine == engine``.
+    """
+    started = _clock.perf_counter()
+    net = _Network(problem)
+    lanes = _lanes(problem, net)
+    by_key = {(lane.tech.id, lane.shift_index): lane for lane in lanes}
+    threshold = problem.sla_yellow_threshold_s
+    placed: set[str] = set()
+    for key, ids in sequences.items():
+        lane = by_key[key]
+        for order_id in ids:
+            order = problem.work_order(order_id)
+            node = net.order_node[order_id]
+            if not _lane_may_serve(lane, order):
+                continue
+            step = _evaluate(lane, order, node, _start_intervals(order))
+            if step is not None:
+                _commit(lane, order, node, step, threshold, int(net.distance_m[lane.node, node]))
+                placed.add(order_id)
+    rest = sorted((o for o in problem.work_orders if o.id not in placed), key=dispatch_order)
+    left = _dispatch(problem, rest, lanes, net)
+    return _plan(problem, lanes, net, left, started, engine)
+
+
+def _dispatch(
+    problem: Problem, orders: Iterable[WorkOrder], lanes: list[_Lane], net: _Network
+) -> list[str]:
+    """Append each order where it arrives earliest; returns the ids that fit nowhere."""
     threshold = problem.sla_yellow_threshold_s
     left: list[str] = []
-    for order in sorted(problem.work_orders, key=dispatch_order):
+    for order in orders:
         node = net.order_node[order.id]
         intervals = _start_intervals(order)
         best: tuple[tuple[int, int, int, int], _Lane, _Append] | None = None
@@ -355,11 +402,22 @@ def greedy_plan(problem: Problem) -> Plan:
         _, lane, step = best
         distance = int(net.distance_m[lane.node, node])
         _commit(lane, order, node, step, threshold, distance)
+    return left
+
+
+def _plan(
+    problem: Problem,
+    lanes: list[_Lane],
+    net: _Network,
+    left: list[str],
+    started: float,
+    engine: str,
+) -> Plan:
     routes = tuple(_finish(lane, net) for lane in lanes if lane.stops)
     unassigned = explain_unassigned(problem, left, _network=net)
     wall = _clock.perf_counter() - started
     if problem.work_orders:
-        stats = SolveStats("feasible", 0.0, wall, wall, 1, "greedy")
+        stats = SolveStats("feasible", 0.0, wall, wall, 1, engine)
     else:
         stats = SolveStats("not_solved", 0.0, None, wall, 0, "none")
     draft = Plan(routes, unassigned, stats)

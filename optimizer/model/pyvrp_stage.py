@@ -1,13 +1,25 @@
-"""A PyVRP search stage for problems of the classic VRPTW shape.
+"""A PyVRP search stage that hands its routes to OR-Tools as the starting solution.
 
 OR-Tools' routing search is general but, measured on the 56 Solomon
-instances at 10 s, ends 4-5% above the best-known distances; PyVRP's
-iterated local search gets within a fraction of a percent. When a problem
-fits PyVRP's model exactly (one start window per order, no breaks, no soft
-SLA deadlines, no preferences, every order open to every technician, no
-workload-balance or labour term), this stage searches with PyVRP and hands
-its routes to OR-Tools as the starting solution, so the plan is still timed,
-checked and extracted by the one OR-Tools model.
+instances at 10 s, ends 4-5% above the best-known distances, and on
+field-service days of 500+ orders its local search barely improves a first
+plan; PyVRP's iterated local search is much stronger on routing. The plan
+is always timed, checked and extracted by the one OR-Tools model, which
+polishes PyVRP's routes on the full objective.
+
+Two fidelities:
+
+- **exact**: the problem fits PyVRP's model exactly (one start window per
+  order, no breaks, no soft SLA deadlines, no preferences, every order open
+  to every technician, no workload-balance or labour term);
+- **relaxed** (field-service days): PyVRP searches a simplified model
+  and OR-Tools repairs and polishes. Skills and pins become load
+  dimensions (a technician without the skill has no room for it); soft SLA
+  deadlines are kept as hard window ends (serving late is left to
+  OR-Tools); only the first appointment window is offered; breaks shorten
+  the shift by their duration; preferences, workload balance and labour
+  cost are left to OR-Tools. Orders PyVRP puts on a technician the model
+  does not allow are dropped from its routes.
 """
 
 from __future__ import annotations
@@ -21,7 +33,8 @@ import pyvrp
 from pyvrp.exceptions import PenaltyBoundWarning
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, StoppingCriterion
 
-from optimizer.eligibility import start_intervals
+from optimizer.domain import Shift, Technician, WorkOrder
+from optimizer.eligibility import Vehicle, start_intervals
 from optimizer.model.context import COST_SCALE, ModelContext
 from optimizer.model.time import horizon_s
 
@@ -29,7 +42,7 @@ _UNLIMITED = 2**62
 
 
 def unsupported_reason(ctx: ModelContext) -> str | None:
-    """Why PyVRP cannot model this problem exactly, or ``None`` when it can."""
+    """Why PyVRP cannot model this problem exactly, or ``None`` when it can (exact fidelity)."""
     weights, idx = ctx.weights, ctx.index
     n_veh = len(idx.vehicles)
     if weights.labor_cost > 0:
@@ -63,13 +76,66 @@ class _Fleet:
     depots: list[pyvrp.Depot]
 
 
-def _loads(ctx: ModelContext) -> tuple[np.ndarray, np.ndarray]:
-    """Per-order demand and per-vehicle capacity: spare parts, then order count."""
+def _requirements(order: WorkOrder) -> set[Hashable]:
+    """What only some technicians can do for ``order``: skills at its level, a pin."""
+    needs: set[Hashable] = {("skill", s, lvl) for s, lvl in order.required_skills.items()}
+    if order.pinned_technician_id is not None:
+        needs.add(("pin", order.pinned_technician_id, 0))
+    return needs
+
+
+def _holds(tech: Technician, need: Hashable) -> bool:
+    kind, name, level = need  # type: ignore[misc]
+    if kind == "pin":
+        return tech.id == name
+    return tech.skills.get(name, 0) >= level
+
+
+def _requirement_loads(
+    orders: list[WorkOrder], vehicles: tuple[Vehicle, ...]
+) -> tuple[list[list[int]], list[list[int]]]:
+    """Requirements as load dimensions (relaxed fidelity): demand and capacity columns.
+
+    An order delivers one unit on each requirement it has; a technician who
+    meets the requirement has room for every order, one who does not has
+    none. Requirements met by the same technicians share a dimension and
+    those everybody meets get none: each dimension slows PyVRP's search.
+    """
+    needs = [_requirements(order) for order in orders]
+    dims: dict[tuple[int, ...], int] = {}
+    dim_of: dict[Hashable, int] = {}
+    big = len(orders)
+    for need in sorted(set().union(*needs), key=repr):
+        room = tuple(big if _holds(veh.technician, need) else 0 for veh in vehicles)
+        if min(room) == 0:
+            dim_of[need] = dims.setdefault(room, len(dims))
+    demand = [[0] * len(dims) for _ in orders]
+    for row, need in zip(demand, needs, strict=True):
+        for k in need:
+            if k in dim_of:
+                row[dim_of[k]] += 1
+    capacity = [[room[v] for room in dims] for v in range(len(vehicles))]
+    return demand, capacity
+
+
+def _loads(ctx: ModelContext, relaxed: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Per-order demand and per-vehicle capacity: spare parts, order count, then requirements."""
     orders = [ctx.problem.work_orders[o] for o in ctx.index.order_of_node]
     vehicles = ctx.index.vehicles
     parts = sorted({p for order in orders for p in order.parts})
+    if relaxed:  # a part every van carries enough of for all orders binds nobody
+        total = {p: sum(order.parts.get(p, 0) for order in orders) for p in parts}
+        parts = [
+            p for p in parts if any(v.technician.van_stock.get(p, 0) < total[p] for v in vehicles)
+        ]
     demand = [[order.parts.get(p, 0) for p in parts] for order in orders]
     capacity = [[veh.technician.van_stock.get(p, 0) for p in parts] for veh in vehicles]
+    if relaxed:
+        extra_demand, extra_capacity = _requirement_loads(orders, vehicles)
+        for row, extra in zip(demand, extra_demand, strict=True):
+            row.extend(extra)
+        for row, extra in zip(capacity, extra_capacity, strict=True):
+            row.extend(extra)
     if any(veh.technician.max_orders_per_shift is not None for veh in vehicles):
         for row in demand:
             row.append(1)
@@ -88,6 +154,11 @@ def _travel_unit_cost(ctx: ModelContext) -> int:
     return max(round(ctx.weights.travel_per_hour * COST_SCALE / 3600), 1)
 
 
+def _shift_end(shift: Shift) -> int:
+    """The shift's end, less its breaks' durations (relaxed fidelity has no breaks)."""
+    return shift.end_s - sum(b.duration_s for b in shift.breaks)
+
+
 def _fleet(ctx: ModelContext, capacity: np.ndarray, speeds: list[float]) -> _Fleet:
     """PyVRP costs are kept in driving seconds (unit cost 1), where its penalties are tuned."""
     idx = ctx.index
@@ -98,7 +169,7 @@ def _fleet(ctx: ModelContext, capacity: np.ndarray, speeds: list[float]) -> _Fle
             tech.start,
             tech.end,
             veh.shift.start_s,
-            veh.shift.end_s,
+            _shift_end(veh.shift),
             tech.max_work_s_per_shift,
             tech.max_travel_s_per_shift,
             tech.speed_factor,
@@ -117,7 +188,7 @@ def _fleet(ctx: ModelContext, capacity: np.ndarray, speeds: list[float]) -> _Fle
                 start_depot=len(depots) - 2,
                 end_depot=len(depots) - 1,
                 tw_early=max(first.shift.start_s, 0),
-                tw_late=first.shift.end_s,
+                tw_late=_shift_end(first.shift),
                 shift_duration=tech.max_work_s_per_shift or _UNLIMITED,
                 max_distance=tech.max_travel_s_per_shift or _UNLIMITED,
                 unit_distance_cost=1,
@@ -128,25 +199,63 @@ def _fleet(ctx: ModelContext, capacity: np.ndarray, speeds: list[float]) -> _Fle
     return _Fleet(types, members, depots)
 
 
-def _data(ctx: ModelContext) -> tuple[pyvrp.ProblemData, _Fleet]:
+def _client_window(order: WorkOrder, horizon: int) -> tuple[int, int]:
+    """The first allowed start interval, ending at the SLA deadline when that leaves room."""
+    (early, late), *_ = start_intervals(order) or [(0, horizon)]
+    deadline = order.start_deadline_s
+    if deadline is not None and early <= deadline < late:
+        late = deadline
+    return max(early, 0), min(late, horizon)
+
+
+#: Largest prize in the relaxed fidelity, in driving seconds: a quarter of
+#: PyVRP's largest penalty per unit of violation, so that breaking a
+#: constraint never pays for itself once penalties have grown.
+RELAXED_MAX_PRIZE = 25_000
+#: Exponent compressing the penalty ratios (67x from a VIP P1 to a P4 by
+#: default) into prizes: 67 ** 0.25 = 2.9x.
+RELAXED_PRIZE_EXPONENT = 0.25
+
+
+def _prizes(ctx: ModelContext, unit_cost: int, relaxed: bool) -> list[int]:
+    """Prize of each order node in driving seconds.
+
+    Exact fidelity: the unserved penalty itself. Relaxed fidelity: the
+    penalties of a field-service day (P4 alone is worth 50 hours of driving)
+    dwarf PyVRP's penalty bounds, which made it serve every order in
+    infeasible routes; they are compressed below :data:`RELAXED_MAX_PRIZE`,
+    keeping their order.
+    """
+    orders = [ctx.problem.work_orders[o] for o in ctx.index.order_of_node]
+    penalties = [ctx.weights.unassigned_penalty(order) for order in orders]
+    if not relaxed:
+        return [max(round(p * COST_SCALE / unit_cost), 1) for p in penalties]
+    top = max(penalties, default=1.0) or 1.0
+    return [
+        max(round(RELAXED_MAX_PRIZE * (p / top) ** RELAXED_PRIZE_EXPONENT), 1) for p in penalties
+    ]
+
+
+def _data(ctx: ModelContext, relaxed: bool) -> tuple[pyvrp.ProblemData, _Fleet]:
     idx = ctx.index
-    demand, capacity = _loads(ctx)
+    demand, capacity = _loads(ctx, relaxed)
     speeds = sorted(idx.travel_s)
     fleet = _fleet(ctx, capacity, speeds)
     horizon = horizon_s(ctx)
     unit_cost = _travel_unit_cost(ctx)
+    prizes = _prizes(ctx, unit_cost, relaxed)
     clients = []
     for node, o in enumerate(idx.order_of_node):
         order = ctx.problem.work_orders[o]
-        (early, late), *_ = start_intervals(order) or [(0, horizon)]
+        early, late = _client_window(order, horizon)
         clients.append(
             pyvrp.Client(
                 node,
                 delivery=[int(d) for d in demand[node]],
                 service_duration=order.service_s,
-                tw_early=max(early, 0),
-                tw_late=min(late, horizon),
-                prize=max(round(ctx.weights.unassigned_penalty(order) * COST_SCALE / unit_cost), 1),
+                tw_early=early,
+                tw_late=late,
+                prize=prizes[node],
                 required=False,
             )
         )
@@ -157,10 +266,19 @@ def _data(ctx: ModelContext) -> tuple[pyvrp.ProblemData, _Fleet]:
 
 
 def pyvrp_routes(
-    ctx: ModelContext, time_limit_s: float, seed: int, max_iterations: int | None
+    ctx: ModelContext,
+    time_limit_s: float,
+    seed: int,
+    max_iterations: int | None,
+    *,
+    relaxed: bool = False,
 ) -> list[list[int]] | None:
-    """Search with PyVRP; return routing indices per model vehicle, or ``None`` if infeasible."""
-    data, fleet = _data(ctx)
+    """Search with PyVRP; return routing indices per model vehicle, or ``None`` if infeasible.
+
+    ``relaxed`` selects the relaxed fidelity (see the module docstring);
+    orders on a vehicle the model does not allow are left out of the routes.
+    """
+    data, fleet = _data(ctx, relaxed)
     stop: StoppingCriterion = MaxRuntime(max(time_limit_s, 0.01))
     if max_iterations is not None:
         stop = MultipleCriteria([stop, MaxIterations(max_iterations)])
@@ -176,5 +294,6 @@ def pyvrp_routes(
         t = route.vehicle_type()
         v = fleet.members[t][used[t]]
         used[t] += 1
-        routes[v] = [ctx.order_index(a.idx) for a in route if a.is_client()]
+        indices = [ctx.order_index(a.idx) for a in route if a.is_client()]
+        routes[v] = [i for i in indices if ctx.routing.VehicleVar(i).Contains(v)]
     return routes

@@ -90,9 +90,21 @@ def add_breaks(ctx: ModelContext) -> None:
                 f"break {veh.technician.id}/{veh.shift_index}/{b}",
             )
             solver.Add(interval.PerformedExpr() >= solver.IsGreaterCstVar(end, brk.window.start_s))
-            # OR-Tools would let a break sit before departure; keep it inside the route.
-            solver.Add(interval.SafeStartExpr(horizon) >= start)
-            solver.Add(interval.SafeEndExpr(0) <= end)
+            # OR-Tools would let a break sit before departure; keep it inside
+            # the route, as a bound on departure where possible: OR-Tools'
+            # cumul optimizer honours bounds when it times routes restored
+            # from a start plan, while constraints linking the break to the
+            # route's start or end made every restored route with a break
+            # fail. A break after the last drive is taken on arrival and ends
+            # the route (the plan's route end includes it), unless that could
+            # push the route past its shift or work limit.
+            if brk.window.start_s >= veh.shift.start_s:
+                start.SetMax(min(start.Max(), brk.window.start_s))
+            else:
+                solver.Add(interval.SafeStartExpr(horizon) >= start)
+            limited = veh.technician.max_work_s_per_shift is not None
+            if limited or brk.window.end_s > veh.shift.end_s:
+                solver.Add(interval.SafeEndExpr(0) <= end)
             intervals.append(interval)
         ctx.time.SetBreakIntervalsOfVehicle(intervals, v, visit)
         ctx.breaks[v] = intervals
