@@ -1,25 +1,26 @@
-"""A PyVRP search stage that hands its routes to OR-Tools as the starting solution.
+"""A PyVRP search stage: PyVRP's iterated local search finds the routes.
 
 OR-Tools' routing search is general but, measured on the 56 Solomon
 instances at 10 s, ends 4-5% above the best-known distances, and on
 field-service days of 500+ orders its local search barely improves a first
-plan; PyVRP's iterated local search is much stronger on routing. The plan
-is always timed, checked and extracted by the one OR-Tools model, which
-polishes PyVRP's routes on the full objective.
+plan; PyVRP's iterated local search is much stronger on routing.
 
 Two fidelities:
 
 - **exact**: the problem fits PyVRP's model exactly (one start window per
   order, no breaks, no soft SLA deadlines, no preferences, every order open
-  to every technician, no workload-balance or labour term);
-- **relaxed** (field-service days): PyVRP searches a simplified model
-  and OR-Tools repairs and polishes. Skills and pins become load
-  dimensions (a technician without the skill has no room for it); soft SLA
-  deadlines are kept as hard window ends (serving late is left to
-  OR-Tools); only the first appointment window is offered; breaks shorten
-  the shift by their duration; preferences, workload balance and labour
-  cost are left to OR-Tools. Orders PyVRP puts on a technician the model
-  does not allow are dropped from its routes.
+  to every technician, no workload-balance or labour term); OR-Tools
+  polishes PyVRP's routes on the full model.
+- **relaxed** (field-service days of 200+ orders, see
+  :func:`optimizer.solve._relaxed_plan`): PyVRP searches a simplified
+  model. Skills and pins become load dimensions (a technician without the
+  skill has no room for it); soft SLA deadlines are kept as hard window
+  ends; only the first appointment window is offered; breaks shorten the
+  shift by their duration; unserved penalties are compressed into prizes
+  PyVRP's penalties can outweigh; preferences, workload balance and labour
+  cost are ignored. Orders PyVRP puts on a technician the model does not
+  allow are dropped from its routes; :mod:`optimizer.model.route_repair`
+  then makes the routes fit the full time rules.
 """
 
 from __future__ import annotations
