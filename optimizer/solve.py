@@ -15,7 +15,7 @@ from optimizer.eligibility import compute_eligibility, vehicles_of
 from optimizer.errors import InputError
 from optimizer.greedy import greedy_plan, sequenced_plan
 from optimizer.kpis import compute_kpis
-from optimizer.model.builder import build_model
+from optimizer.model.builder import build_model, build_shell
 from optimizer.model.context import COST_SCALE, ModelContext
 from optimizer.model.extract import extract_routes
 from optimizer.model.index import build_index, problem_locations
@@ -147,7 +147,7 @@ def _needs_fast_start(ctx: ModelContext, params: SolveParams) -> bool:
     start leaves 40% unserved, so the greedy start is kept for problems
     whose estimated insertion time exceeds 30% of the time limit.
     """
-    if params.first_solution != "auto" or _pyvrp_fidelity(ctx, params) is not None:
+    if params.first_solution != "auto" or _pyvrp_fidelity(ctx, params) == "exact":
         return False
     orders, vehicles, seconds = _PCI_REFERENCE
     n, v = len(ctx.index.order_of_node), len(ctx.index.vehicles)
@@ -295,6 +295,12 @@ def solve(
     status, objective, first_s, solutions, engine = "not_solved", 0.0, None, 0, "none"
     if order_nodes:
         index = build_index(problem, eligibility, matrices, order_nodes)
+        if initial_plan is None:
+            shell = build_shell(problem, weights, eligibility, index)
+            if _pyvrp_fidelity(shell, params) == "relaxed":
+                relaxed = _relaxed_plan(shell, params, started)
+                if relaxed is not None:
+                    return relaxed
         ctx = build_model(problem, weights, eligibility, index)
         state = {"first": None, "count": 0}
 
@@ -315,10 +321,6 @@ def solve(
                 ctx.routing.solver().FinishCurrentSearch()
 
         ctx.routing.AddAtSolutionCallback(at_solution)
-        if initial_plan is None and _pyvrp_fidelity(ctx, params) == "relaxed":
-            relaxed = _relaxed_plan(ctx, params, started)
-            if relaxed is not None:
-                return relaxed
         solution, engine = _run_search(ctx, params, started, initial_plan)
         first_s, solutions = state["first"], state["count"]
         if solutions == 0:
