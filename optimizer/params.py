@@ -27,9 +27,11 @@ class SolveParams:
     seed
         Seed of the randomised parts of the search.
     engine
-        ``"auto"`` (default): PyVRP searches first when the problem has the
-        classic VRPTW shape, then OR-Tools polishes; otherwise OR-Tools
-        alone. ``"ortools"``: OR-Tools only. ``"pyvrp"``: require the PyVRP
+        ``"auto"`` (default): PyVRP searches when the problem has the
+        classic VRPTW shape (OR-Tools restores and times its routes) or is
+        a field-service day of 200+ orders (relaxed model, repaired and
+        timed by the rules engine); otherwise OR-Tools alone.
+        ``"ortools"``: OR-Tools only. ``"pyvrp"``: require the exact PyVRP
         stage (an input error if the problem does not fit it).
     log_search
         Print OR-Tools' own search log (debugging).
