@@ -32,6 +32,9 @@ from optimizer.weights import DEFAULT_WEIGHTS
 #: 0.85 with an OR-Tools polish gave a 1.70% mean gap and overran the limit
 #: by up to 1.3 s; 0.97 without the polish gives 1.1-1.5%, within the limit).
 PYVRP_SHARE = 0.97
+#: Share of the exact stage's budget after which PyVRP, still without a
+#: plan serving every order, searches again with optional orders.
+PYVRP_GIVE_UP_SHARE = 0.25
 #: Share of the time budget the relaxed PyVRP stage gets; the rest covers
 #: PyVRP's overshoot on large days (up to ~3 s at 2,000 orders), the repair
 #: and the timing of the plan.
@@ -233,7 +236,11 @@ def _run_search(
         if _pyvrp_fidelity(ctx, params) == "exact":
             budget = _remaining_s(params, started) * PYVRP_SHARE
             iterations = None if params.solution_limit is None else params.solution_limit * 100
-            routes = pyvrp_routes(ctx, budget, params.seed, iterations)
+            give_up = budget * PYVRP_GIVE_UP_SHARE
+            routes = pyvrp_routes(ctx, budget, params.seed, iterations, give_up_s=give_up)
+            if routes is None:  # not every order can be served: they become optional
+                budget = _remaining_s(params, started) * PYVRP_SHARE
+                routes = pyvrp_routes(ctx, budget, params.seed, iterations)
             if routes is not None:
                 start = ctx.routing.ReadAssignmentFromRoutes(routes, True)
                 engine = "pyvrp+ortools"

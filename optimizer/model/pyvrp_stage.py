@@ -13,8 +13,8 @@ Two fidelities:
   restores and times PyVRP's routes in the full model. Every order is *required*:
   optional clients halve PyVRP's iterations (Homberger rc1_4_2, 20 s:
   8,303 iterations and 8,199.0 with optional clients, 18,091 and 8,051.6
-  with required ones). When not every order can be served, PyVRP finds no
-  feasible solution and OR-Tools solves alone.
+  with required ones). When PyVRP has found no plan serving every order
+  after a quarter of its budget, it searches again with optional orders.
 - **relaxed** (field-service days of 200+ orders, see
   :func:`optimizer.solve._relaxed_plan`): PyVRP searches a simplified
   model. Skills and pins become load dimensions (a technician without the
@@ -29,6 +29,7 @@ Two fidelities:
 
 from __future__ import annotations
 
+import time
 import warnings
 from collections.abc import Hashable
 from dataclasses import dataclass
@@ -40,7 +41,7 @@ from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, StoppingCrit
 
 from optimizer.domain import Shift, Technician, WorkOrder
 from optimizer.eligibility import Vehicle, start_intervals
-from optimizer.model.context import COST_SCALE, ModelContext
+from optimizer.model.context import ModelContext
 from optimizer.model.time import horizon_s
 
 _UNLIMITED = 2**62
@@ -154,11 +155,6 @@ def _loads(ctx: ModelContext, relaxed: bool) -> tuple[np.ndarray, np.ndarray]:
     )
 
 
-def _travel_unit_cost(ctx: ModelContext) -> int:
-    """Objective units per second of driving (at least 1)."""
-    return max(round(ctx.weights.travel_per_hour * COST_SCALE / 3600), 1)
-
-
 def _shift_end(shift: Shift) -> int:
     """The shift's end, less its breaks' durations (relaxed fidelity has no breaks)."""
     return shift.end_s - sum(b.duration_s for b in shift.breaks)
@@ -213,42 +209,36 @@ def _client_window(order: WorkOrder, horizon: int) -> tuple[int, int]:
     return max(early, 0), min(late, horizon)
 
 
-#: Largest prize in the relaxed fidelity, in driving seconds: a quarter of
+#: Largest prize, in driving seconds: a quarter of
 #: PyVRP's largest penalty per unit of violation, so that breaking a
 #: constraint never pays for itself once penalties have grown.
-RELAXED_MAX_PRIZE = 25_000
+MAX_PRIZE = 25_000
 #: Exponent compressing the penalty ratios (67x from a VIP P1 to a P4 by
 #: default) into prizes: 67 ** 0.25 = 2.9x.
-RELAXED_PRIZE_EXPONENT = 0.25
+PRIZE_EXPONENT = 0.25
 
 
-def _prizes(ctx: ModelContext, unit_cost: int, relaxed: bool) -> list[int]:
-    """Prize of each order node in driving seconds.
+def _prizes(ctx: ModelContext) -> list[int]:
+    """Prize of each order node in driving seconds (used when orders are optional).
 
-    Exact fidelity: the unserved penalty itself. Relaxed fidelity: the
-    penalties of a field-service day (P4 alone is worth 50 hours of driving)
-    dwarf PyVRP's penalty bounds, which made it serve every order in
-    infeasible routes; they are compressed below :data:`RELAXED_MAX_PRIZE`,
+    The objective's unserved penalties (a P4 alone is worth 50 hours of
+    driving) dwarf PyVRP's penalty bounds, which made it serve every order
+    in infeasible routes; they are compressed below :data:`MAX_PRIZE`,
     keeping their order.
     """
     orders = [ctx.problem.work_orders[o] for o in ctx.index.order_of_node]
     penalties = [ctx.weights.unassigned_penalty(order) for order in orders]
-    if not relaxed:
-        return [max(round(p * COST_SCALE / unit_cost), 1) for p in penalties]
     top = max(penalties, default=1.0) or 1.0
-    return [
-        max(round(RELAXED_MAX_PRIZE * (p / top) ** RELAXED_PRIZE_EXPONENT), 1) for p in penalties
-    ]
+    return [max(round(MAX_PRIZE * (p / top) ** PRIZE_EXPONENT), 1) for p in penalties]
 
 
-def _data(ctx: ModelContext, relaxed: bool) -> tuple[pyvrp.ProblemData, _Fleet]:
+def _data(ctx: ModelContext, relaxed: bool, required: bool) -> tuple[pyvrp.ProblemData, _Fleet]:
     idx = ctx.index
     demand, capacity = _loads(ctx, relaxed)
     speeds = sorted(idx.travel_s)
     fleet = _fleet(ctx, capacity, speeds)
     horizon = horizon_s(ctx)
-    unit_cost = _travel_unit_cost(ctx)
-    prizes = _prizes(ctx, unit_cost, relaxed)
+    prizes = _prizes(ctx)
     clients = []
     for node, o in enumerate(idx.order_of_node):
         order = ctx.problem.work_orders[o]
@@ -261,13 +251,27 @@ def _data(ctx: ModelContext, relaxed: bool) -> tuple[pyvrp.ProblemData, _Fleet]:
                 tw_early=early,
                 tw_late=late,
                 prize=prizes[node],
-                required=not relaxed,
+                required=required,
             )
         )
     locations = [pyvrp.Location(0, 0) for _ in range(idx.n_nodes)]
     matrices = [np.ascontiguousarray(idx.travel_s[s], dtype=np.int64) for s in speeds]
     data = pyvrp.ProblemData(locations, clients, fleet.depots, fleet.types, matrices, matrices)
     return data, fleet
+
+
+class _NoFeasibleSolutionBy:
+    """Stops PyVRP when it still has no feasible solution after ``seconds``."""
+
+    def __init__(self, seconds: float) -> None:
+        self._deadline = time.perf_counter() + seconds
+
+    def __call__(self, best_cost: float) -> bool:
+        # PyVRP's cost of an infeasible solution is the largest cost value.
+        return best_cost >= _INFEASIBLE_COST and time.perf_counter() > self._deadline
+
+
+_INFEASIBLE_COST = float(np.iinfo(np.int64).max) / 2
 
 
 def pyvrp_routes(
@@ -277,16 +281,24 @@ def pyvrp_routes(
     max_iterations: int | None,
     *,
     relaxed: bool = False,
+    give_up_s: float | None = None,
 ) -> list[list[int]] | None:
     """Search with PyVRP; return routing indices per model vehicle, or ``None`` if infeasible.
 
     ``relaxed`` selects the relaxed fidelity (see the module docstring);
     orders on a vehicle the model does not allow are left out of the routes.
+    In the exact fidelity every order is required when ``give_up_s`` is
+    given, and the search stops with ``None`` if it has found no plan
+    serving them all by then; otherwise orders are optional, with their
+    unserved penalty as prize.
     """
-    data, fleet = _data(ctx, relaxed)
-    stop: StoppingCriterion = MaxRuntime(max(time_limit_s, 0.01))
+    data, fleet = _data(ctx, relaxed, required=not relaxed and give_up_s is not None)
+    criteria: list[StoppingCriterion] = [MaxRuntime(max(time_limit_s, 0.01))]
     if max_iterations is not None:
-        stop = MultipleCriteria([stop, MaxIterations(max_iterations)])
+        criteria.append(MaxIterations(max_iterations))
+    if give_up_s is not None:
+        criteria.append(_NoFeasibleSolutionBy(give_up_s))
+    stop = criteria[0] if len(criteria) == 1 else MultipleCriteria(criteria)
     with warnings.catch_warnings():
         # Raised when penalties saturate; feasibility is checked just below.
         warnings.simplefilter("ignore", PenaltyBoundWarning)

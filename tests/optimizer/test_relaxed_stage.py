@@ -13,7 +13,7 @@ from optimizer.eligibility import compute_eligibility
 from optimizer.greedy import greedy_plan, sequenced_plan
 from optimizer.model.builder import build_model
 from optimizer.model.index import build_index, problem_locations
-from optimizer.model.pyvrp_stage import _prizes, _travel_unit_cost
+from optimizer.model.pyvrp_stage import MAX_PRIZE, _prizes
 from optimizer.model.route_repair import RouteChecker, repair_routes
 from optimizer.weights import DEFAULT_WEIGHTS
 from scenarios.generators import generate
@@ -88,16 +88,17 @@ def test_sequenced_plan_keeps_the_given_order_and_dispatches_the_rest():
 
 
 def test_relaxed_prizes_keep_priority_order_below_the_cap():
-    """Relaxed prizes are compressed under the cap but still rank P1 VIP > P1 > ... > P4."""
+    """Prizes are compressed under the cap but still rank P1 VIP > P1 > ... > P4."""
     prob = problem(
         [tech()],
-        [order(f"W{p}", priority=p) for p in (1, 2, 3, 4)] + [order("V", priority=1, tier=Tier.VIP)],
+        [order(f"W{p}", priority=p) for p in (1, 2, 3, 4)]
+        + [order("V", priority=1, tier=Tier.VIP)],
     )
     ctx = _context(prob)
-    prizes = _prizes(ctx, _travel_unit_cost(ctx), relaxed=True)
+    prizes = _prizes(ctx)
     by_id = {prob.work_orders[o].id: prizes[n] for n, o in enumerate(ctx.index.order_of_node)}
     assert by_id["V"] > by_id["W1"] > by_id["W2"] > by_id["W3"] > by_id["W4"] > 0
-    assert max(prizes) <= 25_000
+    assert max(prizes) <= MAX_PRIZE
 
 
 @pytest.fixture

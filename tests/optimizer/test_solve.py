@@ -347,6 +347,16 @@ def test_pyvrp_stage_runs_on_vrptw_shaped_problems():
     assert all(len(r.stops) <= 5 for r in plan.routes)  # van stock of 5 "load" units
 
 
+def test_pyvrp_stage_serves_what_it_can_when_the_fleet_is_short():
+    """One van for twelve orders (room for 5): PyVRP gives up on serving all, then serves 5."""
+    prob = _vrptw_shaped()
+    prob = replace(prob, technicians=prob.technicians[:1])
+    plan = solve_checked(prob, time_limit_s=2, solution_limit=None, engine="pyvrp")
+    assert plan.stats.engine == "pyvrp+ortools"
+    assert len(plan.assigned_ids) == 5
+    assert plan.stats.wall_s <= 2 * 1.05 + 1
+
+
 def test_pyvrp_engine_refuses_field_service_features():
     """Asking for the PyVRP stage on a problem with breaks is an input error naming the feature."""
     shift = Shift(8 * HOUR, 17 * HOUR, (Break(1800, window(11.5, 14)),))
