@@ -78,7 +78,7 @@ def _pin_ok(tech: Technician, order: WorkOrder) -> bool:
     return tech.id not in order.excluded_technician_ids
 
 
-def _first_start(intervals: list[Interval], t_s: int) -> int | None:
+def first_start(intervals: list[Interval], t_s: int) -> int | None:
     """Earliest start >= t_s inside one of the sorted intervals."""
     for a, b in intervals:
         if t_s <= b:
@@ -117,7 +117,7 @@ def _fits_alone(
 ) -> bool:
     """Can this vehicle serve the order as its only stop, within every limit?"""
     tech, shift = vehicle.technician, vehicle.shift
-    start = _first_start(intervals, shift.start_s + out_s)
+    start = first_start(intervals, shift.start_s + out_s)
     if start is None:
         return False
     route_end = _breaks_fit(shift, out_s, start, order.service_s, back_s)
@@ -183,7 +183,7 @@ def compute_eligibility(
             v
             for v, veh in enumerate(vehicles)
             if veh.technician.id in ids
-            and (first := _first_start(intervals, veh.shift.start_s)) is not None
+            and (first := first_start(intervals, veh.shift.start_s)) is not None
             and first <= veh.shift.end_s
         ]
         if not covering:

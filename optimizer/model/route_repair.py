@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from optimizer.domain import Break
-from optimizer.eligibility import start_intervals
+from optimizer.eligibility import first_start, start_intervals
 from optimizer.model.context import ModelContext
 
 _NEVER = 2**62
@@ -38,14 +38,6 @@ class _Lane:
     breaks: tuple[Break, ...]
     max_work: int
     max_travel: int
-
-
-def _service_start(intervals: list[tuple[int, int]], arrive: int) -> int | None:
-    """The earliest service start at or after ``arrive``, or ``None`` when every window closed."""
-    for lo, hi in intervals:
-        if arrive <= hi:
-            return max(arrive, lo)
-    return None
 
 
 def _take_break(brk: Break, t: int) -> int | None:
@@ -108,7 +100,7 @@ class RouteChecker:
             arrived = self._after_breaks(lane, [None if t is None else t + leg for t in ready])
             ready = [None] * (n_breaks + 1)
             for b, t in enumerate(arrived):
-                begin = None if t is None else _service_start(self._intervals[node], t)
+                begin = None if t is None else first_start(self._intervals[node], t)
                 if begin is not None:
                     ready[b] = begin + self._service[node]
             ready = self._after_breaks(lane, ready)
