@@ -13,6 +13,7 @@ from api.jobs.service import JobService
 from api.middleware import install_middleware
 from api.routes import health, jobs, plans, reoptimize, scenarios, whatif
 from api.settings import Settings, get_settings
+from optimizer import start_search_pool
 
 DESCRIPTION = """Field-service dispatch optimization.
 
@@ -28,6 +29,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.search_processes > 1:
+            start_search_pool(settings.search_processes)
         service = JobService(settings)
         app.state.jobs = service
         if settings.run_jobs:

@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     job_workers: int = Field(2, ge=1)
     job_queue_size: int = Field(64, ge=1)
     whatif_workers: int = Field(2, ge=1)
+    search_processes: int = Field(1, ge=1)
     run_jobs: bool = True
 
     @property

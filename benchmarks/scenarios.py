@@ -38,6 +38,7 @@ from optimizer.document import load_problem
 from optimizer.domain import Problem
 from optimizer.greedy import greedy_plan
 from optimizer.kpis import compute_kpis
+from optimizer.model.pyvrp_portfolio import start_search_pool
 from optimizer.objective import plan_cost
 from optimizer.params import SolveParams
 from optimizer.plan import Plan
@@ -56,10 +57,15 @@ RESULT_KEYS = (
 )  # fmt: skip
 
 
-def solver_function(name: str, time_limit_s: float) -> Callable[[Problem], Plan]:
-    """The call that runs solver ``name`` (one of :data:`SOLVERS`) on a problem."""
+def solver_function(
+    name: str, time_limit_s: float, processes: int = 1
+) -> Callable[[Problem], Plan]:
+    """The call that runs solver ``name`` (one of :data:`SOLVERS`) on a problem.
+
+    ``processes`` is :attr:`SolveParams.processes` of ``ours`` and ``ours-warm``.
+    """
     if name == "ours":
-        params = SolveParams(time_limit_s=time_limit_s)
+        params = SolveParams(time_limit_s=time_limit_s, processes=processes)
         return lambda problem: solve(problem, params=params)
     if name == "greedy":
         return greedy_plan
@@ -69,7 +75,8 @@ def solver_function(name: str, time_limit_s: float) -> Callable[[Problem], Plan]
             started = time.perf_counter()
             start = greedy_plan(problem)
             left_s = max(time_limit_s - (time.perf_counter() - started), 0.1)
-            return solve(problem, params=SolveParams(time_limit_s=left_s), initial_plan=start)
+            params = SolveParams(time_limit_s=left_s, processes=processes)
+            return solve(problem, params=params, initial_plan=start)
 
         return warm
     if name == "vroom":
@@ -80,10 +87,15 @@ def solver_function(name: str, time_limit_s: float) -> Callable[[Problem], Plan]
 
 
 def run_one(
-    scenario: str, seed: int, solver: str, problem: Problem, time_limit_s: float
+    scenario: str,
+    seed: int,
+    solver: str,
+    problem: Problem,
+    time_limit_s: float,
+    processes: int = 1,
 ) -> tuple[dict[str, Any], Plan, list[str]]:
     """Run one solver on one problem; returns the result row, the plan and violation texts."""
-    run = solver_function(solver, time_limit_s)
+    run = solver_function(solver, time_limit_s, processes)
     started = time.perf_counter()
     plan = run(problem)
     solve_s = time.perf_counter() - started
@@ -202,7 +214,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--gantt", help="set whose seed-0 plan by ours is drawn (default: the first)"
     )
+    parser.add_argument(
+        "--processes", type=int, default=1, help="search processes per solve of ours (default 1)"
+    )
     args = parser.parse_args(argv)
+    if args.processes < 1:
+        parser.error(f"--processes must be at least 1, got {args.processes}.")
     sets = _parse_list(args.sets, list(SCENARIO_SETS), "scenario set", parser)
     solvers = _parse_list(args.solvers, SOLVERS, "solver", parser)
     if args.seeds < 1:
@@ -227,6 +244,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=console,
     )  # fmt: skip
+    start_search_pool(args.processes)
     with progress:
         task = progress.add_task("generating", total=len(sets) * args.seeds * len(solvers))
         for name in sets:
@@ -234,7 +252,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 problem = load_problem(generate(name, seed=seed))
                 for solver in solvers:
                     progress.update(task, description=f"{name} seed {seed} {solver}")
-                    row, plan, problems = run_one(name, seed, solver, problem, args.time_limit)
+                    row, plan, problems = run_one(
+                        name, seed, solver, problem, args.time_limit, args.processes
+                    )
                     for text in problems[:5]:
                         progress.console.print(f"[red]{name}/{seed}/{solver}:[/] {text}")
                     results.append(row)
@@ -250,6 +270,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "summary": {"runs": len(results), "invalid": invalid},
         "settings": {
             "sets": sets, "solvers": solvers, "seeds": args.seeds, "time_limit_s": args.time_limit,
+            "processes": args.processes,
         },
         "environment": environment(),
     }  # fmt: skip

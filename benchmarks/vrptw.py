@@ -4,6 +4,7 @@ Usage (from anywhere)::
 
     python -m benchmarks.vrptw --set solomon --time-limit 10 [--solvers ours,pyvrp,vroom]
         [--instances R101,C101] [--data DIR] [--json OUT.json] [--seeds N] [--jobs J]
+        [--processes P]
 
 Solvers: ``ours`` (:func:`optimizer.solve.solve`), ``pyvrp`` (plain PyVRP,
 :mod:`benchmarks.pyvrp_peer`) and ``vroom`` (pyvroom, :mod:`benchmarks.vroom_peer`,
@@ -34,6 +35,7 @@ from rich.table import Table
 from benchmarks.pyvrp_peer import pyvrp_solve
 from benchmarks.solomon import Instance, check_solution, parse_instance, route_distance, to_problem
 from optimizer.check import check_plan
+from optimizer.model.pyvrp_portfolio import start_search_pool, usable_cores
 from optimizer.params import SolveParams
 from optimizer.plan import Plan
 from optimizer.solve import solve
@@ -70,7 +72,11 @@ RESULT_KEYS = (
 
 
 def run_one(
-    instance: Instance, time_limit_s: float, seed: int | None, solver: str = "ours"
+    instance: Instance,
+    time_limit_s: float,
+    seed: int | None,
+    solver: str = "ours",
+    processes: int = 1,
 ) -> dict[str, Any]:
     """Solve one instance once with ``solver`` and judge the routes.
 
@@ -84,6 +90,9 @@ def run_one(
         The seed (``None``: seed 0, and no ``seed`` key in the row); VROOM has none.
     solver
         One of :data:`SOLVERS` (default ``"ours"``).
+    processes
+        Search processes of ``ours`` (:attr:`SolveParams.processes`); the
+        peers run on one core.
 
     Returns
     -------
@@ -108,7 +117,8 @@ def run_one(
         problem = to_problem(instance)
         started = time.perf_counter()
         if solver == "ours":
-            plan = solve(problem, params=SolveParams(time_limit_s=time_limit_s, seed=seed or 0))
+            params = SolveParams(time_limit_s=time_limit_s, seed=seed or 0, processes=processes)
+            plan = solve(problem, params=params)
         else:
             from benchmarks.vroom_peer import vroom_plan
 
@@ -262,27 +272,35 @@ def run_all(
     jobs: int,
     on_done: Callable[[Task, dict[str, Any]], None],
     on_start: Callable[[Task], None] | None = None,
+    processes: int = 1,
 ) -> list[dict[str, Any]]:
     """Run every ``(instance, solver, seed)`` task; rows come back in task order.
 
-    With ``jobs > 1`` the tasks run in that many spawned worker processes
-    (each solve still single-threaded); ``on_done`` is called as each
-    finishes, ``on_start`` before each task only when ``jobs == 1``.
+    With ``jobs > 1`` the tasks run in that many spawned worker processes;
+    ``on_done`` is called as each finishes, ``on_start`` before each task
+    only when ``jobs == 1``. ``ours`` searches in ``processes`` processes
+    (their pool is started before the first task).
     """
     rows: list[dict[str, Any] | None] = [None] * len(tasks)
     if jobs == 1:
+        start_search_pool(processes)
         for i, task in enumerate(tasks):
             instance, solver, seed = task
             if on_start is not None:
                 on_start(task)
-            row = run_one(instance, time_limit_s, seed, solver)
+            row = run_one(instance, time_limit_s, seed, solver, processes)
             rows[i] = row
             on_done(task, row)
     else:
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        with ProcessPoolExecutor(
+            max_workers=jobs,
+            mp_context=context,
+            initializer=start_search_pool,
+            initargs=(processes,),
+        ) as pool:
             futures = {
-                pool.submit(run_one, instance, time_limit_s, seed, solver): i
+                pool.submit(run_one, instance, time_limit_s, seed, solver, processes): i
                 for i, (instance, solver, seed) in enumerate(tasks)
             }
             for future in as_completed(futures):
@@ -308,7 +326,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=1,
         help="worker processes (default 1); runtimes are contended when J exceeds the free cores",
     )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        help="search processes per solve of ours (default: usable cores // jobs)",
+    )
     args = parser.parse_args(argv)
+    processes = args.processes or max(usable_cores() // args.jobs, 1)
+    if args.processes is not None and args.processes < 1:
+        parser.error(f"--processes must be at least 1, got {args.processes}.")
     if args.seeds is not None and args.seeds < 1:
         parser.error(f"--seeds must be at least 1, got {args.seeds}.")
     if args.jobs < 1:
@@ -362,6 +388,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.jobs,
             on_done,
             on_start=lambda task: progress.update(bar, description=label(task)),
+            processes=processes,
         )
     for row in results:
         del row["_problems"]
@@ -374,7 +401,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     console.print(results_table(results, names, solvers, args.seeds))
     summary = {s: summarise([r for r in results if r["solver"] == s]) for s in solvers}
-    console.print(f"instances: {len(names)}  time limit: {args.time_limit:g} s  jobs: {args.jobs}")
+    console.print(
+        f"instances: {len(names)}  time limit: {args.time_limit:g} s  jobs: {args.jobs}  "
+        f"search processes of ours: {processes}"
+    )
     for solver in solvers:
         console.print(summary_line(solver, summary[solver]))
     if args.json:
@@ -383,7 +413,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "summary": summary,
             "settings": {
                 "set": args.instance_set, "solvers": solvers, "time_limit_s": args.time_limit,
-                "seeds": args.seeds, "jobs": args.jobs,
+                "seeds": args.seeds, "jobs": args.jobs, "processes": processes,
             },
         }  # fmt: skip
         args.json.write_text(json.dumps(document, indent=2) + "\n")

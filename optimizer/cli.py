@@ -132,7 +132,7 @@ def _unassigned_table(plan: Plan) -> Table:
 
 def _cmd_solve(args: argparse.Namespace) -> int:
     problem = load_problem(_read_json(args.problem, "problem"))
-    params = SolveParams(time_limit_s=args.time_limit, seed=args.seed)
+    params = SolveParams(time_limit_s=args.time_limit, seed=args.seed, processes=args.processes)
     started = time.perf_counter()
     with Live(console=console, transient=True, auto_refresh=False) as live:
 
@@ -200,6 +200,13 @@ def build_parser() -> argparse.ArgumentParser:
     p_solve.add_argument("problem", help="Problem JSON file.")
     p_solve.add_argument("--time-limit", type=float, default=10.0, help="Seconds (default 10).")
     p_solve.add_argument("--seed", type=int, default=0, help="Search seed (default 0).")
+    p_solve.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="PyVRP search processes, sharing their best solution (default 1; "
+        "up to one per CPU core helps).",
+    )
     p_solve.add_argument("-o", "--output", help="Write the plan JSON here.")
     p_solve.set_defaults(func=_cmd_solve)
     p_val = sub.add_parser("validate", help="Check a plan against a problem; exit 0 only if valid.")

@@ -35,6 +35,10 @@ class SolveParams:
         stage (an input error if the problem does not fit it).
     log_search
         Print OR-Tools' own search log (debugging).
+    processes
+        PyVRP searches run at once, each in its own process with its own
+        seed, sharing their best solution between rounds (default 1; one
+        per CPU core is the useful maximum). OR-Tools searches use one core.
     """
 
     time_limit_s: float = 10.0
@@ -44,6 +48,7 @@ class SolveParams:
     seed: int = 0
     engine: str = "auto"
     log_search: bool = False
+    processes: int = 1
 
     def __post_init__(self) -> None:
         if not math.isfinite(self.time_limit_s) or self.time_limit_s <= 0:
@@ -56,5 +61,7 @@ class SolveParams:
             raise ValueError(
                 f"Invalid engine: {self.engine!r} must be one of {', '.join(ENGINES)}."
             )
+        if self.processes < 1:
+            raise ValueError(f"Invalid processes: {self.processes!r} must be at least 1.")
         if self.seed < 0:
             raise ValueError(f"Invalid seed: {self.seed!r} must be >= 0.")

@@ -129,7 +129,9 @@ def create_plan(request: PlanRequest, settings: SettingsDep) -> dict[str, Any]:
     # The time limit is the answer's deadline: waiting for a slot comes out
     # of the search, down to a floor that still finds a first plan.
     search_s = max(deadline_s - (started - arrived), min(settings.min_search_s, deadline_s))
-    params = SolveParams(time_limit_s=search_s, seed=request.seed)
+    params = SolveParams(
+        time_limit_s=search_s, seed=request.seed, processes=settings.search_processes
+    )
     try:
         plan = solve(problem, params=params)
     except Exception:

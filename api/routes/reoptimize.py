@@ -96,7 +96,9 @@ def reoptimize_plan(request: ReoptimizeRequest, settings: SettingsDep) -> dict[s
     events, paths = _events(request, new_orders, clock)
     requested_s = request.time_limit_s or settings.default_time_limit_s
     params = SolveParams(
-        time_limit_s=min(requested_s, settings.max_time_limit_s), seed=request.seed
+        time_limit_s=min(requested_s, settings.max_time_limit_s),
+        seed=request.seed,
+        processes=settings.search_processes,
     )
     if not SOLVE_SLOTS.acquire(timeout=settings.max_time_limit_s):
         raise HTTPException(

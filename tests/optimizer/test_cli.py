@@ -57,6 +57,14 @@ def test_missing_file_exits_2(tmp_path, capsys):
     assert "Cannot read the problem file" in capsys.readouterr().err
 
 
+def test_zero_processes_exits_2_with_the_parameter_named(capsys):
+    """--processes 0 is bad input: exit 2 and a one-line error, no traceback."""
+    assert main(["solve", str(EXAMPLE), "--processes", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "Invalid processes: 0 must be at least 1." in err
+    assert "Traceback" not in err
+
+
 def test_schema_prints_json_schema(capsys):
     """schema prints the problem JSON Schema; --plan prints the plan schema."""
     assert main(["schema"]) == 0

@@ -76,6 +76,25 @@ def test_time_limit_defaults_and_cap_come_from_settings(
     assert seen[0].time_limit_s == pytest.approx(expected_s, abs=0.05)
 
 
+def test_search_processes_come_from_settings(make_client, monkeypatch, tiny_problem):
+    """DISPATCH_SEARCH_PROCESSES reaches the solve; the pool starts with the app; plan valid."""
+    seen: list[SolveParams] = []
+    started: list[int] = []
+
+    def spy(problem, *, params):
+        seen.append(params)
+        return solve(problem, params=params)
+
+    monkeypatch.setattr(plans_route, "solve", spy)
+    monkeypatch.setattr("api.main.start_search_pool", started.append)
+    client = make_client(search_processes=2)
+    assert started == [2]
+    response = client.post("/v1/plans", json={"problem": tiny_problem, "time_limit_s": 0.5})
+    assert response.status_code == 200
+    assert_valid_plan(tiny_problem, response.json())
+    assert [p.processes for p in seen] == [2]
+
+
 def test_plan_counts_the_solve_in_metrics(solved: Solved, tiny_problem):
     """Each solve adds one to dispatch_solves_total{kind="plan"} under its status."""
 
