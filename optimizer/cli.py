@@ -24,6 +24,7 @@ from optimizer.document import (
 )
 from optimizer.domain import Problem
 from optimizer.errors import DispatchError, InputError
+from optimizer.model.pyvrp_portfolio import start_search_pool
 from optimizer.params import SolveParams
 from optimizer.plan import Plan
 from optimizer.solve import Progress, solve
@@ -133,6 +134,7 @@ def _unassigned_table(plan: Plan) -> Table:
 def _cmd_solve(args: argparse.Namespace) -> int:
     problem = load_problem(_read_json(args.problem, "problem"))
     params = SolveParams(time_limit_s=args.time_limit, seed=args.seed, processes=args.processes)
+    start_search_pool(params.processes)  # workers start before the clock does
     started = time.perf_counter()
     with Live(console=console, transient=True, auto_refresh=False) as live:
 

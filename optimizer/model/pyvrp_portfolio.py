@@ -116,12 +116,16 @@ def start_search_pool(processes: int) -> None:
     """Start the worker processes for searches of ``processes`` (the first runs here).
 
     Long-running programs call it once at start-up so that the first solve
-    does not pay the start-up of the workers.
+    does not pay the start-up of the workers. If they cannot start, a
+    warning is logged and searches run in one process.
     """
-    pool = _executor(processes - 1)
-    if pool is not None:
-        for future in [pool.submit(_noop) for _ in range(processes - 1)]:
-            future.result()
+    try:
+        pool = _executor(processes - 1)
+        if pool is not None:
+            for future in [pool.submit(_noop) for _ in range(processes - 1)]:
+                future.result()
+    except Exception as error:  # the solves will search in one process
+        _drop_pool(error)
 
 
 def _executor(workers: int) -> ProcessPoolExecutor | None:
@@ -193,8 +197,8 @@ def portfolio_search(
     rounds: int = 1,
     max_iterations: int | None = None,
     give_up_s: float | None = None,
-) -> pyvrp.Solution:
-    """The best solution of ``processes`` PyVRP searches meeting ``rounds`` times.
+) -> list[pyvrp.Solution]:
+    """The solutions of ``processes`` PyVRP searches meeting ``rounds`` times, best first.
 
     Parameters
     ----------
@@ -217,14 +221,17 @@ def portfolio_search(
 
     Returns
     -------
-    pyvrp.Solution
-        The best solution found; ties go to the lowest seed. It may be
-        infeasible (check ``is_feasible()``).
+    list[pyvrp.Solution]
+        The last round's solutions and the best of the earlier rounds, by
+        PyVRP's cost (ties: lowest seed first). The first is the best found;
+        it may be infeasible (check ``is_feasible()``). Callers whose real
+        objective differs from PyVRP's cost can judge the others too.
     """
     start = time.monotonic()
     give_up_at = None if give_up_s is None else start + give_up_s
     per_round = None if max_iterations is None else max(max_iterations // rounds, 1)
     best: pyvrp.Solution | None = None
+    found: list[pyvrp.Solution] = []
     for r in range(rounds):
         deadline = start + time_limit_s * (r + 1) / rounds
         tasks = [
@@ -235,9 +242,9 @@ def portfolio_search(
         found = [_search(tasks[0]), *_collect(futures, deadline)]
         if best is not None:
             found.append(best)
-        best = min(found, key=lambda s: _cost(data, s))
+        found.sort(key=lambda s: _cost(data, s))  # stable: ties keep the lowest seed first
+        best = found[0]
         late = give_up_at is not None and time.monotonic() >= give_up_at
         if late and not best.is_feasible():
             break
-    assert best is not None
-    return best
+    return found

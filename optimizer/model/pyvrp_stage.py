@@ -25,6 +25,10 @@ Two fidelities:
   cost are ignored. Orders PyVRP puts on a technician the model does not
   allow are dropped from its routes; :mod:`optimizer.model.route_repair`
   then makes the routes fit the full time rules.
+
+The search itself runs in :mod:`optimizer.model.pyvrp_portfolio`: in
+rounds (exact fidelity, see :func:`search_rounds`) and in
+``SolveParams.processes`` processes.
 """
 
 from __future__ import annotations
@@ -286,18 +290,19 @@ def pyvrp_routes(
     relaxed: bool = False,
     give_up_s: float | None = None,
     processes: int = 1,
-) -> list[list[int]] | None:
-    """Search with PyVRP; return routing indices per model vehicle, or ``None`` if infeasible.
+) -> list[list[list[int]]]:
+    """Search with PyVRP; return its feasible solutions, best first, as routing indices per vehicle.
 
     ``relaxed`` selects the relaxed fidelity (see the module docstring);
     orders on a vehicle the model does not allow are left out of the routes.
     In the exact fidelity every order is required when ``give_up_s`` is
-    given, and the search stops with ``None`` if it has found no plan
+    given, and the search stops with no solution if it has found no plan
     serving them all by then; otherwise orders are optional, with their
-    unserved penalty as prize.
+    unserved penalty as prize. With several ``processes``, the other
+    searches' last solutions follow the best one.
     """
     data, fleet = _data(ctx, relaxed, required=not relaxed and give_up_s is not None)
-    best = portfolio_search(
+    found = portfolio_search(
         data,
         time_limit_s=max(time_limit_s, 0.01),
         seed=seed,
@@ -306,11 +311,14 @@ def pyvrp_routes(
         max_iterations=max_iterations,
         give_up_s=give_up_s,
     )
-    if not best.is_feasible():
-        return None
+    return [_routes(ctx, fleet, solution) for solution in found if solution.is_feasible()]
+
+
+def _routes(ctx: ModelContext, fleet: _Fleet, solution: pyvrp.Solution) -> list[list[int]]:
+    """Routing indices per model vehicle of a PyVRP solution."""
     routes: list[list[int]] = [[] for _ in ctx.index.vehicles]
     used = [0] * len(fleet.types)
-    for route in best.routes():
+    for route in solution.routes():
         t = route.vehicle_type()
         v = fleet.members[t][used[t]]
         used[t] += 1

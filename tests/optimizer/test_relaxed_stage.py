@@ -116,6 +116,16 @@ def test_relaxed_stage_solves_a_field_service_day_validly():
     assert plan.stats.wall_s <= 2 * 1.05 + 1
 
 
+@pytest.mark.usefixtures("relaxed_from_50_orders")
+def test_a_second_process_is_judged_by_the_real_objective():
+    """Iteration-bound relaxed solves: two processes never end above one (same first search)."""
+    prob = load_problem(generate("metro-small"))
+    one = solve_checked(prob, time_limit_s=30, solution_limit=10)
+    two = solve_checked(prob, time_limit_s=30, solution_limit=10, processes=2)
+    assert one.stats.engine == two.stats.engine == "pyvrp"
+    assert two.stats.objective <= one.stats.objective
+
+
 def test_small_field_service_days_stay_with_ortools():
     """Below RELAXED_MIN_ORDERS the full OR-Tools model searches (preferences, balance)."""
     prob = load_problem(generate("metro-small"))
