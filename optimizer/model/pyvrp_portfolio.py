@@ -22,7 +22,7 @@ import os
 import threading
 import time
 import warnings
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from multiprocessing import get_context
@@ -177,6 +177,8 @@ def _collect(futures: list[Future[pyvrp.Solution]], deadline: float) -> list[pyv
             found.append(future.result(timeout=max(deadline - time.monotonic(), 0) + _GRACE_S))
         except FutureTimeout:
             future.cancel()  # a late search stops by itself at its deadline
+        except CancelledError:  # another solve replaced the pool with a larger one
+            pass
         except Exception as error:  # a worker died or could not start
             _drop_pool(error)
     return found
