@@ -257,7 +257,7 @@ def _run_search(
                 found = pyvrp_routes(
                     ctx, budget, params.seed, iterations, processes=params.processes
                 )
-            if found:  # the exact model's cost is the objective: the first is the best
+            if found:  # ranked by PyVRP's cost: the exact model's, up to compressed prizes
                 start = ctx.routing.ReadAssignmentFromRoutes(found[0], True)
                 engine = "pyvrp+ortools"
     search = _search_parameters(params, _remaining_s(params, started))
