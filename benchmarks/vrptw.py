@@ -332,7 +332,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="search processes per solve of ours (default: usable cores // jobs)",
     )
     args = parser.parse_args(argv)
-    processes = args.processes or max(usable_cores() // args.jobs, 1)
     if args.processes is not None and args.processes < 1:
         parser.error(f"--processes must be at least 1, got {args.processes}.")
     if args.seeds is not None and args.seeds < 1:
@@ -342,6 +341,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.time_limit <= 0:
         parser.error(f"--time-limit must be positive, got {args.time_limit}.")
     solvers = _solvers(args.solvers, parser)
+    processes = args.processes or max(usable_cores() // args.jobs, 1)
 
     data_dir = args.data.resolve()
     bks = json.loads((data_dir / "BKS.json").read_text())

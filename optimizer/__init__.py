@@ -20,6 +20,7 @@ from optimizer.errors import InputIssue as InputIssue
 from optimizer.errors import SolverError as SolverError
 from optimizer.kpis import compute_kpis as compute_kpis
 from optimizer.model.pyvrp_portfolio import start_search_pool as start_search_pool
+from optimizer.model.pyvrp_portfolio import usable_cores as usable_cores
 from optimizer.objective import plan_cost as plan_cost
 from optimizer.params import SolveParams as SolveParams
 from optimizer.plan import Plan as Plan

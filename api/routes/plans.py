@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import threading
 import time
 from collections import deque
@@ -17,18 +16,11 @@ from api.mapping import evaluation_to_out, plan_from_in, plan_to_out, to_domain
 from api.metrics import record_solve
 from api.schemas.common import ErrorOut
 from api.schemas.plans import EvaluateOut, EvaluateRequest, PlanOut, PlanRequest
-from optimizer import SolveParams, solve
+from optimizer import SolveParams, solve, usable_cores
 
 log = logging.getLogger("api")
 
 router = APIRouter(prefix="/v1/plans", tags=["plans"])
-
-
-def _usable_cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 class SolveSlots:
@@ -70,7 +62,7 @@ class SolveSlots:
                 self._free += 1
 
 
-SOLVE_SLOTS = SolveSlots(_usable_cpus())
+SOLVE_SLOTS = SolveSlots(usable_cores())
 """Synchronous solves that may search at once: one per usable CPU.
 
 The search (guided local search) keeps one core busy for its whole time
