@@ -13,6 +13,7 @@ from api.jobs.service import JobService
 from api.middleware import install_middleware
 from api.routes import health, jobs, plans, reoptimize, scenarios, whatif
 from api.settings import Settings, get_settings
+from api.solve_slots import SolveSlots, slot_count
 from optimizer import start_search_pool
 
 DESCRIPTION = """Field-service dispatch optimization.
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.solve_slots = SolveSlots(slot_count(settings))
     app.dependency_overrides[get_settings] = lambda: settings
     install_error_handlers(app)
     install_middleware(app, settings)

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
-import threading
 import time
-from collections import deque
 from typing import Any
 
 from fastapi import APIRouter, HTTPException
@@ -16,62 +14,13 @@ from api.mapping import evaluation_to_out, plan_from_in, plan_to_out, to_domain
 from api.metrics import record_solve
 from api.schemas.common import ErrorOut
 from api.schemas.plans import EvaluateOut, EvaluateRequest, PlanOut, PlanRequest
-from optimizer import SolveParams, solve, usable_cores
+from api.solve_slots import SolveSlotsDep
+from optimizer import SolveParams, solve
 
 log = logging.getLogger("api")
 
 router = APIRouter(prefix="/v1/plans", tags=["plans"])
 
-
-class SolveSlots:
-    """A first-come, first-served counting semaphore.
-
-    ``threading.Semaphore`` lets a newcomer take a freed slot before a
-    thread that has waited longer; under load that starves some requests
-    until they time out. Here a released slot goes to the longest waiter.
-    """
-
-    def __init__(self, count: int) -> None:
-        self.count = count
-        self._free = count
-        self._waiters: deque[threading.Event] = deque()
-        self._lock = threading.Lock()
-
-    def acquire(self, timeout: float) -> bool:
-        """Take a slot, waiting up to ``timeout`` seconds; ``False`` if none came."""
-        with self._lock:
-            if self._free and not self._waiters:
-                self._free -= 1
-                return True
-            turn = threading.Event()
-            self._waiters.append(turn)
-        if turn.wait(timeout):
-            return True
-        with self._lock:
-            if turn.is_set():  # handed over just as the wait timed out
-                return True
-            self._waiters.remove(turn)
-            return False
-
-    def release(self) -> None:
-        """Give the slot to the longest waiter, or free it."""
-        with self._lock:
-            if self._waiters:
-                self._waiters.popleft().set()
-            else:
-                self._free += 1
-
-
-SOLVE_SLOTS = SolveSlots(usable_cores())
-"""Synchronous solves that may search at once: one per usable CPU.
-
-The search (guided local search) keeps one core busy for its whole time
-limit, and the limit is wall-clock time: a solve sharing its core with
-others gets a fraction of the search it asked for, and on a crowded
-machine not even a first solution (an empty plan). Requests beyond the
-slots wait for one, in arrival order, so every plan gets the search it
-asked for.
-"""
 
 _RESPONSES: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorOut, "description": "Invalid input: every issue, each naming its field."},
@@ -88,7 +37,9 @@ _BUSY: dict[int | str, dict[str, Any]] = {
 @router.post(
     "", response_model=PlanOut, responses=_RESPONSES | _BUSY, summary="Solve a problem now"
 )
-def create_plan(request: PlanRequest, settings: SettingsDep) -> dict[str, Any]:
+def create_plan(
+    request: PlanRequest, settings: SettingsDep, slots: SolveSlotsDep
+) -> dict[str, Any]:
     """Assign and sequence the work orders of `problem` and return the plan.
 
     The search runs for `time_limit_s` seconds (default 5, at most 30 on a
@@ -99,7 +50,8 @@ def create_plan(request: PlanRequest, settings: SettingsDep) -> dict[str, Any]:
     validator's verdict and is empty for every plan the solver returns.
 
     `time_limit_s` is the deadline of the answer: the server searches as
-    many plans at once as it has CPUs, further requests wait for a free one,
+    many plans at once as it has CPUs per `DISPATCH_SEARCH_PROCESSES`,
+    further requests wait for a free slot,
     and the wait comes out of their search (down to `DISPATCH_MIN_SEARCH_S`,
     0.25 s by default; 429 `queue_full` after waiting the synchronous cap).
     Use `POST /v1/jobs` for solves longer than the cap.
@@ -110,10 +62,10 @@ def create_plan(request: PlanRequest, settings: SettingsDep) -> dict[str, Any]:
         settings.default_time_limit_s if request.time_limit_s is None else request.time_limit_s
     )
     deadline_s = min(requested_s, settings.max_time_limit_s)
-    if not SOLVE_SLOTS.acquire(timeout=settings.max_time_limit_s):
+    if not slots.acquire(timeout=settings.max_time_limit_s):
         raise HTTPException(
             status_code=429,
-            detail=f"All solver slots ({SOLVE_SLOTS.count}) stayed busy for "
+            detail=f"All solver slots ({slots.count}) stayed busy for "
             f"{settings.max_time_limit_s:g} s; retry later or use POST /v1/jobs.",
             headers={"Retry-After": str(math.ceil(deadline_s))},
         )
@@ -130,7 +82,7 @@ def create_plan(request: PlanRequest, settings: SettingsDep) -> dict[str, Any]:
         record_solve("plan", "error", time.perf_counter() - started)
         raise
     finally:
-        SOLVE_SLOTS.release()
+        slots.release()
     record_solve("plan", plan.stats.status, time.perf_counter() - started)
     out = plan_to_out(problem, plan)
     if out["violations"]:

@@ -14,9 +14,9 @@ from fastapi import APIRouter, HTTPException
 from api.deps import SettingsDep
 from api.mapping import plan_from_in, plan_to_out, to_domain, violations_to_out
 from api.metrics import record_solve
-from api.routes.plans import SOLVE_SLOTS
 from api.schemas.common import ErrorOut
 from api.schemas.whatif import ReoptimizeOut, ReoptimizeRequest
+from api.solve_slots import SolveSlotsDep
 from optimizer import (
     GeoPoint,
     InputError,
@@ -71,7 +71,9 @@ class _Clock:
     responses=_RESPONSES,
     summary="Re-plan the rest of the day after events",
 )
-def reoptimize_plan(request: ReoptimizeRequest, settings: SettingsDep) -> dict[str, Any]:
+def reoptimize_plan(
+    request: ReoptimizeRequest, settings: SettingsDep, slots: SolveSlotsDep
+) -> dict[str, Any]:
     """Re-plan what is not done yet after new orders, absences and progress, moving little.
 
     Work before `now` stays as it is: finished stops, the order each
@@ -100,10 +102,10 @@ def reoptimize_plan(request: ReoptimizeRequest, settings: SettingsDep) -> dict[s
         seed=request.seed,
         processes=settings.search_processes,
     )
-    if not SOLVE_SLOTS.acquire(timeout=settings.max_time_limit_s):
+    if not slots.acquire(timeout=settings.max_time_limit_s):
         raise HTTPException(
             status_code=429,
-            detail=f"All solver slots ({SOLVE_SLOTS.count}) stayed busy for "
+            detail=f"All solver slots ({slots.count}) stayed busy for "
             f"{settings.max_time_limit_s:g} s; retry later.",
             headers={"Retry-After": str(math.ceil(params.time_limit_s))},
         )
@@ -126,7 +128,7 @@ def reoptimize_plan(request: ReoptimizeRequest, settings: SettingsDep) -> dict[s
         record_solve("reoptimize", "error", time.perf_counter() - started)
         raise
     finally:
-        SOLVE_SLOTS.release()
+        slots.release()
     record_solve("reoptimize", replan.plan.stats.status, time.perf_counter() - started)
     out = plan_to_out(replan.problem, replan.plan)
     residual_violations = check_plan(replan.residual_problem, replan.residual_plan)

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 import api.routes.plans as plans_route
 from api.metrics import REGISTRY
+from api.solve_slots import SolveSlots
 from optimizer import SolveParams, solve
 from tests.api.helpers import assert_valid_plan, error_of, mutated
 
@@ -95,6 +96,19 @@ def test_search_processes_come_from_settings(make_client, monkeypatch, tiny_prob
     assert [p.processes for p in seen] == [2]
 
 
+@pytest.mark.parametrize(
+    ("cores", "processes", "slots"), [(8, 1, 8), (8, 2, 4), (8, 3, 2), (2, 4, 1)]
+)
+def test_solver_slots_share_the_cores_among_search_processes(
+    make_client, monkeypatch, cores, processes, slots
+):
+    """A solve takes DISPATCH_SEARCH_PROCESSES cores: C cores give C // P slots, at least one."""
+    monkeypatch.setattr("api.solve_slots.usable_cores", lambda: cores)
+    monkeypatch.setattr("api.main.start_search_pool", lambda processes: None)
+    client = make_client(search_processes=processes)
+    assert client.app.state.solve_slots.count == slots
+
+
 def test_plan_counts_the_solve_in_metrics(solved: Solved, tiny_problem):
     """Each solve adds one to dispatch_solves_total{kind="plan"} under its status."""
 
@@ -110,10 +124,10 @@ def test_plan_counts_the_solve_in_metrics(solved: Solved, tiny_problem):
 
 def test_requests_beyond_the_solver_slots_wait_for_one(make_client, monkeypatch, tiny_problem):
     """With every slot taken, a request waits and solves once a slot is released."""
-    slots = plans_route.SolveSlots(1)
+    slots = SolveSlots(1)
     assert slots.acquire(timeout=0)
-    monkeypatch.setattr(plans_route, "SOLVE_SLOTS", slots)
     client = make_client(max_time_limit_s=30)
+    client.app.state.solve_slots = slots
     answers: list[Any] = []
     body = {"problem": tiny_problem, "time_limit_s": 0.3}
     waiting = threading.Thread(target=lambda: answers.append(client.post("/v1/plans", json=body)))
@@ -134,12 +148,12 @@ def test_waiting_for_a_slot_comes_out_of_the_search(make_client, monkeypatch, ti
         seen.append(params)
         return solve(problem, params=params)
 
-    slots = plans_route.SolveSlots(1)
+    slots = SolveSlots(1)
     assert slots.acquire(timeout=0)
-    monkeypatch.setattr(plans_route, "SOLVE_SLOTS", slots)
     monkeypatch.setattr(plans_route, "solve", spy)
     threading.Timer(0.5, slots.release).start()
     client = make_client(max_time_limit_s=30)
+    client.app.state.solve_slots = slots
     response = client.post("/v1/plans", json={"problem": tiny_problem, "time_limit_s": 1.0})
     assert response.status_code == 200
     assert 0.25 <= seen[0].time_limit_s <= 0.55  # the floor is DISPATCH_MIN_SEARCH_S = 0.25 s
@@ -147,10 +161,10 @@ def test_waiting_for_a_slot_comes_out_of_the_search(make_client, monkeypatch, ti
 
 def test_solver_slots_busy_for_the_cap_is_a_429(make_client, monkeypatch, tiny_problem):
     """When no slot frees up within the synchronous cap, the answer is 429 queue_full."""
-    slots = plans_route.SolveSlots(1)
+    slots = SolveSlots(1)
     assert slots.acquire(timeout=0)
-    monkeypatch.setattr(plans_route, "SOLVE_SLOTS", slots)
     client = make_client(max_time_limit_s=0.1)
+    client.app.state.solve_slots = slots
     response = client.post("/v1/plans", json={"problem": tiny_problem})
     assert response.status_code == 429
     assert response.headers["retry-after"] == "1"
@@ -162,7 +176,7 @@ def test_solver_slots_busy_for_the_cap_is_a_429(make_client, monkeypatch, tiny_p
 
 def test_solver_slots_serve_waiters_in_arrival_order():
     """A released slot goes to the longest waiter; a timed-out waiter leaves the queue."""
-    slots = plans_route.SolveSlots(1)
+    slots = SolveSlots(1)
     assert slots.acquire(timeout=0)
     assert not slots.acquire(timeout=0.01)  # times out, leaves no ghost in the queue
     order: list[int] = []
