@@ -25,6 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api.mapping import plan_from_in, to_domain
 from api.schemas.common import ErrorOut
 from optimizer import InputError, Problem, SolverError
+from optimizer.document_errors import json_value, rule_phrase
 
 log = logging.getLogger("api")
 
@@ -47,27 +48,6 @@ PLAN_FIELDS = ("plan",)
 """Body fields that hold a plan document."""
 
 _WHERE = {"body": "Request body", "query": "Query parameter", "path": "Path parameter"}
-_RULES = {
-    "greater_than_equal": "must be greater than or equal to {ge}",
-    "greater_than": "must be greater than {gt}",
-    "less_than_equal": "must be less than or equal to {le}",
-    "less_than": "must be less than {lt}",
-    "finite_number": "must be a finite number",
-    "int_type": "must be an integer",
-    "int_parsing": "must be an integer",
-    "int_from_float": "must be an integer",
-    "float_type": "must be a number",
-    "float_parsing": "must be a number",
-    "string_type": "must be a string",
-    "bool_type": "must be true or false",
-    "bool_parsing": "must be true or false",
-    "enum": "must be one of {expected}",
-    "literal_error": "must be one of {expected}",
-    "list_type": "must be a list",
-    "dict_type": "must be an object",
-    "model_type": "must be an object",
-    "model_attributes_type": "must be an object",
-}
 
 
 def error_body(
@@ -104,20 +84,6 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", "?", "!")) else text + "."
 
 
-def _json_value(value: Any) -> str:
-    if isinstance(value, bytes | bytearray):
-        value = bytes(value).decode("utf-8", "replace")
-    try:
-        text = json.dumps(value, ensure_ascii=False, default=str)
-    except (TypeError, ValueError, RecursionError):
-        text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _number(value: Any) -> Any:
-    return int(value) if isinstance(value, float) and value.is_integer() else value
-
-
 def _path(parts: Iterable[Any]) -> str:
     path = ""
     for part in parts:
@@ -144,21 +110,15 @@ def _generic_issue(err: Mapping[str, Any]) -> dict[str, str]:
             return {"field": "$", "message": "Request body is required: send a JSON object."}
         return {
             "field": "$",
-            "message": f"Request body must be a JSON object, got {_json_value(err.get('input'))}.",
+            "message": f"Request body must be a JSON object, got {json_value(err.get('input'))}.",
         }
     subject = f"{where}: {field}" if source == "body" else f"{where} {field}"
     if kind == "missing":
         return {"field": field, "message": f"{subject} is required."}
     if kind == "extra_forbidden":
         return {"field": field, "message": f"{where}: unknown field '{field}'."}
-    ctx = {k: _number(v) for k, v in (err.get("ctx") or {}).items()}
-    rule = _RULES.get(kind)
-    if rule is None:
-        msg = str(err.get("msg", "is invalid")).rstrip(".")
-        rule = msg[:1].lower() + msg[1:]
-    for key, value in ctx.items():
-        rule = rule.replace(f"{{{key}}}", str(value))
-    return {"field": field, "message": f"{subject} {rule}, got {_json_value(err.get('input'))}."}
+    rule = rule_phrase(err)
+    return {"field": field, "message": f"{subject} {rule}, got {json_value(err.get('input'))}."}
 
 
 def _document_issues(body: Mapping[str, Any], key: str) -> list[dict[str, str]]:

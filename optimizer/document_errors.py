@@ -132,6 +132,7 @@ _RULES = {
     "model_type": "must be an object",
     "model_attributes_type": "must be an object",
     "too_short": "must have at least {min_length} item(s)",
+    "too_long": "must have at most {max_length} item(s)",
     "datetime_type": "must be an ISO-8601 datetime with a UTC offset",
     "datetime_parsing": "must be an ISO-8601 datetime with a UTC offset",
     "datetime_from_date_parsing": "must be an ISO-8601 datetime with a UTC offset",
@@ -142,8 +143,10 @@ _RULES = {
 }
 
 
-def _fmt(value: Any) -> str:
-    """A bad value as it appeared in the JSON, shortened."""
+def json_value(value: Any) -> str:
+    """A bad value as it appeared in the JSON, shortened (for messages)."""
+    if isinstance(value, bytes | bytearray):
+        value = bytes(value).decode("utf-8", "replace")
     try:
         text = json.dumps(value, ensure_ascii=False, default=str)
     except (TypeError, ValueError, RecursionError):
@@ -153,6 +156,23 @@ def _fmt(value: Any) -> str:
 
 def _num(value: Any) -> Any:
     return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def rule_phrase(err: Mapping[str, Any]) -> str:
+    """What pydantic's error ``err`` says a value must be, as the words after the field name.
+
+    For example "must be greater than or equal to 0" (its context filled
+    in); a rule without wording here falls back to pydantic's own message.
+    """
+    kind = err["type"]
+    ctx = {k: _num(v) for k, v in (err.get("ctx") or {}).items()}
+    message = str(err.get("msg", "is invalid")).rstrip(".")
+    rule = _RULES.get(kind) or message[:1].lower() + message[1:]
+    for key, value in ctx.items():
+        rule = rule.replace(f"{{{key}}}", str(value))
+    if kind == "too_short" and ctx.get("min_length") == 1:
+        rule = "must not be empty"
+    return rule
 
 
 def _path(parts: Sequence[str | int]) -> str:
@@ -219,11 +239,5 @@ def _issue(err: ErrorDetails, raw: Any, spec: DocSpec) -> InputIssue:
     if kind == "missing":
         return InputIssue(field, f"{entity}: {_path(rest)} is required.")
     subject = _path(rest[:-1]) + " key" if is_key else _path(rest)
-    ctx = {k: _num(v) for k, v in err.get("ctx", {}).items()}
-    rule = _RULES.get(kind) or err["msg"][:1].lower() + err["msg"][1:]
-    for key, ctx_value in ctx.items():
-        rule = rule.replace(f"{{{key}}}", str(ctx_value))
-    if kind == "too_short" and ctx.get("min_length") == 1:
-        rule = "must not be empty"
     where = f"{entity}: {subject}" if subject else entity
-    return InputIssue(field, f"{where} {rule}, got {_fmt(value)}.")
+    return InputIssue(field, f"{where} {rule_phrase(err)}, got {json_value(value)}.")

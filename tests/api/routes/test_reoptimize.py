@@ -299,7 +299,8 @@ def test_bad_locks_and_plan_name_their_field(client, day_problem, day_plan):
         (
             {"now": "2026-11-23T09:30:00"},
             "now",
-            'Request body: now input should have timezone info, got "2026-11-23T09:30:00".',
+            "Request body: now must include a UTC offset (a naive datetime is ambiguous), "
+            'got "2026-11-23T09:30:00".',
         ),
         (
             {"stability_weight": -1},
