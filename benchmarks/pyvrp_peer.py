@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyvrp
 from pyvrp.exceptions import PenaltyBoundWarning
-from pyvrp.stop import MaxRuntime
+from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, StoppingCriterion
 
 from benchmarks.solomon import Instance, scaled_down, scaled_up
 from optimizer.domain import PlanarPoint
@@ -43,12 +43,13 @@ class PyVRPRun:
     ``routes`` holds the customer numbers of each non-empty route in
     visiting order (depot excluded); ``is_feasible`` is PyVRP's own verdict
     on its integer model; ``runtime_s`` is the wall time from the call start,
-    model building included.
+    model building included; ``iterations`` counts PyVRP's search iterations.
     """
 
     routes: list[list[int]]
     is_feasible: bool
     runtime_s: float
+    iterations: int
 
 
 def build_data(instance: Instance, scale: int = 1000) -> pyvrp.ProblemData:
@@ -99,9 +100,15 @@ def build_data(instance: Instance, scale: int = 1000) -> pyvrp.ProblemData:
 
 
 def pyvrp_solve(
-    instance: Instance, *, time_limit_s: float = 10.0, seed: int = 0, scale: int = 1000
+    instance: Instance,
+    *,
+    time_limit_s: float = 10.0,
+    seed: int = 0,
+    scale: int = 1000,
+    params: pyvrp.SolveParams | None = None,
+    max_iterations: int | None = None,
 ) -> PyVRPRun:
-    """Solve ``instance`` with plain PyVRP (default parameters, one thread).
+    """Solve ``instance`` with plain PyVRP (default parameters unless given, one thread).
 
     Parameters
     ----------
@@ -114,6 +121,10 @@ def pyvrp_solve(
         PyVRP's random seed (default 0).
     scale
         Integer units per instance unit (default 1000, as ``to_problem``).
+    params
+        PyVRP's solver parameters (default: PyVRP's defaults).
+    max_iterations
+        Also stop after this many iterations (machine-independent runs).
 
     Returns
     -------
@@ -126,11 +137,21 @@ def pyvrp_solve(
     with warnings.catch_warnings():
         # Raised when PyVRP's penalties saturate; the routes are judged by the caller.
         warnings.simplefilter("ignore", PenaltyBoundWarning)
-        result = pyvrp.solve(data, stop=MaxRuntime(time_limit_s), seed=seed, display=False)
+        stops: list[StoppingCriterion] = [MaxRuntime(time_limit_s)]
+        if max_iterations is not None:
+            stops.append(MaxIterations(max_iterations))
+        result = pyvrp.solve(
+            data,
+            stop=MultipleCriteria(stops),
+            seed=seed,
+            display=False,
+            params=params or pyvrp.SolveParams(),
+        )
     numbers = [c.number for c in instance.customers]
     routes = [[numbers[a.idx] for a in route if a.is_client()] for route in result.best.routes()]
     return PyVRPRun(
         routes=[r for r in routes if r],
         is_feasible=result.is_feasible(),
         runtime_s=time.perf_counter() - started,
+        iterations=result.num_iterations,
     )
