@@ -139,6 +139,17 @@ def _remaining_s(params: SolveParams, started: float) -> float:
     return params.time_limit_s - (_clock.perf_counter() - started)
 
 
+#: PyVRP iterations per OR-Tools improving solution of ``SolveParams.solution_limit``.
+PYVRP_ITERATIONS_PER_SOLUTION = 100
+
+
+def _pyvrp_iterations(params: SolveParams) -> int | None:
+    """PyVRP's iteration limit under ``solution_limit`` (reproducible solves), else ``None``."""
+    if params.solution_limit is None:
+        return None
+    return params.solution_limit * PYVRP_ITERATIONS_PER_SOLUTION
+
+
 #: Measured cost of OR-Tools' parallel cheapest insertion on this project's
 #: field-service days (2-vCPU AMD EPYC): 500 orders x 50 technicians took
 #: 29.6 s to a first plan; it grows about with orders^2 x vehicles.
@@ -187,9 +198,13 @@ def _relaxed_plan(ctx: ModelContext, params: SolveParams, started: float) -> Pla
     path. ``None`` when PyVRP finds no feasible solution.
     """
     budget = _remaining_s(params, started) * PYVRP_RELAXED_SHARE
-    iterations = None if params.solution_limit is None else params.solution_limit * 100
     found = pyvrp_routes(
-        ctx, budget, params.seed, iterations, relaxed=True, processes=params.processes
+        ctx,
+        budget,
+        params.seed,
+        _pyvrp_iterations(params),
+        relaxed=True,
+        processes=params.processes,
     )
     if not found:
         return None
@@ -247,7 +262,7 @@ def _run_search(
             )
         if _pyvrp_fidelity(ctx, params) == "exact":
             budget = _remaining_s(params, started) * PYVRP_SHARE
-            iterations = None if params.solution_limit is None else params.solution_limit * 100
+            iterations = _pyvrp_iterations(params)
             give_up = budget * PYVRP_GIVE_UP_SHARE
             found = pyvrp_routes(
                 ctx, budget, params.seed, iterations, give_up_s=give_up, processes=params.processes
