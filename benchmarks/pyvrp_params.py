@@ -60,31 +60,31 @@ PARAMETER_SETS: dict[str, dict[str, dict[str, Any]]] = {
     "penalty_updates200": {"penalty": {"solutions_between_updates": 200}},
     "feasible45": {"penalty": {"target_feasible": 0.45}},
     "no_exhaustive": {"ils": {"exhaustive_on_best": False}},
-    "perturb15_history200": {
-        "perturbation": {"max_perturbations": 15},
-        "ils": {"history_length": 200},
-    },
-    "perturb15_history500": {
-        "perturbation": {"max_perturbations": 15},
-        "ils": {"history_length": 500},
-    },
-    "perturb10_history500": {
-        "perturbation": {"max_perturbations": 10},
-        "ils": {"history_length": 500},
-    },
-    "perturb15_neighbours30": {
-        "perturbation": {"max_perturbations": 15},
-        "neighbourhood": {"num_neighbours": 30},
-    },
-    "perturb15_neighbours40": {
-        "perturbation": {"max_perturbations": 15},
-        "neighbourhood": {"num_neighbours": 40},
-    },
-    "perturb10_neighbours40": {
-        "perturbation": {"max_perturbations": 10},
-        "neighbourhood": {"num_neighbours": 40},
-    },
 }
+
+
+def _combined(*names: str) -> dict[str, dict[str, Any]]:
+    """The union of single-change parameter sets (each names another setting)."""
+    spec: dict[str, dict[str, Any]] = {}
+    for name in names:
+        for group, values in PARAMETER_SETS[name].items():
+            spec[group] = {**spec.get(group, {}), **values}
+    return spec
+
+
+PARAMETER_SETS.update(
+    {
+        "_".join(names): _combined(*names)
+        for names in (
+            ("perturb15", "history200"),
+            ("perturb15", "history500"),
+            ("perturb10", "history500"),
+            ("perturb15", "neighbours30"),
+            ("perturb15", "neighbours40"),
+            ("perturb10", "neighbours40"),
+        )
+    }
+)
 
 
 def solve_params(name: str) -> pyvrp.SolveParams:
@@ -99,9 +99,10 @@ def solve_params(name: str) -> pyvrp.SolveParams:
 
 
 def run_one(
-    path: Path, name: str, seed: int, time_limit_s: float, iterations: int | None, bks_file: Path
+    path: Path, name: str, seed: int, time_limit_s: float, iterations: int | None, bks: float | None
 ) -> dict[str, Any]:
-    """One PyVRP run of parameter set ``name`` on the instance at ``path``, judged."""
+    """One PyVRP run of parameter set ``name`` on the instance at ``path``, judged against
+    the best-known distance ``bks``."""
     instance = parse_instance(path)
     run = pyvrp_solve(
         instance,
@@ -112,7 +113,6 @@ def run_one(
     )
     feasible = not check_solution(instance, run.routes)
     distance = sum(route_distance(instance, r) for r in run.routes)
-    bks, _ = best_known(json.loads(bks_file.read_text()), instance.name)
     return {
         "instance": instance.name,
         "params": name,
@@ -147,7 +147,8 @@ def summary_table(summaries: dict[str, dict[str, Any]], title: str) -> Table:
     """One row per parameter set."""
     table = Table(title=title)
     for column in ("params", "runs", "feasible", "mean gap %", "best of 2 %", "iterations"):
-        table.add_column(column, justify="left" if column == "params" else "right")
+        first = column == "params"
+        table.add_column(column, justify="left" if first else "right", no_wrap=first)
     for name, s in summaries.items():
         table.add_row(
             name,
@@ -186,9 +187,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.iterations is not None and args.iterations < 1:
         parser.error(f"--iterations must be at least 1, got {args.iterations}.")
     paths = _select(args.data / args.instance_set, args.instances)
-    bks_file = args.data / "BKS.json"
+    bks_table = json.loads((args.data / "BKS.json").read_text())
+    bks = {path: best_known(bks_table, parse_instance(path).name)[0] for path in paths}
     tasks = [
-        (path, name, seed, args.time_limit, args.iterations, bks_file)
+        (path, name, seed, args.time_limit, args.iterations, bks[path])
         for name in names
         for seed in range(args.seeds)
         for path in paths
