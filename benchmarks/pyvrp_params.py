@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import pyvrp
-from pyvrp.search import NeighbourhoodParams, PerturbationParams
+from pyvrp.search import OPERATORS, NeighbourhoodParams, PerturbationParams
 from rich.console import Console
 from rich.table import Table
 
@@ -41,7 +41,8 @@ from benchmarks.vrptw import DEFAULT_DATA, SETS, _select, best_known
 
 #: Named parameter sets: keyword arguments of PyVRP's parameter classes
 #: (``ils``: IteratedLocalSearchParams, ``penalty``: PenaltyParams,
-#: ``neighbourhood``: NeighbourhoodParams, ``perturbation``: PerturbationParams);
+#: ``neighbourhood``: NeighbourhoodParams, ``perturbation``: PerturbationParams),
+#: and ``operators: {"drop": [...]}``, operators of PyVRP's default list left out;
 #: anything not named keeps PyVRP's default.
 PARAMETER_SETS: dict[str, dict[str, dict[str, Any]]] = {
     "default": {},
@@ -60,6 +61,9 @@ PARAMETER_SETS: dict[str, dict[str, dict[str, Any]]] = {
     "penalty_updates200": {"penalty": {"solutions_between_updates": 200}},
     "feasible45": {"penalty": {"target_feasible": 0.45}},
     "no_exhaustive": {"ils": {"exhaustive_on_best": False}},
+    "no_swap22": {"operators": {"drop": ["Swap22"]}},
+    "no_swap21_22": {"operators": {"drop": ["Swap21", "Swap22"]}},
+    "no_relocate2_swap21_22": {"operators": {"drop": ["Relocate2", "Swap21", "Swap22"]}},
 }
 
 
@@ -90,10 +94,12 @@ PARAMETER_SETS.update(
 def solve_params(name: str) -> pyvrp.SolveParams:
     """PyVRP's solver parameters of the named set (see :data:`PARAMETER_SETS`)."""
     spec = PARAMETER_SETS[name]
+    drop = set(spec.get("operators", {}).get("drop", ()))
     return pyvrp.SolveParams(
         ils=pyvrp.IteratedLocalSearchParams(**spec.get("ils", {})),
         penalty=pyvrp.PenaltyParams(**spec.get("penalty", {})),
         neighbourhood=NeighbourhoodParams(**spec.get("neighbourhood", {})),
+        operators=[op for op in OPERATORS if op.__name__ not in drop],
         perturbation=PerturbationParams(**spec.get("perturbation", {})),
     )
 

@@ -24,6 +24,14 @@ def test_named_sets_change_only_what_they_name():
     assert default.ils.history_length != 200
 
 
+def test_operator_sets_leave_out_only_the_named_operators():
+    """no_swap21_22 is PyVRP's default operator list without Swap21 and Swap22."""
+    default = [op.__name__ for op in solve_params("default").operators]
+    reduced = [op.__name__ for op in solve_params("no_swap21_22").operators]
+    assert {"Swap21", "Swap22"} <= set(default)
+    assert reduced == [name for name in default if name not in ("Swap21", "Swap22")]
+
+
 def test_every_named_set_builds():
     """Each entry of PARAMETER_SETS is accepted by PyVRP's parameter classes."""
     for name in PARAMETER_SETS:
