@@ -155,3 +155,35 @@ def pyvrp_solve(
         runtime_s=time.perf_counter() - started,
         iterations=result.num_iterations,
     )
+
+
+#: The machine-speed probe: this Solomon instance, PyVRP seed 0, this many iterations.
+PROBE_INSTANCE = "RC101"
+PROBE_ITERATIONS = 3000
+
+
+@dataclass(frozen=True, slots=True)
+class SpeedProbe:
+    """Seconds one core of this machine took for a fixed PyVRP search (see :func:`speed_probe`)."""
+
+    instance: str
+    iterations: int
+    seconds: float
+
+
+def speed_probe(
+    instance: Instance, iterations: int = PROBE_ITERATIONS, repeats: int = 3
+) -> SpeedProbe:
+    """Time plain PyVRP for exactly ``iterations`` iterations (seed 0) on ``instance``.
+
+    The work is the same on every machine and every day, so the ratio of two
+    probes is the ratio of single-core speeds when they ran: benchmark
+    results record it, because this shared machine's speed moves between
+    days by more than most solver changes gain. ``seconds`` is the median of
+    ``repeats`` runs, model building included.
+    """
+    runs = [
+        pyvrp_solve(instance, time_limit_s=3600.0, seed=0, max_iterations=iterations).runtime_s
+        for _ in range(max(repeats, 1))
+    ]
+    return SpeedProbe(instance.name, iterations, sorted(runs)[len(runs) // 2])

@@ -12,6 +12,10 @@ the ``bench`` extra). Every solver's routes are judged by
 :func:`benchmarks.solomon.check_solution` (double precision, Solomon
 conventions); the plans of ``ours`` and ``vroom`` also by
 :func:`optimizer.check.check_plan`. The protocol is in ``benchmarks/README.md``.
+
+Before solving, a speed probe times a fixed PyVRP search on Solomon RC101
+(:func:`benchmarks.pyvrp_peer.speed_probe`); the JSON records it under
+``settings.speed_probe``, so that runs of different days can be compared.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from benchmarks.pyvrp_peer import pyvrp_solve
+from benchmarks.pyvrp_peer import PROBE_INSTANCE, pyvrp_solve, speed_probe
 from benchmarks.solomon import Instance, check_solution, parse_instance, route_distance, to_problem
 from optimizer.check import check_plan
 from optimizer.model.pyvrp_portfolio import start_search_pool, usable_cores
@@ -357,6 +361,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = Console()
     if not console.is_terminal:  # logs and pipes: wide enough for three solvers with seeds
         console = Console(width=160)
+    probe_path = data_dir / "solomon" / f"{PROBE_INSTANCE}.txt"
+    probe = speed_probe(parse_instance(probe_path)) if probe_path.exists() else None
+    if probe is not None:
+        console.print(
+            f"speed probe: {probe.iterations:,} PyVRP iterations on {probe.instance} "
+            f"in {probe.seconds:.2f} s (one core, median of 3)"
+        )
     if args.jobs > 1:
         console.print(
             f"{args.jobs} worker processes on {os.cpu_count()} CPUs: runtimes are contended "
@@ -414,6 +425,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             "settings": {
                 "set": args.instance_set, "solvers": solvers, "time_limit_s": args.time_limit,
                 "seeds": args.seeds, "jobs": args.jobs, "processes": processes,
+                "speed_probe": None if probe is None else {
+                    "instance": probe.instance, "iterations": probe.iterations,
+                    "seconds": probe.seconds,
+                },
             },
         }  # fmt: skip
         args.json.write_text(json.dumps(document, indent=2) + "\n")

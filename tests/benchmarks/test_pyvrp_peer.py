@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmarks.pyvrp_peer import build_data, pyvrp_solve
+from benchmarks.pyvrp_peer import build_data, pyvrp_solve, speed_probe
 from benchmarks.solomon import Customer, Instance, check_solution, parse_instance, to_problem
 from benchmarks.vrptw import DEFAULT_DATA
 
@@ -69,3 +69,10 @@ def test_c101_routes_pass_the_checker():
     assert check_solution(instance, run.routes) == []
     assert sorted(n for r in run.routes for n in r) == list(range(1, 101))
     assert len(run.routes) <= instance.vehicles
+
+
+def test_speed_probe_times_a_fixed_search(tiny):
+    """The probe names its instance and iteration count and reports a positive median time."""
+    probe = speed_probe(tiny, iterations=50, repeats=3)
+    assert (probe.instance, probe.iterations) == ("TINY", 50)
+    assert 0 < probe.seconds < 60

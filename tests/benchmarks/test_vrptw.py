@@ -92,6 +92,8 @@ def test_main_runs_ours_and_pyvrp_side_by_side(tmp_path):
         assert set(block) == SUMMARY_KEYS
         assert (block["instances"], block["runs"], block["feasible"]) == (1, 1, 1)
     assert set(RESULT_KEYS) >= set(pyvrp)
+    probe = document["settings"]["speed_probe"]
+    assert (probe["instance"], probe["iterations"]) == ("RC101", 3000) and probe["seconds"] > 0
 
 
 @needs_data
