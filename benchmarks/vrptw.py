@@ -21,6 +21,7 @@ Before solving, a speed probe times a fixed PyVRP search on Solomon RC101
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import multiprocessing
 import os
@@ -425,10 +426,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "settings": {
                 "set": args.instance_set, "solvers": solvers, "time_limit_s": args.time_limit,
                 "seeds": args.seeds, "jobs": args.jobs, "processes": processes,
-                "speed_probe": None if probe is None else {
-                    "instance": probe.instance, "iterations": probe.iterations,
-                    "seconds": probe.seconds,
-                },
+                "speed_probe": None if probe is None else dataclasses.asdict(probe),
             },
         }  # fmt: skip
         args.json.write_text(json.dumps(document, indent=2) + "\n")

@@ -127,6 +127,9 @@ def _partition(
     max_nodes: int | None,
 ) -> pyvrp.Solution:
     """One set-partitioning pass of :func:`recombine`."""
+    left_ms = int((deadline - time.monotonic()) * 1000)
+    if left_ms <= 0:
+        return incumbent
     costs = dict(pool)
     for route in incumbent.routes():
         costs.setdefault(route_key(route), route_cost(route))
@@ -154,10 +157,7 @@ def _partition(
     solver.SetHint(use, [1.0 if key in chosen else 0.0 for key in keys])
     if max_nodes is not None:
         solver.SetSolverSpecificParametersAsString(f"limits/nodes = {max_nodes}\n")
-    left_ms = int((deadline - time.monotonic()) * 1000)
-    if left_ms <= 0:
-        return incumbent
-    solver.SetTimeLimit(left_ms)
+    solver.SetTimeLimit(max(int((deadline - time.monotonic()) * 1000), 1))
     status = solver.Solve()
     if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
         return incumbent
