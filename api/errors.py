@@ -25,7 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api.mapping import plan_from_in, to_domain
 from api.schemas.common import ErrorOut
 from optimizer import InputError, Problem, SolverError
-from optimizer.document_errors import json_value, rule_phrase
+from optimizer.document import json_value, rule_phrase
 
 log = logging.getLogger("api")
 

@@ -1,7 +1,7 @@
 """Semantic checks on a :class:`~optimizer.domain.Problem`: the rules that span fields.
 
 Shape and single-field ranges (a negative duration, a latitude of 91) are
-checked where documents are read, by :mod:`optimizer.document_models`; the
+checked where documents are read, by :mod:`optimizer.document.models`; the
 travel models check their own parameters and matrices when built. This
 module holds the rules that relate several fields or objects, and runs on
 domain objects, so that problems built in Python get the same checks as

@@ -28,8 +28,7 @@ from optimizer import (
     WorkOrder,
     check_plan,
 )
-from optimizer.document import DEFAULT_EPOCH
-from optimizer.document_models import GeoPointDoc, MatrixRefDoc, PlanarPointDoc
+from optimizer.document import DEFAULT_EPOCH, GeoPointDoc, MatrixRefDoc, PlanarPointDoc
 from optimizer.domain import Location
 from optimizer.reoptimize import ReplanDiff, reoptimize
 from optimizer.replan_events import (

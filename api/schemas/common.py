@@ -1,7 +1,7 @@
 """Schemas shared by every resource: the problem and plan documents, the error body.
 
 The wire format of a problem is exactly the problem document of the core
-(:class:`optimizer.document_models.ProblemDoc`), so a file that
+(:class:`optimizer.document.models.ProblemDoc`), so a file that
 ``dispatch solve`` reads can be posted as is; likewise a plan written by
 ``dispatch solve -o`` is a valid :data:`PlanIn`.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from optimizer.document_models import PlanDoc, ProblemDoc
+from optimizer.document import PlanDoc, ProblemDoc
 
 ProblemIn = ProblemDoc
 """A problem document (durations in minutes, ISO-8601 datetimes with an offset)."""

@@ -1,4 +1,4 @@
-"""Tests of the JSON problem and plan documents in optimizer.document."""
+"""Tests of the JSON problem and plan documents: reading, writing and the JSON Schemas."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ from optimizer.plan import (
 from optimizer.travel import GeodesicTravel, MatrixTravel, PlanarTravel, RoadGraphTravel
 from optimizer.weights import Weights
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 EXAMPLE = ROOT / "scenarios" / "data" / "lyon-small.json"
 PARIS_TZ = timezone(timedelta(hours=1))
 

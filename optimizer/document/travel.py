@@ -15,7 +15,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from optimizer.document_models import (
+from optimizer.document.models import (
     GeodesicTravelDoc,
     GeoNodeDoc,
     MatrixTravelDoc,

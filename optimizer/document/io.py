@@ -6,7 +6,7 @@ datetimes with a UTC offset. :func:`load_problem` turns it into a
 start (without technicians, the earliest datetime in the document); every
 datetime becomes whole seconds from it. Documents written from a problem,
 and plan documents, print times as datetimes in the epoch's offset. The
-document classes live in :mod:`optimizer.document_models`.
+document classes live in :mod:`optimizer.document.models`.
 
 Run ``python -m optimizer.document --write`` to regenerate
 ``optimizer/schemas/problem.schema.json`` and ``plan.schema.json``;
@@ -25,8 +25,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from optimizer.document_errors import PLAN, PROBLEM, JsonInput, read_document
-from optimizer.document_models import (
+from optimizer.document.errors import PLAN, PROBLEM, JsonInput, read_document
+from optimizer.document.models import (
     GeoPointDoc,
     MatrixRefDoc,
     PlanarPointDoc,
@@ -35,7 +35,7 @@ from optimizer.document_models import (
     TechnicianDoc,
     WorkOrderDoc,
 )
-from optimizer.document_travel import travel_from_doc, travel_to_doc
+from optimizer.document.travel import travel_from_doc, travel_to_doc
 from optimizer.domain import (
     Break,
     GeoPoint,
@@ -55,8 +55,8 @@ from optimizer.plan import PlacedBreak, Plan, Route, SolveStats, Stop, Unassigne
 from optimizer.validation import validate_problem
 from optimizer.weights import Weights
 
-SCHEMA_DIR = Path(__file__).parent / "schemas"
-"""Folder of the committed JSON Schemas."""
+SCHEMA_DIR = Path(__file__).parents[1] / "schemas"
+"""Folder of the committed JSON Schemas (``optimizer/schemas``)."""
 
 DEFAULT_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 """Instant that time 0 stands for when writing a problem whose ``epoch`` is ``None``."""
@@ -549,7 +549,3 @@ def _schema(model: type[BaseModel], title: str) -> dict[str, Any]:
 
 def _json_text(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,0 +1,5 @@
+"""``python -m optimizer.document --write`` (or ``--check``): the committed JSON Schemas."""
+
+from optimizer.document.io import main
+
+raise SystemExit(main())
