@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from optimizer.check import check_plan
-from optimizer.check_timing import TravelLegs, arrival_after_drive_s
+from optimizer.check.timing import TravelLegs, arrival_after_drive_s
 from optimizer.domain import Break, Location, Problem, Shift, Technician, TimeWindow, WorkOrder
 from optimizer.kpis import compute_kpis
 from optimizer.plan import PlacedBreak, Plan, Route, SolveStats, Stop

@@ -1,7 +1,7 @@
 """Timing arithmetic for the plan validator: travel legs, breaks in gaps, SLA status.
 
 These helpers recompute, from the problem alone, the quantities a plan
-reports, so that :mod:`optimizer.check` can compare them. Like the validator
+reports, so that :mod:`optimizer.check.rules` can compare them. Like the validator
 they share no code with the model builder.
 """
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from itertools import pairwise
 
-from optimizer.check_timing import (
+from optimizer.check.timing import (
     TravelLegs,
     arrival_after_drive_s,
     expected_sla_status,
