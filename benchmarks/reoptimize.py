@@ -43,8 +43,8 @@ from optimizer.domain import (
     WorkOrder,
 )
 from optimizer.params import SolveParams
-from optimizer.reoptimize import reoptimize
-from optimizer.replan_events import NewOrders
+from optimizer.replan.events import NewOrders
+from optimizer.replan.reoptimize import reoptimize
 from optimizer.solve import solve
 from optimizer.travel import GeodesicTravel
 

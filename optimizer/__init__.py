@@ -29,9 +29,9 @@ from optimizer.plan import SlaStatus as SlaStatus
 from optimizer.plan import Stop as Stop
 from optimizer.plan import Unassigned as Unassigned
 from optimizer.plan import UnassignedReason as UnassignedReason
-from optimizer.reoptimize import Replan as Replan
-from optimizer.reoptimize import ReplanDiff as ReplanDiff
-from optimizer.reoptimize import reoptimize as reoptimize
+from optimizer.replan.reoptimize import Replan as Replan
+from optimizer.replan.reoptimize import ReplanDiff as ReplanDiff
+from optimizer.replan.reoptimize import reoptimize as reoptimize
 from optimizer.solve import Progress as Progress
 from optimizer.solve import solve as solve
 from optimizer.weights import Weights as Weights

@@ -30,8 +30,7 @@ from optimizer import (
 )
 from optimizer.document import DEFAULT_EPOCH, GeoPointDoc, MatrixRefDoc, PlanarPointDoc
 from optimizer.domain import Location
-from optimizer.reoptimize import ReplanDiff, reoptimize
-from optimizer.replan_events import (
+from optimizer.replan.events import (
     Event,
     NewOrders,
     OrderCompleted,
@@ -39,6 +38,7 @@ from optimizer.replan_events import (
     TechnicianPosition,
     TechnicianUnavailable,
 )
+from optimizer.replan.reoptimize import ReplanDiff, reoptimize
 
 router = APIRouter(prefix="/v1/plans", tags=["plans"])
 

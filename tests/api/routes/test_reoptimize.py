@@ -21,7 +21,7 @@ import api.routes.reoptimize as reoptimize_route
 from api.mapping import plan_from_in, to_domain
 from api.metrics import REGISTRY
 from optimizer import check_plan
-from optimizer.reoptimize import reoptimize
+from optimizer.replan.reoptimize import reoptimize
 from tests.api.helpers import error_of
 
 DAY = "2026-11-23T{}:00+01:00"

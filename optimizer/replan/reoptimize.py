@@ -1,8 +1,8 @@
 """Real-time re-planning: keep what is done, re-plan the rest with a stability cost.
 
 :func:`reoptimize` takes the problem, the current plan, the current time and
-the events of the day (:mod:`optimizer.replan_events`) and returns a
-:class:`Replan`. Per technician and shift (:mod:`optimizer.replan_residual`):
+the events of the day (:mod:`optimizer.replan.events`) and returns a
+:class:`Replan`. Per technician and shift (:mod:`optimizer.replan.residual`):
 
 - **Fixed**: stops finished before now, the stop in service at now, orders
   reported started or completed (with the reported times), and the stop the
@@ -53,8 +53,8 @@ from optimizer.errors import InputError, InputIssue
 from optimizer.kpis import compute_kpis
 from optimizer.params import SolveParams
 from optimizer.plan import Plan, Route, Unassigned
-from optimizer.replan_events import DayState, Event, read_events
-from optimizer.replan_residual import (
+from optimizer.replan.events import DayState, Event, read_events
+from optimizer.replan.residual import (
     fixed_parts,
     merge_routes,
     residual_problem,
@@ -182,7 +182,7 @@ def reoptimize(
         stays as it is.
     events
         New orders, unavailable technicians, started and completed orders,
-        positions (:mod:`optimizer.replan_events`).
+        positions (:mod:`optimizer.replan.events`).
     locked_work_order_ids
         Orders that must stay with the technician the plan gives them (hard).
     params

@@ -1,6 +1,6 @@
 """The residual view of a re-plan: what stays, what is left, and the merge of the two.
 
-Used by :func:`optimizer.reoptimize.reoptimize`. Per technician and shift of
+Used by :func:`optimizer.replan.reoptimize.reoptimize`. Per technician and shift of
 the plan, :func:`fixed_parts` finds the work that stays (finished, in
 progress, started or completed by event, or being driven to per the plan);
 :func:`residual_problem` builds the problem of what is left, with each
@@ -18,7 +18,7 @@ from optimizer.check.timing import TravelLegs, arrival_after_drive_s
 from optimizer.domain import Break, Location, Problem, Shift, Technician, TimeWindow, WorkOrder
 from optimizer.kpis import compute_kpis
 from optimizer.plan import PlacedBreak, Plan, Route, SolveStats, Stop
-from optimizer.replan_events import DayState
+from optimizer.replan.events import DayState
 from optimizer.sla import sla_status
 
 Key = tuple[str, int]
@@ -53,7 +53,7 @@ def fixed_parts(problem: Problem, plan: Plan, now_s: int, state: DayState) -> di
     problem
         The day's problem (new orders included).
     plan
-        The current plan, already checked by :func:`optimizer.replan_events.read_events`.
+        The current plan, already checked by :func:`optimizer.replan.events.read_events`.
     now_s
         The current time.
     state

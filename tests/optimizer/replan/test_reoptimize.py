@@ -18,7 +18,14 @@ import pytest
 from optimizer import InputError, Priority, Shift, SolveParams, check_plan, solve
 from optimizer.domain import GeoPoint, TimeWindow
 from optimizer.plan import Plan, Route, SolveStats, Stop, Unassigned, UnassignedReason
-from optimizer.reoptimize import (
+from optimizer.replan.events import (
+    NewOrders,
+    OrderCompleted,
+    OrderStarted,
+    TechnicianPosition,
+    TechnicianUnavailable,
+)
+from optimizer.replan.reoptimize import (
     Assignment,
     EtaChange,
     Move,
@@ -26,13 +33,6 @@ from optimizer.reoptimize import (
     ReplanDiff,
     compute_diff,
     reoptimize,
-)
-from optimizer.replan_events import (
-    NewOrders,
-    OrderCompleted,
-    OrderStarted,
-    TechnicianPosition,
-    TechnicianUnavailable,
 )
 from tests.factories import HOUR, at, order, problem, solve_checked, tech, technician_of, window
 
