@@ -36,13 +36,13 @@ from rich.table import Table
 from optimizer.check import check_plan
 from optimizer.document import load_problem
 from optimizer.domain import Problem
-from optimizer.greedy import greedy_plan
 from optimizer.kpis import compute_kpis
-from optimizer.model.pyvrp_portfolio import start_search_pool
 from optimizer.objective import plan_cost
 from optimizer.params import SolveParams
 from optimizer.plan import Plan
-from optimizer.solve import solve
+from optimizer.search.pipeline import solve
+from optimizer.search.pyvrp.portfolio import start_search_pool
+from optimizer.search.rules.greedy import greedy_plan
 from scenarios.generators import SCENARIO_SETS, generate
 
 SOLVERS = ("ours", "greedy", "vroom", "ours-warm")

@@ -45,10 +45,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from optimizer.domain import Break, Priority, Problem, Technician, Tier, WorkOrder
-from optimizer.greedy import explain_unassigned
 from optimizer.kpis import compute_kpis
 from optimizer.objective import plan_cost
 from optimizer.plan import PlacedBreak, Plan, Route, SolveStats, Stop
+from optimizer.search.rules.greedy import explain_unassigned
 from optimizer.sla import sla_status
 from optimizer.travel.base import scale_durations
 from optimizer.weights import DEFAULT_WEIGHTS, Weights
@@ -365,7 +365,7 @@ def vroom_plan(
     -------
     Plan
         Re-timed routes, unassigned orders with reasons from
-        :func:`optimizer.greedy.explain_unassigned`, KPIs;
+        :func:`optimizer.search.rules.greedy.explain_unassigned`, KPIs;
         ``stats.engine == "vroom"``.
 
     Raises

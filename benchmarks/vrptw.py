@@ -40,10 +40,10 @@ from rich.table import Table
 from benchmarks.pyvrp_peer import PROBE_INSTANCE, pyvrp_solve, speed_probe
 from benchmarks.solomon import Instance, check_solution, parse_instance, route_distance, to_problem
 from optimizer.check import check_plan
-from optimizer.model.pyvrp_portfolio import start_search_pool, usable_cores
 from optimizer.params import SolveParams
 from optimizer.plan import Plan
-from optimizer.solve import solve
+from optimizer.search.pipeline import solve
+from optimizer.search.pyvrp.portfolio import start_search_pool, usable_cores
 
 SETS = ("solomon", "homberger_200", "homberger_400")
 SOLVERS = ("ours", "pyvrp", "vroom")

@@ -19,8 +19,6 @@ from optimizer.errors import InputError as InputError
 from optimizer.errors import InputIssue as InputIssue
 from optimizer.errors import SolverError as SolverError
 from optimizer.kpis import compute_kpis as compute_kpis
-from optimizer.model.pyvrp_portfolio import start_search_pool as start_search_pool
-from optimizer.model.pyvrp_portfolio import usable_cores as usable_cores
 from optimizer.objective import plan_cost as plan_cost
 from optimizer.params import SolveParams as SolveParams
 from optimizer.plan import Plan as Plan
@@ -32,6 +30,8 @@ from optimizer.plan import UnassignedReason as UnassignedReason
 from optimizer.replan.reoptimize import Replan as Replan
 from optimizer.replan.reoptimize import ReplanDiff as ReplanDiff
 from optimizer.replan.reoptimize import reoptimize as reoptimize
-from optimizer.solve import Progress as Progress
-from optimizer.solve import solve as solve
+from optimizer.search.pipeline import Progress as Progress
+from optimizer.search.pipeline import solve as solve
+from optimizer.search.pyvrp.portfolio import start_search_pool as start_search_pool
+from optimizer.search.pyvrp.portfolio import usable_cores as usable_cores
 from optimizer.weights import Weights as Weights

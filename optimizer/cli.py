@@ -24,10 +24,10 @@ from optimizer.document import (
 )
 from optimizer.domain import Problem
 from optimizer.errors import DispatchError, InputError
-from optimizer.model.pyvrp_portfolio import start_search_pool
 from optimizer.params import SolveParams
 from optimizer.plan import Plan
-from optimizer.solve import Progress, solve
+from optimizer.search.pipeline import Progress, solve
+from optimizer.search.pyvrp.portfolio import start_search_pool
 
 EXIT_OK, EXIT_INVALID_PLAN, EXIT_BAD_INPUT = 0, 1, 2
 MAX_STOPS_SHOWN = 60  # larger plans: see the JSON written with -o

@@ -2,9 +2,9 @@
 
 :func:`check_plan` recomputes travel, timing, breaks, limits, parts, KPIs
 and SLA status from the problem alone and lists every disagreement as a
-:class:`Violation`. It shares no code with the model builder (it never
-imports ``optimizer.model``, ``optimizer.solve`` or ``optimizer.eligibility``),
-so a bug there cannot hide itself here. Times are integer seconds from the
+:class:`Violation`. It shares no code with the search engines (it never
+imports ``optimizer.search`` or ``optimizer.solve``), so a bug there cannot
+hide itself here. Times are integer seconds from the
 epoch, distances integer metres.
 """
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 
 from optimizer import Problem, SolveParams, check_plan, solve
-from optimizer.eligibility import compute_eligibility
+from optimizer.search.eligibility import compute_eligibility
 from tests.strategies import problems
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

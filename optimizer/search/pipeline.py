@@ -11,18 +11,18 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 from ortools.util import optional_boolean_pb2
 
 from optimizer.domain import Problem
-from optimizer.eligibility import compute_eligibility, vehicles_of
 from optimizer.errors import InputError
-from optimizer.greedy import greedy_plan, sequenced_plan
 from optimizer.kpis import compute_kpis
-from optimizer.model.builder import build_model, build_shell
-from optimizer.model.context import COST_SCALE, ModelContext
-from optimizer.model.extract import extract_routes
-from optimizer.model.index import build_index, problem_locations
-from optimizer.model.pyvrp_stage import pyvrp_routes, unsupported_reason
-from optimizer.model.route_repair import repair_routes
 from optimizer.params import SolveParams
 from optimizer.plan import Plan, Route, SolveStats, Unassigned, UnassignedReason
+from optimizer.search.eligibility import compute_eligibility, vehicles_of
+from optimizer.search.index import build_index, problem_locations
+from optimizer.search.ortools.builder import build_model, build_shell
+from optimizer.search.ortools.context import COST_SCALE, ModelContext
+from optimizer.search.ortools.extract import extract_routes
+from optimizer.search.pyvrp.stage import pyvrp_routes, unsupported_reason
+from optimizer.search.repair.routes import repair_routes
+from optimizer.search.rules.greedy import greedy_plan, sequenced_plan
 from optimizer.travel.base import TravelMatrices, scale_durations
 from optimizer.validation import ensure_valid
 from optimizer.weights import DEFAULT_WEIGHTS

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from ortools.constraint_solver import pywrapcp
 
 from optimizer.domain import Problem
-from optimizer.model.index import ModelIndex
+from optimizer.search.index import ModelIndex
 from optimizer.weights import Weights
 
 #: Objective units per point: a per-hour weight becomes an integer

@@ -21,13 +21,13 @@ from optimizer import (
     plan_cost,
 )
 from optimizer.document import load_problem
-from optimizer.greedy import dispatch_order, explain_unassigned, greedy_plan
 from optimizer.plan import PlacedBreak, UnassignedReason
+from optimizer.search.rules.greedy import dispatch_order, explain_unassigned, greedy_plan
 from scenarios.generators import COMMITTED_SETS, generate
 from tests.factories import HOUR, at, order, problem, tech, window
 from tests.strategies import problems
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "scenarios" / "data" / "lyon-small.json"
+EXAMPLE = Path(__file__).resolve().parents[4] / "scenarios" / "data" / "lyon-small.json"
 MIN = 60
 
 

@@ -10,8 +10,8 @@ import pytest
 import pyvrp
 
 from optimizer import SolveParams
-from optimizer.model import pyvrp_portfolio
-from optimizer.model.pyvrp_portfolio import portfolio_search, start_search_pool
+from optimizer.search.pyvrp import portfolio as pyvrp_portfolio
+from optimizer.search.pyvrp.portfolio import portfolio_search, start_search_pool
 from tests.factories import solve_checked
 from tests.optimizer.test_solve import _vrptw_shaped
 

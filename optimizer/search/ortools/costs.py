@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from optimizer.domain import WorkOrder
-from optimizer.model.context import AFFINITY, COST_SCALE, WORKLOAD, ModelContext
+from optimizer.search.ortools.context import AFFINITY, COST_SCALE, WORKLOAD, ModelContext
 
 
 def add_travel_cost(ctx: ModelContext) -> None:

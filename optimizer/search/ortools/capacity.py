@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from optimizer.model.context import ORDER_COUNT, PART_PREFIX, TRAVEL, ModelContext
+from optimizer.search.ortools.context import ORDER_COUNT, PART_PREFIX, TRAVEL, ModelContext
 
 _UNLIMITED = 2**40
 

@@ -1,6 +1,6 @@
 """Node layout and travel matrices of the OR-Tools model.
 
-Node and vehicle indices are internal to :mod:`optimizer.model`: order
+Node and vehicle indices are internal to :mod:`optimizer.search`: order
 nodes come first, then one start node and one end node per vehicle
 (technician-shift). A technician without an end location gets an end node
 that every node reaches in zero time, so the route ends at the last order.
@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from optimizer.domain import Location, Problem
-from optimizer.eligibility import Eligibility, Vehicle
+from optimizer.search.eligibility import Eligibility, Vehicle
 from optimizer.travel.base import TravelMatrices, scale_durations
 
 

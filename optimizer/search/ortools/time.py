@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-from optimizer.eligibility import start_intervals
-from optimizer.model.context import COST_SCALE, TIME, ModelContext
+from optimizer.search.eligibility import start_intervals
+from optimizer.search.ortools.context import COST_SCALE, TIME, ModelContext
 
 
 def horizon_s(ctx: ModelContext) -> int:

@@ -16,17 +16,17 @@ Two fidelities:
   with required ones). When PyVRP has found no plan serving every order
   after a quarter of its budget, it searches again with optional orders.
 - **relaxed** (field-service days of 200+ orders, see
-  :func:`optimizer.solve._relaxed_plan`): PyVRP searches a simplified
+  :func:`optimizer.search.pipeline._relaxed_plan`): PyVRP searches a simplified
   model. Skills and pins become load dimensions (a technician without the
   skill has no room for it); soft SLA deadlines are kept as hard window
   ends; only the first appointment window is offered; breaks shorten the
   shift by their duration; unserved penalties are compressed into prizes
   PyVRP's penalties can outweigh; preferences, workload balance and labour
   cost are ignored. Orders PyVRP puts on a technician the model does not
-  allow are dropped from its routes; :mod:`optimizer.model.route_repair`
+  allow are dropped from its routes; :mod:`optimizer.search.repair.routes`
   then makes the routes fit the full time rules.
 
-The search itself runs in :mod:`optimizer.model.pyvrp_portfolio`: in
+The search itself runs in :mod:`optimizer.search.pyvrp.portfolio`: in
 rounds (exact fidelity, see :func:`search_rounds`) and in
 ``SolveParams.processes`` processes.
 """
@@ -40,15 +40,15 @@ import numpy as np
 import pyvrp
 
 from optimizer.domain import Shift, Technician, WorkOrder
-from optimizer.eligibility import Vehicle, start_intervals
-from optimizer.model.context import ModelContext
-from optimizer.model.pyvrp_portfolio import portfolio_search
-from optimizer.model.time import horizon_s
+from optimizer.search.eligibility import Vehicle, start_intervals
+from optimizer.search.ortools.context import ModelContext
+from optimizer.search.ortools.time import horizon_s
+from optimizer.search.pyvrp.portfolio import portfolio_search
 
 _UNLIMITED = 2**62
 
 #: Most rounds of a PyVRP search; each restarts every search from the best
-#: solution so far with a fresh seed (see :mod:`optimizer.model.pyvrp_portfolio`).
+#: solution so far with a fresh seed (see :mod:`optimizer.search.pyvrp.portfolio`).
 MAX_ROUNDS = 4
 #: Shortest useful round, in seconds, for 100 orders; it grows with the
 #: square of the order count. Restarts help while the search has settled

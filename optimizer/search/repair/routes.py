@@ -17,8 +17,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from optimizer.domain import Break
-from optimizer.eligibility import first_start, start_intervals
-from optimizer.model.context import ModelContext
+from optimizer.search.eligibility import first_start, start_intervals
+from optimizer.search.ortools.context import ModelContext
 
 _NEVER = 2**62
 #: Cheapest places tried per left-out order: an order that fits none of

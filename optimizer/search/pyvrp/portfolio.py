@@ -9,7 +9,7 @@ over the best-known distances: one search 0.60%, best of two independent
 searches 0.48%, two searches meeting twice 0.43%, four times 0.38%).
 
 Each search ends by recombining the routes of the best solutions it found
-(:mod:`optimizer.model.route_pool`), in the last :data:`RECOMBINE_SHARE` of
+(:mod:`optimizer.search.pyvrp.route_pool`), in the last :data:`RECOMBINE_SHARE` of
 its time.
 
 The extra searches run in a process pool that lives as long as the
@@ -35,12 +35,12 @@ import pyvrp
 from pyvrp.exceptions import PenaltyBoundWarning
 from pyvrp.stop import MaxIterations, MultipleCriteria, StoppingCriterion
 
-from optimizer.model.route_pool import RoutePool, recombine
+from optimizer.search.pyvrp.route_pool import RoutePool, recombine
 
 _log = logging.getLogger(__name__)
 
 #: Share of each search's time kept for recombining its routes (see
-#: :mod:`optimizer.model.route_pool`).
+#: :mod:`optimizer.search.pyvrp.route_pool`).
 RECOMBINE_SHARE = 0.03
 #: SCIP's node limit when recombining in reproducible runs (an iteration limit).
 RECOMBINE_NODES = 200

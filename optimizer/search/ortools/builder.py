@@ -5,10 +5,10 @@ from __future__ import annotations
 from ortools.constraint_solver import pywrapcp
 
 from optimizer.domain import Problem
-from optimizer.eligibility import Eligibility
-from optimizer.model import capacity, costs, time
-from optimizer.model.context import ModelContext
-from optimizer.model.index import ModelIndex
+from optimizer.search.eligibility import Eligibility
+from optimizer.search.index import ModelIndex
+from optimizer.search.ortools import capacity, costs, time
+from optimizer.search.ortools.context import ModelContext
 from optimizer.weights import Weights
 
 

@@ -8,8 +8,8 @@ import numpy as np
 import pyvrp
 from pyvrp.stop import MaxIterations
 
-from optimizer.model.route_pool import RoutePool, recombine, route_cost, route_key
-from tests.optimizer.test_pyvrp_portfolio import _data
+from optimizer.search.pyvrp.route_pool import RoutePool, recombine, route_cost, route_key
+from tests.optimizer.search.pyvrp.test_portfolio import _data
 
 # Client indices of the line instance: A and B east of the depot, C and D north, E far east.
 A, B, C, D, E = range(5)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from ortools.constraint_solver import pywrapcp
 
-from optimizer.model.context import ModelContext
 from optimizer.plan import PlacedBreak, Route, Stop
+from optimizer.search.ortools.context import ModelContext
 from optimizer.sla import sla_status
 
 

@@ -2,31 +2,28 @@
 
 from __future__ import annotations
 
-import importlib
-
 import pytest
 
 from optimizer.check import check_plan
 from optimizer.document import load_problem
 from optimizer.domain import Break, Shift, Tier
-from optimizer.eligibility import compute_eligibility
-from optimizer.greedy import greedy_plan, sequenced_plan
-from optimizer.model.builder import build_model
-from optimizer.model.index import build_index, problem_locations
-from optimizer.model.pyvrp_stage import MAX_PRIZE, _prizes
-from optimizer.model.route_repair import RouteChecker, repair_routes
+from optimizer.search import pipeline
+from optimizer.search.eligibility import compute_eligibility
+from optimizer.search.index import build_index, problem_locations
+from optimizer.search.ortools.builder import build_model
+from optimizer.search.pyvrp.stage import MAX_PRIZE, _prizes
+from optimizer.search.repair.routes import RouteChecker, repair_routes
+from optimizer.search.rules.greedy import greedy_plan, sequenced_plan
 from optimizer.weights import DEFAULT_WEIGHTS
 from scenarios.generators import generate
 from tests.factories import HOUR, at, order, problem, solve_checked, tech, window
 
-#: The module (the package re-exports the function ``solve`` under the same name).
-solve_module = importlib.import_module("optimizer.solve")
 LUNCH = Shift(8 * HOUR, 17 * HOUR, (Break(1800, window(12, 14)),))
 
 
 def _context(prob):
     matrices = prob.travel.matrices(problem_locations(prob))
-    out, back = solve_module._leg_matrices(prob, matrices)
+    out, back = pipeline._leg_matrices(prob, matrices)
     eligibility = compute_eligibility(prob, out, back)
     index = build_index(prob, eligibility, matrices, sorted(eligibility.allowed))
     return build_model(prob, prob.weights or DEFAULT_WEIGHTS, eligibility, index)
@@ -103,7 +100,7 @@ def test_relaxed_prizes_keep_priority_order_below_the_cap():
 
 @pytest.fixture
 def relaxed_from_50_orders(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(solve_module, "RELAXED_MIN_ORDERS", 50)
+    monkeypatch.setattr(pipeline, "RELAXED_MIN_ORDERS", 50)
 
 
 @pytest.mark.usefixtures("relaxed_from_50_orders")
@@ -129,5 +126,5 @@ def test_a_second_process_is_judged_by_the_real_objective():
 def test_small_field_service_days_stay_with_ortools():
     """Below RELAXED_MIN_ORDERS the full OR-Tools model searches (preferences, balance)."""
     prob = load_problem(generate("metro-small"))
-    assert len(prob.work_orders) < solve_module.RELAXED_MIN_ORDERS
+    assert len(prob.work_orders) < pipeline.RELAXED_MIN_ORDERS
     assert solve_checked(prob, time_limit_s=1).stats.engine == "ortools"
