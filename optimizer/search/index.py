@@ -1,9 +1,11 @@
-"""Node layout and travel matrices of the OR-Tools model.
+"""Node layout and travel matrices every search engine reads.
 
 Node and vehicle indices are internal to :mod:`optimizer.search`: order
 nodes come first, then one start node and one end node per vehicle
 (technician-shift). A technician without an end location gets an end node
 that every node reaches in zero time, so the route ends at the last order.
+Engines exchange routes as order nodes per vehicle; only the OR-Tools
+engine translates them into its routing indices.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from numpy.typing import NDArray
 from optimizer.domain import Location, Problem
 from optimizer.search.eligibility import Eligibility, Vehicle
 from optimizer.travel.base import TravelMatrices, scale_durations
+from optimizer.weights import Weights
 
 
 def problem_locations(problem: Problem) -> list[Location]:
@@ -49,6 +52,8 @@ class ModelIndex:
         Node x node driving seconds, one matrix per distinct speed factor.
     distance_m
         Node x node driving metres.
+    allowed_vehicles
+        Vehicles allowed to serve each order node (from eligibility).
     """
 
     order_of_node: list[int]
@@ -58,11 +63,17 @@ class ModelIndex:
     service_s: NDArray[np.int64]
     travel_s: dict[float, NDArray[np.int64]]
     distance_m: NDArray[np.int64]
+    allowed_vehicles: tuple[frozenset[int], ...]
 
     @property
     def n_nodes(self) -> int:
         """Number of nodes (orders + 2 per vehicle)."""
         return len(self.order_of_node) + 2 * len(self.vehicles)
+
+    @property
+    def horizon_s(self) -> int:
+        """Latest instant any vehicle may still be working."""
+        return max((veh.shift.end_s for veh in self.vehicles), default=0) + 1
 
     def vehicle_travel(self, v: int) -> NDArray[np.int64]:
         """Driving-seconds matrix of vehicle ``v`` (its speed factor applied)."""
@@ -111,4 +122,19 @@ def build_index(
         service_s=service,
         travel_s=travel,
         distance_m=distance,
+        allowed_vehicles=tuple(frozenset(eligibility.allowed[o]) for o in order_nodes),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class SearchInput:
+    """What every engine reads: the problem, its weights and the node layout.
+
+    Engines take this, not one another's models, so that each can run alone
+    (the OR-Tools engine's :class:`~optimizer.search.ortools.context.ModelContext`
+    holds the same three).
+    """
+
+    problem: Problem
+    weights: Weights
+    index: ModelIndex

@@ -16,8 +16,8 @@ from optimizer.kpis import compute_kpis
 from optimizer.params import SolveParams
 from optimizer.plan import Plan, Route, SolveStats, Unassigned, UnassignedReason
 from optimizer.search.eligibility import compute_eligibility, vehicles_of
-from optimizer.search.index import build_index, problem_locations
-from optimizer.search.ortools.builder import build_model, build_shell
+from optimizer.search.index import SearchInput, build_index, problem_locations
+from optimizer.search.ortools.builder import build_model
 from optimizer.search.ortools.context import COST_SCALE, ModelContext
 from optimizer.search.ortools.extract import extract_routes
 from optimizer.search.pyvrp.stage import pyvrp_routes, unsupported_reason
@@ -158,7 +158,7 @@ _PCI_REFERENCE = (500, 50, 29.6)
 _PCI_BUDGET_SHARE = 0.3
 
 
-def _needs_fast_start(ctx: ModelContext, params: SolveParams) -> bool:
+def _needs_fast_start(ctx: SearchInput, params: SolveParams) -> bool:
     """Start from the greedy plan when parallel cheapest insertion would take too long.
 
     On a 200-order day insertion serves every order in 10 s where the greedy
@@ -173,7 +173,7 @@ def _needs_fast_start(ctx: ModelContext, params: SolveParams) -> bool:
     return estimate_s > _PCI_BUDGET_SHARE * params.time_limit_s
 
 
-def _pyvrp_fidelity(ctx: ModelContext, params: SolveParams) -> str | None:
+def _pyvrp_fidelity(ctx: SearchInput, params: SolveParams) -> str | None:
     """Which PyVRP stage provides the first solution: ``exact``, ``relaxed`` or none."""
     if params.engine == "ortools":
         return None
@@ -184,7 +184,7 @@ def _pyvrp_fidelity(ctx: ModelContext, params: SolveParams) -> str | None:
     return None
 
 
-def _relaxed_plan(ctx: ModelContext, params: SolveParams, started: float) -> Plan | None:
+def _relaxed_plan(ctx: SearchInput, params: SolveParams, started: float) -> Plan | None:
     """Solve a large field-service day with the relaxed PyVRP stage, without OR-Tools.
 
     From 200 orders, OR-Tools' local search barely improves a first plan
@@ -217,13 +217,12 @@ def _relaxed_plan(ctx: ModelContext, params: SolveParams, started: float) -> Pla
     return replace(plan, stats=stats)
 
 
-def _sequenced(ctx: ModelContext, routes: list[list[int]]) -> Plan:
+def _sequenced(ctx: SearchInput, routes: list[list[int]]) -> Plan:
     """The plan of PyVRP's routes once repaired, filled and timed by the rules engine."""
     problem, idx = ctx.problem, ctx.index
-    node_of = {ctx.order_index(n): n for n in range(len(idx.order_of_node))}
     sequences = {
         (veh.technician.id, veh.shift_index): [
-            problem.work_orders[idx.order_of_node[node_of[i]]].id for i in route
+            problem.work_orders[idx.order_of_node[n]].id for n in route
         ]
         for veh, route in zip(idx.vehicles, repair_routes(ctx, routes), strict=True)
         if route
@@ -238,7 +237,11 @@ def _greedy_start(ctx: ModelContext) -> pywrapcp.Assignment | None:
 
 
 def _run_search(
-    ctx: ModelContext, params: SolveParams, started: float, initial_plan: Plan | None
+    ctx: ModelContext,
+    inputs: SearchInput,
+    params: SolveParams,
+    started: float,
+    initial_plan: Plan | None,
 ) -> tuple[pywrapcp.Assignment | None, str]:
     """Search for a plan; returns the best assignment and the engine(s) that produced it.
 
@@ -249,31 +252,37 @@ def _run_search(
     """
     start = None
     engine = "ortools"
-    if initial_plan is None and _needs_fast_start(ctx, params):
+    if initial_plan is None and _needs_fast_start(inputs, params):
         start = _greedy_start(ctx)
         engine = "greedy+ortools"
     elif initial_plan is not None:
         start = ctx.routing.ReadAssignmentFromRoutes(_initial_routes(ctx, initial_plan), True)
     elif params.engine != "ortools":
-        reason = unsupported_reason(ctx)
+        reason = unsupported_reason(inputs)
         if reason is not None and params.engine == "pyvrp":
             raise InputError.single(
                 "params.engine", f"The pyvrp engine cannot model this problem: {reason}."
             )
-        if _pyvrp_fidelity(ctx, params) == "exact":
+        if _pyvrp_fidelity(inputs, params) == "exact":
             budget = _remaining_s(params, started) * PYVRP_SHARE
             iterations = _pyvrp_iterations(params)
             give_up = budget * PYVRP_GIVE_UP_SHARE
             found = pyvrp_routes(
-                ctx, budget, params.seed, iterations, give_up_s=give_up, processes=params.processes
+                inputs,
+                budget,
+                params.seed,
+                iterations,
+                give_up_s=give_up,
+                processes=params.processes,
             )
             if not found:  # not every order can be served: they become optional
                 budget = _remaining_s(params, started) * PYVRP_SHARE
                 found = pyvrp_routes(
-                    ctx, budget, params.seed, iterations, processes=params.processes
+                    inputs, budget, params.seed, iterations, processes=params.processes
                 )
             if found:  # ranked by PyVRP's cost: the exact model's, up to compressed prizes
-                start = ctx.routing.ReadAssignmentFromRoutes(found[0], True)
+                routes = [[ctx.order_index(n) for n in route] for route in found[0]]
+                start = ctx.routing.ReadAssignmentFromRoutes(routes, True)
                 engine = "pyvrp+ortools"
     search = _search_parameters(params, _remaining_s(params, started))
     if engine == "pyvrp+ortools":
@@ -341,12 +350,11 @@ def solve(
     status, objective, first_s, solutions, engine = "not_solved", 0.0, None, 0, "none"
     if order_nodes:
         index = build_index(problem, eligibility, matrices, order_nodes)
-        if initial_plan is None:
-            shell = build_shell(problem, weights, eligibility, index)
-            if _pyvrp_fidelity(shell, params) == "relaxed":
-                relaxed = _relaxed_plan(shell, params, started)
-                if relaxed is not None:
-                    return relaxed
+        inputs = SearchInput(problem, weights, index)
+        if initial_plan is None and _pyvrp_fidelity(inputs, params) == "relaxed":
+            relaxed = _relaxed_plan(inputs, params, started)
+            if relaxed is not None:
+                return relaxed
         ctx = build_model(problem, weights, eligibility, index)
         state = {"first": None, "count": 0}
 
@@ -367,7 +375,7 @@ def solve(
                 ctx.routing.solver().FinishCurrentSearch()
 
         ctx.routing.AddAtSolutionCallback(at_solution)
-        solution, engine = _run_search(ctx, params, started, initial_plan)
+        solution, engine = _run_search(ctx, inputs, params, started, initial_plan)
         first_s, solutions = state["first"], state["count"]
         if solutions == 0:
             # OR-Tools falls back to its all-unperformed assignment when the

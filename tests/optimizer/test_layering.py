@@ -1,4 +1,4 @@
-"""Architecture rules: the core stays a pure library; the validator stays independent."""
+"""Architecture rules: a pure library core; the validator and each engine stay independent."""
 
 from __future__ import annotations
 
@@ -8,11 +8,17 @@ from pathlib import Path
 import pytest
 
 OPTIMIZER = Path(__file__).resolve().parents[2] / "optimizer"
+SEARCH = OPTIMIZER / "search"
 FORBIDDEN_IN_CORE = ("fastapi", "starlette", "pydantic_settings", "sqlalchemy", "uvicorn")
 FORBIDDEN_IN_VALIDATOR = ("optimizer.search", "optimizer.solve")
+#: One subpackage of optimizer/search/ per engine: ortools, pyvrp, repair, rules, ...
+ENGINES = sorted(p.parent.name for p in SEARCH.glob("*/__init__.py"))
+#: What only the pipeline (and what stands above it) may import.
+ABOVE_ENGINES = ("optimizer.search.pipeline", "optimizer.solve", "optimizer.replan")
 
 
 def _imports(path: Path) -> set[str]:
+    """Dotted names a module imports; ``from a import b`` gives ``a`` and ``a.b``."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     names: set[str] = set()
     for node in ast.walk(tree):
@@ -20,18 +26,54 @@ def _imports(path: Path) -> set[str]:
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:
             names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
     return names
 
 
-@pytest.mark.parametrize("path", sorted(OPTIMIZER.rglob("*.py")), ids=lambda p: p.name)
+def _under(name: str, prefixes: tuple[str, ...]) -> bool:
+    return any(name == p or name.startswith(p + ".") for p in prefixes)
+
+
+def _rel(path: Path) -> str:
+    return str(path.relative_to(OPTIMIZER))
+
+
+@pytest.mark.parametrize("path", sorted(OPTIMIZER.rglob("*.py")), ids=_rel)
 def test_core_imports_no_http_db_or_settings(path: Path):
     """No module of optimizer/ imports HTTP, database or settings libraries."""
     bad = {n for n in _imports(path) if n.split(".")[0] in FORBIDDEN_IN_CORE}
     assert not bad, f"{path} imports {bad}"
 
 
-@pytest.mark.parametrize("path", sorted((OPTIMIZER / "check").glob("*.py")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted((OPTIMIZER / "check").glob("*.py")), ids=_rel)
 def test_validator_shares_no_code_with_the_model_builder(path: Path):
     """The independent validator never imports the search (engines, eligibility) or solve."""
-    bad = {n for n in _imports(path) if n.startswith(FORBIDDEN_IN_VALIDATOR)}
+    bad = {n for n in _imports(path) if _under(n, FORBIDDEN_IN_VALIDATOR)}
+    assert not bad, f"{path} imports {bad}"
+
+
+def test_the_engines_are_found():
+    """The engine subpackages this file guards are there."""
+    assert {"ortools", "pyvrp", "repair", "rules"} <= set(ENGINES)
+
+
+@pytest.mark.parametrize(
+    ("engine", "path"),
+    [(e, p) for e in ENGINES for p in sorted((SEARCH / e).rglob("*.py"))],
+    ids=lambda v: _rel(v) if isinstance(v, Path) else v,
+)
+def test_engines_import_no_other_engine(engine: str, path: Path):
+    """An engine imports no other engine and not the pipeline: only the pipeline chains them."""
+    others = tuple(f"optimizer.search.{e}" for e in ENGINES if e != engine)
+    bad = {n for n in _imports(path) if _under(n, others + ABOVE_ENGINES)}
+    assert not bad, f"{path} imports {bad}"
+
+
+@pytest.mark.parametrize(
+    "path", sorted(p for p in SEARCH.glob("*.py") if p.name != "pipeline.py"), ids=_rel
+)
+def test_shared_search_modules_import_no_engine(path: Path):
+    """What several engines read (eligibility, the index, ...) imports no engine or pipeline."""
+    engines = tuple(f"optimizer.search.{e}" for e in ENGINES)
+    bad = {n for n in _imports(path) if _under(n, engines + ABOVE_ENGINES)}
     assert not bad, f"{path} imports {bad}"

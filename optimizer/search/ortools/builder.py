@@ -17,9 +17,7 @@ def build_shell(
 ) -> ModelContext:
     """The routing model's nodes and allowed vehicles, with no rules or costs yet.
 
-    Enough for the relaxed PyVRP stage and the route repair, which bring
-    their own rules: on a 2,000-order day the full model takes seconds to
-    build. :func:`build_model` completes it.
+    :func:`build_model` completes it.
     """
     manager = pywrapcp.RoutingIndexManager(
         index.n_nodes, len(index.vehicles), index.starts, index.ends

@@ -8,11 +8,6 @@ from optimizer.search.eligibility import start_intervals
 from optimizer.search.ortools.context import COST_SCALE, TIME, ModelContext
 
 
-def horizon_s(ctx: ModelContext) -> int:
-    """Latest instant any vehicle may still be working."""
-    return max((veh.shift.end_s for veh in ctx.index.vehicles), default=0) + 1
-
-
 def add_time_dimension(ctx: ModelContext) -> None:
     """Register per-speed time transits (service at origin + travel) and the dimension."""
     idx = ctx.index
@@ -21,7 +16,7 @@ def add_time_dimension(ctx: ModelContext) -> None:
         transit = travel + idx.service_s[:, None]
         by_speed[speed] = ctx.routing.RegisterTransitMatrix(transit.tolist())
     ctx.time_transits = [by_speed[veh.technician.speed_factor] for veh in idx.vehicles]
-    horizon = horizon_s(ctx)
+    horizon = ctx.index.horizon_s
     ctx.add_dimension(ctx.time_transits, horizon, [horizon] * len(idx.vehicles), TIME)
 
 
@@ -35,7 +30,7 @@ def add_shift_bounds(ctx: ModelContext) -> None:
 
 def add_appointment_windows(ctx: ModelContext) -> None:
     """Service starts inside one of the windows, after not-before, before hard deadlines."""
-    horizon = horizon_s(ctx)
+    horizon = ctx.index.horizon_s
     for node, o in enumerate(ctx.index.order_of_node):
         intervals = [
             (max(a, 0), min(b, horizon))
@@ -79,7 +74,7 @@ def add_breaks(ctx: ModelContext) -> None:
             continue
         start = ctx.time.CumulVar(ctx.routing.Start(v))
         end = ctx.time.CumulVar(ctx.routing.End(v))
-        horizon = horizon_s(ctx)
+        horizon = ctx.index.horizon_s
         intervals = []
         for b, brk in enumerate(veh.shift.breaks):
             interval = solver.FixedDurationIntervalVar(

@@ -41,8 +41,7 @@ import pyvrp
 
 from optimizer.domain import Shift, Technician, WorkOrder
 from optimizer.search.eligibility import Vehicle, start_intervals
-from optimizer.search.ortools.context import ModelContext
-from optimizer.search.ortools.time import horizon_s
+from optimizer.search.index import SearchInput
 from optimizer.search.pyvrp.portfolio import portfolio_search
 
 _UNLIMITED = 2**62
@@ -68,7 +67,7 @@ def search_rounds(orders: int, seconds: float) -> int:
     return max(1, min(MAX_ROUNDS, int(seconds / shortest))) if orders else 1
 
 
-def unsupported_reason(ctx: ModelContext) -> str | None:
+def unsupported_reason(ctx: SearchInput) -> str | None:
     """Why PyVRP cannot model this problem exactly, or ``None`` when it can (exact fidelity)."""
     weights, idx = ctx.weights, ctx.index
     n_veh = len(idx.vehicles)
@@ -86,10 +85,7 @@ def unsupported_reason(ctx: ModelContext) -> str | None:
             return "soft SLA deadlines"
         if order.preferred_technician_ids or order.dispatched_technician_id:
             return "technician preferences"
-    if any(
-        ctx.routing.VehicleVar(ctx.order_index(n)).Size() < n_veh + 1
-        for n in range(len(idx.order_of_node))
-    ):
+    if any(len(allowed) < n_veh for allowed in idx.allowed_vehicles):
         return "orders restricted to some technicians"
     return None
 
@@ -145,7 +141,7 @@ def _requirement_loads(
     return demand, capacity
 
 
-def _loads(ctx: ModelContext, relaxed: bool) -> tuple[np.ndarray, np.ndarray]:
+def _loads(ctx: SearchInput, relaxed: bool) -> tuple[np.ndarray, np.ndarray]:
     """Per-order demand and per-vehicle capacity: spare parts, order count, then requirements."""
     orders = [ctx.problem.work_orders[o] for o in ctx.index.order_of_node]
     vehicles = ctx.index.vehicles
@@ -181,7 +177,7 @@ def _shift_end(shift: Shift) -> int:
     return shift.end_s - sum(b.duration_s for b in shift.breaks)
 
 
-def _fleet(ctx: ModelContext, capacity: np.ndarray, speeds: list[float]) -> _Fleet:
+def _fleet(ctx: SearchInput, capacity: np.ndarray, speeds: list[float]) -> _Fleet:
     """PyVRP costs are kept in driving seconds (unit cost 1), where its penalties are tuned."""
     idx = ctx.index
     groups: dict[Hashable, list[int]] = {}
@@ -239,7 +235,7 @@ MAX_PRIZE = 25_000
 PRIZE_EXPONENT = 0.25
 
 
-def _prizes(ctx: ModelContext) -> list[int]:
+def _prizes(ctx: SearchInput) -> list[int]:
     """Prize of each order node in driving seconds (used when orders are optional).
 
     The objective's unserved penalties (a P4 alone is worth 50 hours of
@@ -253,12 +249,12 @@ def _prizes(ctx: ModelContext) -> list[int]:
     return [max(round(MAX_PRIZE * (p / top) ** PRIZE_EXPONENT), 1) for p in penalties]
 
 
-def _data(ctx: ModelContext, relaxed: bool, required: bool) -> tuple[pyvrp.ProblemData, _Fleet]:
+def _data(ctx: SearchInput, relaxed: bool, required: bool) -> tuple[pyvrp.ProblemData, _Fleet]:
     idx = ctx.index
     demand, capacity = _loads(ctx, relaxed)
     speeds = sorted(idx.travel_s)
     fleet = _fleet(ctx, capacity, speeds)
-    horizon = horizon_s(ctx)
+    horizon = idx.horizon_s
     prizes = _prizes(ctx)
     clients = []
     for node, o in enumerate(idx.order_of_node):
@@ -282,7 +278,7 @@ def _data(ctx: ModelContext, relaxed: bool, required: bool) -> tuple[pyvrp.Probl
 
 
 def pyvrp_routes(
-    ctx: ModelContext,
+    ctx: SearchInput,
     time_limit_s: float,
     seed: int,
     max_iterations: int | None,
@@ -291,7 +287,7 @@ def pyvrp_routes(
     give_up_s: float | None = None,
     processes: int = 1,
 ) -> list[list[list[int]]]:
-    """Search with PyVRP; return its feasible solutions, best first, as routing indices per vehicle.
+    """Search with PyVRP; return its feasible solutions, best first, as order nodes per vehicle.
 
     ``relaxed`` selects the relaxed fidelity (see the module docstring);
     orders on a vehicle the model does not allow are left out of the routes.
@@ -314,14 +310,14 @@ def pyvrp_routes(
     return [_routes(ctx, fleet, solution) for solution in found if solution.is_feasible()]
 
 
-def _routes(ctx: ModelContext, fleet: _Fleet, solution: pyvrp.Solution) -> list[list[int]]:
-    """Routing indices per model vehicle of a PyVRP solution."""
+def _routes(ctx: SearchInput, fleet: _Fleet, solution: pyvrp.Solution) -> list[list[int]]:
+    """Order nodes per model vehicle of a PyVRP solution."""
     routes: list[list[int]] = [[] for _ in ctx.index.vehicles]
     used = [0] * len(fleet.types)
     for route in solution.routes():
         t = route.vehicle_type()
         v = fleet.members[t][used[t]]
         used[t] += 1
-        indices = [ctx.order_index(a.idx) for a in route if a.is_client()]
-        routes[v] = [i for i in indices if ctx.routing.VehicleVar(i).Contains(v)]
+        nodes = [a.idx for a in route if a.is_client()]
+        routes[v] = [n for n in nodes if v in ctx.index.allowed_vehicles[n]]
     return routes

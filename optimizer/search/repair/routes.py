@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from optimizer.domain import Break
 from optimizer.search.eligibility import first_start, start_intervals
-from optimizer.search.ortools.context import ModelContext
+from optimizer.search.index import SearchInput
 
 _NEVER = 2**62
 #: Cheapest places tried per left-out order: an order that fits none of
@@ -57,7 +57,7 @@ class RouteChecker:
     because every rule only asks to start no earlier or finish no later.
     """
 
-    def __init__(self, ctx: ModelContext) -> None:
+    def __init__(self, ctx: SearchInput) -> None:
         self._ctx = ctx
         idx = ctx.index
         horizon = max((veh.shift.end_s for veh in idx.vehicles), default=0) + 1
@@ -147,10 +147,10 @@ class RouteChecker:
         return options
 
 
-def repair_routes(ctx: ModelContext, routes: list[list[int]]) -> list[list[int]]:
+def repair_routes(ctx: SearchInput, routes: list[list[int]]) -> list[list[int]]:
     """Make each route fit the full model's time rules, then insert the orders left out.
 
-    ``routes`` are routing indices per vehicle. A route that breaks a time
+    ``routes`` are order nodes per vehicle. A route that breaks a time
     rule keeps, in order, each order it still fits with. Then every order
     on no route, most urgent first, goes where it adds the least driving
     among the :data:`_INSERTION_TRIES` cheapest places where its route
@@ -158,9 +158,7 @@ def repair_routes(ctx: ModelContext, routes: list[list[int]]) -> list[list[int]]
     allowed here, as in the model.
     """
     checker = RouteChecker(ctx)
-    nodes = len(ctx.index.order_of_node)
-    node_of = {ctx.order_index(n): n for n in range(nodes)}
-    plan = [[node_of[i] for i in route] for route in routes]
+    plan = [list(route) for route in routes]
     for v, route in enumerate(plan):
         if not checker.feasible(v, route):
             kept: list[int] = []
@@ -169,10 +167,10 @@ def repair_routes(ctx: ModelContext, routes: list[list[int]]) -> list[list[int]]
                     kept.append(node)
             plan[v] = kept
     _insert_left_out(ctx, checker, plan)
-    return [[ctx.order_index(n) for n in route] for route in plan]
+    return plan
 
 
-def _insert_left_out(ctx: ModelContext, checker: RouteChecker, plan: list[list[int]]) -> None:
+def _insert_left_out(ctx: SearchInput, checker: RouteChecker, plan: list[list[int]]) -> None:
     idx = ctx.index
     orders = [ctx.problem.work_orders[o] for o in idx.order_of_node]
     stock = [dict(veh.technician.van_stock) for veh in idx.vehicles]
@@ -191,7 +189,7 @@ def _insert_left_out(ctx: ModelContext, checker: RouteChecker, plan: list[list[i
         order = orders[node]
         candidates = []
         for v, route in enumerate(plan):
-            fits = room[v] > 0 and ctx.routing.VehicleVar(ctx.order_index(node)).Contains(v)
+            fits = room[v] > 0 and v in idx.allowed_vehicles[node]
             if not fits or any(stock[v].get(p, 0) < q for p, q in order.parts.items()):
                 continue
             travel = idx.vehicle_travel(v)
