@@ -45,7 +45,7 @@ from optimizer.domain import (
 from optimizer.params import SolveParams
 from optimizer.replan.events import NewOrders
 from optimizer.replan.reoptimize import reoptimize
-from optimizer.search.pipeline import solve
+from optimizer.solve import solve
 from optimizer.travel import GeodesicTravel
 
 HOUR = 3600

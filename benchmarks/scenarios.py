@@ -40,9 +40,9 @@ from optimizer.kpis import compute_kpis
 from optimizer.objective import plan_cost
 from optimizer.params import SolveParams
 from optimizer.plan import Plan
-from optimizer.search.pipeline import solve
 from optimizer.search.pyvrp.portfolio import start_search_pool
 from optimizer.search.rules.greedy import greedy_plan
+from optimizer.solve import solve
 from scenarios.generators import SCENARIO_SETS, generate
 
 SOLVERS = ("ours", "greedy", "vroom", "ours-warm")

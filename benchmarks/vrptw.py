@@ -42,8 +42,8 @@ from benchmarks.solomon import Instance, check_solution, parse_instance, route_d
 from optimizer.check import check_plan
 from optimizer.params import SolveParams
 from optimizer.plan import Plan
-from optimizer.search.pipeline import solve
 from optimizer.search.pyvrp.portfolio import start_search_pool, usable_cores
+from optimizer.solve import solve
 
 SETS = ("solomon", "homberger_200", "homberger_400")
 SOLVERS = ("ours", "pyvrp", "vroom")

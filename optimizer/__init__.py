@@ -30,8 +30,8 @@ from optimizer.plan import UnassignedReason as UnassignedReason
 from optimizer.replan.reoptimize import Replan as Replan
 from optimizer.replan.reoptimize import ReplanDiff as ReplanDiff
 from optimizer.replan.reoptimize import reoptimize as reoptimize
-from optimizer.search.pipeline import Progress as Progress
-from optimizer.search.pipeline import solve as solve
 from optimizer.search.pyvrp.portfolio import start_search_pool as start_search_pool
 from optimizer.search.pyvrp.portfolio import usable_cores as usable_cores
+from optimizer.solve import Progress as Progress
+from optimizer.solve import solve as solve
 from optimizer.weights import Weights as Weights

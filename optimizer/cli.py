@@ -26,8 +26,8 @@ from optimizer.domain import Problem
 from optimizer.errors import DispatchError, InputError
 from optimizer.params import SolveParams
 from optimizer.plan import Plan
-from optimizer.search.pipeline import Progress, solve
 from optimizer.search.pyvrp.portfolio import start_search_pool
+from optimizer.solve import Progress, solve
 
 EXIT_OK, EXIT_INVALID_PLAN, EXIT_BAD_INPUT = 0, 1, 2
 MAX_STOPS_SHOWN = 60  # larger plans: see the JSON written with -o

@@ -17,7 +17,7 @@ from optimizer.domain import Problem
 from optimizer.kpis import compute_kpis
 from optimizer.params import SolveParams
 from optimizer.plan import Plan
-from optimizer.search.pipeline import solve
+from optimizer.solve import solve
 
 COMPARED_KPIS = (
     "assigned_pct",

@@ -61,7 +61,7 @@ from optimizer.replan.residual import (
     settle_times,
     warm_start,
 )
-from optimizer.search.pipeline import solve
+from optimizer.solve import solve
 from optimizer.travel.base import scale_durations
 from optimizer.validation import validate_problem
 from optimizer.weights import DEFAULT_WEIGHTS

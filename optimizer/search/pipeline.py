@@ -1,4 +1,19 @@
-"""The single entry point: ``solve(problem) -> Plan``."""
+"""The search pipeline: which engines search a problem, and how they are chained.
+
+:func:`run` is what :func:`optimizer.solve` runs. It validates the problem,
+computes the travel matrices, the eligibility and the node index that every
+engine reads, then takes one of three paths:
+
+- **relaxed PyVRP** (field-service days of :data:`RELAXED_MIN_ORDERS`+ orders,
+  no warm start): :mod:`optimizer.search.pyvrp` searches a relaxed model,
+  :mod:`optimizer.search.repair` fits its routes to the full time rules and
+  :mod:`optimizer.search.rules` times them (see :func:`_relaxed_plan`);
+- **exact PyVRP** (the classic VRPTW shape): PyVRP searches, then
+  :mod:`optimizer.search.ortools` restores and times its routes;
+- **OR-Tools**: the full model searches, from a warm start, from the rules
+  engine's greedy plan (large problems) or from its own first solution; if
+  it finds none in time, the greedy plan is returned.
+"""
 
 from __future__ import annotations
 
@@ -298,39 +313,17 @@ def _run_search(
     return ctx.routing.SolveWithParameters(search), "ortools"
 
 
-def solve(
+def run(
     problem: Problem,
     *,
     params: SolveParams | None = None,
     initial_plan: Plan | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> Plan:
-    """Assign and sequence the work orders of ``problem``.
+    """Assign and sequence the work orders of ``problem``: :func:`optimizer.solve`.
 
-    Parameters
-    ----------
-    problem
-        The problem; it is validated first.
-    params
-        Search parameters (default :class:`SolveParams`: 10 s, seed 0).
-    initial_plan
-        A previous plan to start from (warm start); orders and technicians
-        it names that are not in ``problem`` are ignored.
-    on_progress
-        Called with each improving solution; return ``True`` to stop the
-        search (the best plan so far is returned).
-
-    Returns
-    -------
-    Plan
-        Routes, unassigned orders with reasons, KPIs and solve statistics.
-        An infeasible request is not an error: what cannot be served is
-        listed in ``Plan.unassigned``.
-
-    Raises
-    ------
-    InputError
-        If the problem is invalid (every issue is listed).
+    The parameters, the result and the errors are those of
+    :func:`optimizer.solve.solve`.
     """
     params = params or SolveParams()
     started = _clock.perf_counter()

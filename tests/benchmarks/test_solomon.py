@@ -162,7 +162,7 @@ def test_check_solution_reports_too_many_routes(tiny):
 @needs_data
 def test_solve_first_12_customers_of_c101():
     """The first 12 customers of C101 solve to a plan both checkers accept."""
-    solve = pytest.importorskip("optimizer.search.pipeline").solve
+    solve = pytest.importorskip("optimizer.solve").solve
     check_plan = pytest.importorskip("optimizer.check").check_plan
     from benchmarks.vrptw import plan_routes
     from optimizer.params import SolveParams
