@@ -12,8 +12,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from optimizer.domain import Priority, Problem, Tier
+from optimizer.domain import Priority, Tier
 from optimizer.plan import Plan
+from optimizer.problem import Problem
 
 #: Panels of the KPI figure: result key, title, whether higher is better.
 KPI_PANELS: tuple[tuple[str, str, bool], ...] = (

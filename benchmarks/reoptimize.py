@@ -35,7 +35,6 @@ from optimizer.domain import (
     Break,
     GeoPoint,
     Priority,
-    Problem,
     Shift,
     Technician,
     Tier,
@@ -43,6 +42,7 @@ from optimizer.domain import (
     WorkOrder,
 )
 from optimizer.params import SolveParams
+from optimizer.problem import Problem
 from optimizer.replan.events import NewOrders
 from optimizer.replan.reoptimize import reoptimize
 from optimizer.solve import solve

@@ -35,11 +35,11 @@ from rich.table import Table
 
 from optimizer.check import check_plan
 from optimizer.document import load_problem
-from optimizer.domain import Problem
 from optimizer.kpis import compute_kpis
 from optimizer.objective import plan_cost
 from optimizer.params import SolveParams
 from optimizer.plan import Plan
+from optimizer.problem import Problem
 from optimizer.search.pyvrp.portfolio import start_search_pool
 from optimizer.search.rules.greedy import greedy_plan
 from optimizer.solve import solve

@@ -31,12 +31,12 @@ from pathlib import Path
 from optimizer.domain import (
     PlanarPoint,
     Priority,
-    Problem,
     Shift,
     Technician,
     TimeWindow,
     WorkOrder,
 )
+from optimizer.problem import Problem
 from optimizer.travel.planar import PlanarTravel
 from optimizer.weights import Weights
 

@@ -44,10 +44,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from optimizer.domain import Break, Priority, Problem, Technician, Tier, WorkOrder
+from optimizer.domain import Break, Priority, Technician, Tier, WorkOrder
 from optimizer.kpis import compute_kpis
 from optimizer.objective import plan_cost
 from optimizer.plan import PlacedBreak, Plan, Route, SolveStats, Stop
+from optimizer.problem import Problem
 from optimizer.search.rules.greedy import explain_unassigned
 from optimizer.sla import sla_status
 from optimizer.travel.base import scale_durations

@@ -7,7 +7,6 @@ from optimizer.domain import GeoPoint as GeoPoint
 from optimizer.domain import MatrixRef as MatrixRef
 from optimizer.domain import PlanarPoint as PlanarPoint
 from optimizer.domain import Priority as Priority
-from optimizer.domain import Problem as Problem
 from optimizer.domain import Shift as Shift
 from optimizer.domain import Technician as Technician
 from optimizer.domain import Tier as Tier
@@ -27,6 +26,7 @@ from optimizer.plan import SlaStatus as SlaStatus
 from optimizer.plan import Stop as Stop
 from optimizer.plan import Unassigned as Unassigned
 from optimizer.plan import UnassignedReason as UnassignedReason
+from optimizer.problem import Problem as Problem
 from optimizer.replan.reoptimize import Replan as Replan
 from optimizer.replan.reoptimize import ReplanDiff as ReplanDiff
 from optimizer.replan.reoptimize import reoptimize as reoptimize

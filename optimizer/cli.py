@@ -22,10 +22,10 @@ from optimizer.document import (
     plan_to_document,
     problem_json_schema,
 )
-from optimizer.domain import Problem
 from optimizer.errors import DispatchError, InputError
 from optimizer.params import SolveParams
 from optimizer.plan import Plan
+from optimizer.problem import Problem
 from optimizer.search.pyvrp.portfolio import start_search_pool
 from optimizer.solve import Progress, solve
 

@@ -13,10 +13,10 @@ from typing import Any
 
 from optimizer.check import check_plan
 from optimizer.document import load_problem
-from optimizer.domain import Problem
 from optimizer.kpis import compute_kpis
 from optimizer.params import SolveParams
 from optimizer.plan import Plan
+from optimizer.problem import Problem
 from optimizer.solve import solve
 
 COMPARED_KPIS = (

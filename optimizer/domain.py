@@ -1,22 +1,17 @@
-"""Field-service domain model: technicians, work orders, locations and the problem.
+"""Field-service domain model: technicians, work orders, locations, windows, shifts.
 
 Everything here is immutable and integer: times are seconds from the
 problem's epoch (``*_s``), distances are metres (``*_m``). Datetimes only
 exist in the problem document (:mod:`optimizer.document`), which converts
-them. Variants are made with :func:`dataclasses.replace`.
+them. Variants are made with :func:`dataclasses.replace`. The problem that
+gathers them with a travel model and weights is :class:`optimizer.problem.Problem`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
-from datetime import datetime
+from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from optimizer.travel.base import TravelModel
-    from optimizer.weights import Weights
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,88 +199,3 @@ class WorkOrder:
         if self.resolve_by_s is not None:
             bounds.append(self.resolve_by_s - self.service_s)
         return min(bounds) if bounds else None
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """A dispatch problem: who is available, what must be done, how to travel.
-
-    Parameters
-    ----------
-    technicians, work_orders
-        The fleet and the demand; ids are unique within each list.
-    travel
-        The travel-time model (geodesic, matrix, road graph or planar).
-    weights
-        Objective weights; ``None`` uses :class:`optimizer.weights.Weights`.
-    sla_yellow_threshold_s
-        An SLA met with less margin than this is reported yellow (default 30 min).
-    epoch
-        The instant that time 0 stands for; only used to print times.
-    """
-
-    technicians: tuple[Technician, ...]
-    work_orders: tuple[WorkOrder, ...]
-    travel: TravelModel
-    weights: Weights | None = None
-    sla_yellow_threshold_s: int = 1800
-    epoch: datetime | None = None
-
-    def technician(self, technician_id: str) -> Technician:
-        """Return the technician with this id (``KeyError`` if unknown)."""
-        for tech in self.technicians:
-            if tech.id == technician_id:
-                return tech
-        raise KeyError(technician_id)
-
-    def work_order(self, work_order_id: str) -> WorkOrder:
-        """Return the work order with this id (``KeyError`` if unknown)."""
-        for order in self.work_orders:
-            if order.id == work_order_id:
-                return order
-        raise KeyError(work_order_id)
-
-    def subset(
-        self,
-        *,
-        work_order_ids: set[str] | None = None,
-        technician_ids: set[str] | None = None,
-    ) -> Problem:
-        """Return the part of the problem with only these orders/technicians.
-
-        Useful to solve one region or one dispatcher's team on its own.
-        References to technicians left out are dropped from preferences and
-        exclusions; an order pinned to a technician left out belongs to
-        another team and is left out too.
-        """
-        techs = self.technicians
-        orders = self.work_orders
-        if work_order_ids is not None:
-            orders = tuple(o for o in orders if o.id in work_order_ids)
-        if technician_ids is not None:
-            techs = tuple(t for t in techs if t.id in technician_ids)
-            kept = {t.id for t in techs}
-            orders = tuple(
-                replace(
-                    o,
-                    preferred_technician_ids=tuple(
-                        t for t in o.preferred_technician_ids if t in kept
-                    ),
-                    excluded_technician_ids=tuple(
-                        t for t in o.excluded_technician_ids if t in kept
-                    ),
-                    dispatched_technician_id=(
-                        o.dispatched_technician_id if o.dispatched_technician_id in kept else None
-                    ),
-                )
-                for o in orders
-                if o.pinned_technician_id is None or o.pinned_technician_id in kept
-            )
-        return Problem(
-            technicians=techs,
-            work_orders=orders,
-            travel=self.travel,
-            weights=self.weights,
-            sla_yellow_threshold_s=self.sla_yellow_threshold_s,
-            epoch=self.epoch,
-        )

@@ -5,9 +5,9 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
-from optimizer.domain import Problem
 from optimizer.objective import plan_cost
 from optimizer.plan import Plan, SlaStatus
+from optimizer.problem import Problem
 from optimizer.sla import sla_margin_s
 
 

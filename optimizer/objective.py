@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from optimizer.domain import Problem
 from optimizer.plan import Plan
+from optimizer.problem import Problem
 from optimizer.weights import DEFAULT_WEIGHTS
 
 

@@ -6,9 +6,9 @@ Which engines search, and how they are chained, is decided by
 
 from __future__ import annotations
 
-from optimizer.domain import Problem
 from optimizer.params import SolveParams
 from optimizer.plan import Plan
+from optimizer.problem import Problem
 from optimizer.search.pipeline import Progress as Progress
 from optimizer.search.pipeline import ProgressCallback as ProgressCallback
 from optimizer.search.pipeline import run

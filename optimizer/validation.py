@@ -1,4 +1,4 @@
-"""Semantic checks on a :class:`~optimizer.domain.Problem`: the rules that span fields.
+"""Semantic checks on a :class:`~optimizer.problem.Problem`: the rules that span fields.
 
 Shape and single-field ranges (a negative duration, a latitude of 91) are
 checked where documents are read, by :mod:`optimizer.document.models`; the
@@ -23,12 +23,12 @@ from optimizer.domain import (
     Location,
     MatrixRef,
     PlanarPoint,
-    Problem,
     Shift,
     Technician,
     WorkOrder,
 )
 from optimizer.errors import InputError, InputIssue
+from optimizer.problem import Problem
 from optimizer.travel import GeodesicTravel, MatrixTravel, PlanarTravel, RoadGraphTravel
 
 

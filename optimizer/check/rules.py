@@ -22,8 +22,9 @@ from optimizer.check.timing import (
     expected_sla_status,
     latest_break_end_s,
 )
-from optimizer.domain import Problem, Shift, Technician, WorkOrder
+from optimizer.domain import Shift, Technician, WorkOrder
 from optimizer.plan import Plan, Route, Stop
+from optimizer.problem import Problem
 
 
 class ViolationCode(StrEnum):

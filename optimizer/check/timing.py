@@ -12,8 +12,9 @@ from collections.abc import Iterable
 import numpy as np
 from numpy.typing import NDArray
 
-from optimizer.domain import Problem, Technician, WorkOrder
+from optimizer.domain import Technician, WorkOrder
 from optimizer.plan import PlacedBreak, SlaStatus
+from optimizer.problem import Problem
 from optimizer.travel.base import scale_durations
 
 

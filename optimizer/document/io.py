@@ -2,7 +2,7 @@
 
 A problem document gives durations in minutes and times as ISO-8601
 datetimes with a UTC offset. :func:`load_problem` turns it into a
-:class:`~optimizer.domain.Problem` whose ``epoch`` is the earliest shift
+:class:`~optimizer.problem.Problem` whose ``epoch`` is the earliest shift
 start (without technicians, the earliest datetime in the document); every
 datetime becomes whole seconds from it. Documents written from a problem,
 and plan documents, print times as datetimes in the epoch's offset. The
@@ -43,7 +43,6 @@ from optimizer.domain import (
     MatrixRef,
     PlanarPoint,
     Priority,
-    Problem,
     Shift,
     Technician,
     Tier,
@@ -52,6 +51,7 @@ from optimizer.domain import (
 )
 from optimizer.errors import InputError, InputIssue
 from optimizer.plan import PlacedBreak, Plan, Route, SolveStats, Stop, Unassigned
+from optimizer.problem import Problem
 from optimizer.validation import validate_problem
 from optimizer.weights import Weights
 

@@ -13,9 +13,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
-from optimizer.domain import Location, Problem, Technician, WorkOrder
+from optimizer.domain import Location, Technician, WorkOrder
 from optimizer.errors import InputError, InputIssue
 from optimizer.plan import Plan
+from optimizer.problem import Problem
 from optimizer.validation import validate_problem
 
 

@@ -48,11 +48,12 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from optimizer.domain import Problem, WorkOrder
+from optimizer.domain import WorkOrder
 from optimizer.errors import InputError, InputIssue
 from optimizer.kpis import compute_kpis
 from optimizer.params import SolveParams
 from optimizer.plan import Plan, Route, Unassigned
+from optimizer.problem import Problem
 from optimizer.replan.events import DayState, Event, read_events
 from optimizer.replan.residual import (
     fixed_parts,

@@ -15,9 +15,10 @@ from dataclasses import dataclass, replace
 
 from optimizer.check import check_plan
 from optimizer.check.timing import TravelLegs, arrival_after_drive_s
-from optimizer.domain import Break, Location, Problem, Shift, Technician, TimeWindow, WorkOrder
+from optimizer.domain import Break, Location, Shift, Technician, TimeWindow, WorkOrder
 from optimizer.kpis import compute_kpis
 from optimizer.plan import PlacedBreak, Plan, Route, SolveStats, Stop
+from optimizer.problem import Problem
 from optimizer.replan.events import DayState
 from optimizer.sla import sla_status
 

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from optimizer.domain import Problem, Shift, Technician, WorkOrder
+from optimizer.domain import Shift, Technician, WorkOrder
 from optimizer.plan import UnassignedReason
+from optimizer.problem import Problem
 
 Interval = tuple[int, int]
 

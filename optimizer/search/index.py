@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from optimizer.domain import Location, Problem
+from optimizer.domain import Location
+from optimizer.problem import Problem
 from optimizer.search.eligibility import Eligibility, Vehicle
 from optimizer.travel.base import TravelMatrices, scale_durations
 from optimizer.weights import Weights

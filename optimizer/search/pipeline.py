@@ -25,11 +25,11 @@ import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 from ortools.util import optional_boolean_pb2
 
-from optimizer.domain import Problem
 from optimizer.errors import InputError
 from optimizer.kpis import compute_kpis
 from optimizer.params import SolveParams
 from optimizer.plan import Plan, Route, SolveStats, Unassigned, UnassignedReason
+from optimizer.problem import Problem
 from optimizer.search.eligibility import compute_eligibility, vehicles_of
 from optimizer.search.index import SearchInput, build_index, problem_locations
 from optimizer.search.ortools.builder import build_model

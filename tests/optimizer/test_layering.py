@@ -77,3 +77,53 @@ def test_shared_search_modules_import_no_engine(path: Path):
     engines = tuple(f"optimizer.search.{e}" for e in ENGINES)
     bad = {n for n in _imports(path) if _under(n, engines + ABOVE_ENGINES)}
     assert not bad, f"{path} imports {bad}"
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(OPTIMIZER.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _import_graph() -> dict[str, set[str]]:
+    """Module -> the optimizer modules it imports by name (``TYPE_CHECKING`` ones included)."""
+    modules = {_module_name(p): p for p in OPTIMIZER.rglob("*.py")}
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        targets = set()
+        for imported in _imports(path):
+            # ``from a.b import c``: ``a.b.c`` when c is a module, else ``a.b``.
+            while imported and imported not in modules:
+                imported = imported.rpartition(".")[0]
+            if imported and imported != name:
+                targets.add(imported)
+        graph[name] = targets
+    return graph
+
+
+def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import cycle of ``graph``, or ``None`` (depth-first search)."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == 1:
+                return [*path[path.index(nxt) :], nxt]
+            if nxt not in state and (found := visit(nxt)):
+                return found
+        path.pop()
+        state[node] = 2
+        return None
+
+    for node in sorted(graph):
+        if node not in state and (found := visit(node)):
+            return found
+    return None
+
+
+def test_no_import_cycles():
+    """No module of optimizer/ imports itself through others, TYPE_CHECKING imports included."""
+    cycle = _cycle(_import_graph())
+    assert cycle is None, " -> ".join(cycle or [])

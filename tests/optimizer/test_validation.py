@@ -17,13 +17,13 @@ from optimizer.domain import (
     Location,
     MatrixRef,
     PlanarPoint,
-    Problem,
     Shift,
     Technician,
     TimeWindow,
     WorkOrder,
 )
 from optimizer.errors import InputError, InputIssue
+from optimizer.problem import Problem
 from optimizer.travel import (
     GeodesicTravel,
     MatrixTravel,

@@ -11,8 +11,9 @@ import pytest
 
 from optimizer import Priority, SolveParams, Tier, check_plan, solve
 from optimizer.document import load_problem
-from optimizer.domain import GeoPoint, Problem, WorkOrder
+from optimizer.domain import GeoPoint, WorkOrder
 from optimizer.plan import Plan, UnassignedReason
+from optimizer.problem import Problem
 from optimizer.search.rules.greedy import greedy_plan
 from optimizer.weights import DEFAULT_WEIGHTS
 from scenarios.generators import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ortools.constraint_solver import pywrapcp
 
-from optimizer.domain import Problem
+from optimizer.problem import Problem
 from optimizer.search.eligibility import Eligibility
 from optimizer.search.index import ModelIndex
 from optimizer.search.ortools import capacity, costs, time

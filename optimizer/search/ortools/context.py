@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from ortools.constraint_solver import pywrapcp
 
-from optimizer.domain import Problem
+from optimizer.problem import Problem
 from optimizer.search.index import ModelIndex
 from optimizer.weights import Weights
 

@@ -23,10 +23,11 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from numpy.typing import NDArray
 
-from optimizer.domain import Break, Problem, Shift, Technician, Tier, WorkOrder
+from optimizer.domain import Break, Shift, Technician, Tier, WorkOrder
 from optimizer.kpis import compute_kpis
 from optimizer.objective import plan_cost
 from optimizer.plan import PlacedBreak, Plan, Route, SolveStats, Stop, Unassigned, UnassignedReason
+from optimizer.problem import Problem
 from optimizer.sla import sla_status
 from optimizer.travel.base import scale_durations
 from optimizer.validation import ensure_valid

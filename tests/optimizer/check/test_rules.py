@@ -31,7 +31,6 @@ from optimizer.domain import (
     Break,
     Location,
     MatrixRef,
-    Problem,
     Shift,
     Technician,
     TimeWindow,
@@ -47,6 +46,7 @@ from optimizer.plan import (
     Unassigned,
     UnassignedReason,
 )
+from optimizer.problem import Problem
 from optimizer.travel.base import TravelMatrices, TravelModel
 
 C = ViolationCode

@@ -29,7 +29,6 @@ from optimizer.domain import (
     MatrixRef,
     PlanarPoint,
     Priority,
-    Problem,
     Shift,
     Technician,
     Tier,
@@ -47,6 +46,7 @@ from optimizer.plan import (
     Unassigned,
     UnassignedReason,
 )
+from optimizer.problem import Problem
 from optimizer.travel import GeodesicTravel, MatrixTravel, PlanarTravel, RoadGraphTravel
 from optimizer.weights import Weights
 
