@@ -14,7 +14,7 @@ from api.middleware import install_middleware
 from api.routes import health, jobs, plans, reoptimize, scenarios, whatif
 from api.settings import Settings, get_settings
 from api.solve_slots import SolveSlots, slot_count
-from optimizer import start_search_pool
+from optimizer import SolveParams
 
 DESCRIPTION = """Field-service dispatch optimization.
 
@@ -31,7 +31,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.search_processes > 1:
-            start_search_pool(settings.search_processes)
+            SolveParams(processes=settings.search_processes).start_processes()
         service = JobService(settings)
         app.state.jobs = service
         if settings.run_jobs:

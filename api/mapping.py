@@ -22,11 +22,11 @@ from optimizer import (
     Plan,
     Problem,
     Violation,
+    ViolationCode,
     check_plan,
     compute_kpis,
     plan_cost,
 )
-from optimizer.check import ViolationCode
 from optimizer.document import load_problem, plan_from_document, plan_to_document
 
 _UNKNOWN_IDS = frozenset({ViolationCode.UNKNOWN_WORK_ORDER, ViolationCode.UNKNOWN_TECHNICIAN})

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from api.settings import Settings
-from optimizer import usable_cores
+from optimizer import SolveParams
 
 
 class SolveSlots:
@@ -62,7 +62,7 @@ def slot_count(settings: Settings) -> int:
     once (at least one). Requests beyond the slots wait for one, in arrival
     order, so every plan gets the search it asked for.
     """
-    return max(1, usable_cores() // settings.search_processes)
+    return max(1, SolveParams.usable_cores() // settings.search_processes)
 
 
 def get_solve_slots(request: Request) -> SolveSlots:

@@ -40,7 +40,6 @@ from optimizer.objective import plan_cost
 from optimizer.params import SolveParams
 from optimizer.plan import Plan
 from optimizer.problem import Problem
-from optimizer.search.pyvrp.portfolio import start_search_pool
 from optimizer.search.rules.greedy import greedy_plan
 from optimizer.solve import solve
 from scenarios.generators import SCENARIO_SETS, generate
@@ -244,7 +243,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=console,
     )  # fmt: skip
-    start_search_pool(args.processes)
+    SolveParams(processes=args.processes).start_processes()
     with progress:
         task = progress.add_task("generating", total=len(sets) * args.seeds * len(solvers))
         for name in sets:

@@ -42,7 +42,6 @@ from benchmarks.solomon import Instance, check_solution, parse_instance, route_d
 from optimizer.check import check_plan
 from optimizer.params import SolveParams
 from optimizer.plan import Plan
-from optimizer.search.pyvrp.portfolio import start_search_pool, usable_cores
 from optimizer.solve import solve
 
 SETS = ("solomon", "homberger_200", "homberger_400")
@@ -288,7 +287,7 @@ def run_all(
     """
     rows: list[dict[str, Any] | None] = [None] * len(tasks)
     if jobs == 1:
-        start_search_pool(processes)
+        SolveParams(processes=processes).start_processes()
         for i, task in enumerate(tasks):
             instance, solver, seed = task
             if on_start is not None:
@@ -301,8 +300,7 @@ def run_all(
         with ProcessPoolExecutor(
             max_workers=jobs,
             mp_context=context,
-            initializer=start_search_pool,
-            initargs=(processes,),
+            initializer=SolveParams(processes=processes).start_processes,
         ) as pool:
             futures = {
                 pool.submit(run_one, instance, time_limit_s, seed, solver, processes): i
@@ -346,7 +344,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.time_limit <= 0:
         parser.error(f"--time-limit must be positive, got {args.time_limit}.")
     solvers = _solvers(args.solvers, parser)
-    processes = args.processes or max(usable_cores() // args.jobs, 1)
+    processes = args.processes or max(SolveParams.usable_cores() // args.jobs, 1)
 
     data_dir = args.data.resolve()
     bks = json.loads((data_dir / "BKS.json").read_text())

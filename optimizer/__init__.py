@@ -1,9 +1,21 @@
-"""Field-service dispatch optimizer: the solver core (no HTTP, no database, no settings)."""
+"""Field-service dispatch optimizer: the solver core (no HTTP, no database, no settings).
+
+The public face: the domain and the problem, :func:`solve` with its
+parameters and weights, the plan types, :func:`check_plan`,
+:func:`compute_kpis` and :func:`plan_cost`, re-planning (:func:`reoptimize`
+and its events), what-if comparisons and the errors. Documents are read and
+written by :mod:`optimizer.document`, travel models live in
+:mod:`optimizer.travel`. How the modules fit together: ``docs/ARCHITECTURE.md``.
+"""
 
 from optimizer.check import Violation as Violation
+from optimizer.check import ViolationCode as ViolationCode
 from optimizer.check import check_plan as check_plan
+from optimizer.compare import kpi_deltas as kpi_deltas
+from optimizer.compare import solve_document as solve_document
 from optimizer.domain import Break as Break
 from optimizer.domain import GeoPoint as GeoPoint
+from optimizer.domain import Location as Location
 from optimizer.domain import MatrixRef as MatrixRef
 from optimizer.domain import PlanarPoint as PlanarPoint
 from optimizer.domain import Priority as Priority
@@ -20,18 +32,24 @@ from optimizer.errors import SolverError as SolverError
 from optimizer.kpis import compute_kpis as compute_kpis
 from optimizer.objective import plan_cost as plan_cost
 from optimizer.params import SolveParams as SolveParams
+from optimizer.plan import PlacedBreak as PlacedBreak
 from optimizer.plan import Plan as Plan
 from optimizer.plan import Route as Route
 from optimizer.plan import SlaStatus as SlaStatus
+from optimizer.plan import SolveStats as SolveStats
 from optimizer.plan import Stop as Stop
 from optimizer.plan import Unassigned as Unassigned
 from optimizer.plan import UnassignedReason as UnassignedReason
 from optimizer.problem import Problem as Problem
-from optimizer.replan.reoptimize import Replan as Replan
-from optimizer.replan.reoptimize import ReplanDiff as ReplanDiff
-from optimizer.replan.reoptimize import reoptimize as reoptimize
-from optimizer.search.pyvrp.portfolio import start_search_pool as start_search_pool
-from optimizer.search.pyvrp.portfolio import usable_cores as usable_cores
+from optimizer.replan import Event as Event
+from optimizer.replan import NewOrders as NewOrders
+from optimizer.replan import OrderCompleted as OrderCompleted
+from optimizer.replan import OrderStarted as OrderStarted
+from optimizer.replan import Replan as Replan
+from optimizer.replan import ReplanDiff as ReplanDiff
+from optimizer.replan import TechnicianPosition as TechnicianPosition
+from optimizer.replan import TechnicianUnavailable as TechnicianUnavailable
+from optimizer.replan import reoptimize as reoptimize
 from optimizer.solve import Progress as Progress
 from optimizer.solve import solve as solve
 from optimizer.weights import Weights as Weights

@@ -26,7 +26,6 @@ from optimizer.errors import DispatchError, InputError
 from optimizer.params import SolveParams
 from optimizer.plan import Plan
 from optimizer.problem import Problem
-from optimizer.search.pyvrp.portfolio import start_search_pool
 from optimizer.solve import Progress, solve
 
 EXIT_OK, EXIT_INVALID_PLAN, EXIT_BAD_INPUT = 0, 1, 2
@@ -134,7 +133,7 @@ def _unassigned_table(plan: Plan) -> Table:
 def _cmd_solve(args: argparse.Namespace) -> int:
     problem = load_problem(_read_json(args.problem, "problem"))
     params = SolveParams(time_limit_s=args.time_limit, seed=args.seed, processes=args.processes)
-    start_search_pool(params.processes)  # workers start before the clock does
+    params.start_processes()  # workers start before the clock does
     started = time.perf_counter()
     with Live(console=console, transient=True, auto_refresh=False) as live:
 

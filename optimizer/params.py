@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from optimizer.search import executor
+
 ENGINES = ("auto", "ortools", "pyvrp")
 
 
@@ -38,7 +40,9 @@ class SolveParams:
     processes
         PyVRP searches run at once, each in its own process with its own
         seed, sharing their best solution between rounds (default 1; one
-        per CPU core is the useful maximum). OR-Tools searches use one core.
+        per CPU core, :meth:`usable_cores`, is the useful maximum). OR-Tools
+        searches use one core. :meth:`start_processes` starts the worker
+        processes ahead of the first solve.
     """
 
     time_limit_s: float = 10.0
@@ -65,3 +69,25 @@ class SolveParams:
             raise ValueError(f"Invalid processes: {self.processes!r} must be at least 1.")
         if self.seed < 0:
             raise ValueError(f"Invalid seed: {self.seed!r} must be >= 0.")
+
+    def start_processes(self) -> None:
+        """Start the worker processes of a search in ``processes`` processes, ahead of the clock.
+
+        Long-running programs (a server, a benchmark, the CLI) call it once at
+        start-up so that the first solve does not pay the start-up of its
+        workers (about a second). The workers then live as long as the
+        program. If they cannot start, a warning is logged and searches run
+        in one process. With ``processes == 1`` it does nothing.
+        """
+        executor.start_search_pool(self.processes)
+
+    @staticmethod
+    def usable_cores() -> int:
+        """CPU cores this process may run on: the most useful ``processes``.
+
+        Returns
+        -------
+        int
+            The cores of the process's CPU affinity (Linux), else the CPU count.
+        """
+        return executor.usable_cores()

@@ -18,27 +18,26 @@ from api.schemas.common import ErrorOut
 from api.schemas.whatif import ReoptimizeOut, ReoptimizeRequest
 from api.solve_slots import SolveSlotsDep
 from optimizer import (
+    Event,
     GeoPoint,
     InputError,
     InputIssue,
+    Location,
     MatrixRef,
-    PlanarPoint,
-    Problem,
-    SolveParams,
-    WorkOrder,
-    check_plan,
-)
-from optimizer.document import DEFAULT_EPOCH, GeoPointDoc, MatrixRefDoc, PlanarPointDoc
-from optimizer.domain import Location
-from optimizer.replan.events import (
-    Event,
     NewOrders,
     OrderCompleted,
     OrderStarted,
+    PlanarPoint,
+    Problem,
+    ReplanDiff,
+    SolveParams,
     TechnicianPosition,
     TechnicianUnavailable,
+    WorkOrder,
+    check_plan,
+    reoptimize,
 )
-from optimizer.replan.reoptimize import ReplanDiff, reoptimize
+from optimizer.document import DEFAULT_EPOCH, GeoPointDoc, MatrixRefDoc, PlanarPointDoc
 
 router = APIRouter(prefix="/v1/plans", tags=["plans"])
 

@@ -18,8 +18,7 @@ from api.mapping import to_domain
 from api.metrics import record_solve
 from api.schemas.common import ErrorOut
 from api.schemas.whatif import BASE_ROW, PatchOperationIn, VariantIn, WhatIfOut, WhatIfRequest
-from optimizer import InputError, InputIssue
-from optimizer.compare import kpi_deltas, solve_document
+from optimizer import InputError, InputIssue, kpi_deltas, solve_document
 
 router = APIRouter(prefix="/v1/whatif", tags=["whatif"])
 

@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.schemas.common import PlanIn, ProblemIn
-from optimizer.check import ViolationCode
+from optimizer import ViolationCode
 
 MAX_SEED = 2**32 - 1
 """Largest accepted search seed."""

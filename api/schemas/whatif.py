@@ -14,8 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.schemas.common import PlanIn, ProblemIn
 from api.schemas.plans import MAX_SEED, PlanOut, drop_output_fields
+from optimizer import UnassignedReason
 from optimizer.document import IsoDatetime, LocationDoc, WorkOrderDoc
-from optimizer.plan import UnassignedReason
 
 Id = Annotated[str, Field(min_length=1)]
 

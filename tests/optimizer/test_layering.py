@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 OPTIMIZER = Path(__file__).resolve().parents[2] / "optimizer"
+API = OPTIMIZER.parent / "api"
 SEARCH = OPTIMIZER / "search"
 FORBIDDEN_IN_CORE = ("fastapi", "starlette", "pydantic_settings", "sqlalchemy", "uvicorn")
 FORBIDDEN_IN_VALIDATOR = ("optimizer.search", "optimizer.solve")
@@ -15,6 +16,8 @@ FORBIDDEN_IN_VALIDATOR = ("optimizer.search", "optimizer.solve")
 ENGINES = sorted(p.parent.name for p in SEARCH.glob("*/__init__.py"))
 #: What only the pipeline (and what stands above it) may import.
 ABOVE_ENGINES = ("optimizer.search.pipeline", "optimizer.solve", "optimizer.replan")
+#: The public faces of the core: the library, the JSON documents, the command line.
+PUBLIC_FACES = ("optimizer", "optimizer.document", "optimizer.cli")
 
 
 def _imports(path: Path) -> set[str]:
@@ -42,6 +45,16 @@ def _rel(path: Path) -> str:
 def test_core_imports_no_http_db_or_settings(path: Path):
     """No module of optimizer/ imports HTTP, database or settings libraries."""
     bad = {n for n in _imports(path) if n.split(".")[0] in FORBIDDEN_IN_CORE}
+    assert not bad, f"{path} imports {bad}"
+
+
+@pytest.mark.parametrize("path", sorted(API.rglob("*.py")), ids=lambda p: str(p.relative_to(API)))
+def test_api_imports_only_public_names_of_the_core(path: Path):
+    """api/ imports from optimizer, optimizer.document and optimizer.cli only, never deeper."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    modules = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+    modules |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    bad = {m for m in modules if m.split(".")[0] == "optimizer" and m not in PUBLIC_FACES}
     assert not bad, f"{path} imports {bad}"
 
 

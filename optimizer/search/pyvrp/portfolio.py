@@ -12,32 +12,28 @@ Each search ends by recombining the routes of the best solutions it found
 (:mod:`optimizer.search.pyvrp.route_pool`), in the last :data:`RECOMBINE_SHARE` of
 its time.
 
-The extra searches run in a process pool that lives as long as the
-program (:func:`start_search_pool` starts it ahead of the first solve; otherwise
-the first solve pays the start-up, about a second). If the pool cannot be
-used (for example a script without an ``if __name__ == "__main__"`` guard,
-which ``spawn`` cannot start), the search goes on in this process alone.
+The extra searches run in the process pool of :mod:`optimizer.search.executor`
+(:meth:`optimizer.SolveParams.start_processes` starts it ahead of the first
+solve; otherwise the first solve pays the start-up, about a second). If the
+pool cannot be used (for example a script without an
+``if __name__ == "__main__"`` guard, which ``spawn`` cannot start), the
+search goes on in this process alone.
 """
 
 from __future__ import annotations
 
-import logging
-import os
-import threading
 import time
 import warnings
-from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
-from multiprocessing import get_context
 
 import pyvrp
 from pyvrp.exceptions import PenaltyBoundWarning
 from pyvrp.stop import MaxIterations, MultipleCriteria, StoppingCriterion
 
+from optimizer.search import executor
 from optimizer.search.pyvrp.route_pool import RoutePool, recombine
-
-_log = logging.getLogger(__name__)
 
 #: Share of each search's time kept for recombining its routes (see
 #: :mod:`optimizer.search.pyvrp.route_pool`).
@@ -48,14 +44,6 @@ RECOMBINE_NODES = 200
 #: How long past a round's end the searches in other processes are waited
 #: for; one that is later (a busy machine) is left out of that round.
 _GRACE_S = 0.25
-
-
-def usable_cores() -> int:
-    """CPU cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
 
 
 class _Until:
@@ -126,56 +114,6 @@ def _search(task: _Round) -> pyvrp.Solution:
     )
 
 
-_pool: ProcessPoolExecutor | None = None
-_pool_size = 0
-_pool_lock = threading.Lock()
-
-
-def _noop() -> None:
-    """Submitted by :func:`start_search_pool` so that every worker has started."""
-
-
-def start_search_pool(processes: int) -> None:
-    """Start the worker processes for searches of ``processes`` (the first runs here).
-
-    Long-running programs call it once at start-up so that the first solve
-    does not pay the start-up of the workers. If they cannot start, a
-    warning is logged and searches run in one process.
-    """
-    try:
-        pool = _executor(processes - 1)
-        if pool is not None:
-            for future in [pool.submit(_noop) for _ in range(processes - 1)]:
-                future.result()
-    except Exception as error:  # the solves will search in one process
-        _drop_pool(error)
-
-
-def _executor(workers: int) -> ProcessPoolExecutor | None:
-    """The shared pool with at least ``workers`` processes (``None`` for none)."""
-    global _pool, _pool_size
-    if workers < 1:
-        return None
-    with _pool_lock:
-        if _pool is None or _pool_size < workers:
-            if _pool is not None:
-                _pool.shutdown(wait=False, cancel_futures=True)
-            # spawn: the caller may hold threads (a web server, OR-Tools),
-            # which fork would copy in an unknown state.
-            _pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
-            _pool_size = workers
-        return _pool
-
-
-def _drop_pool(error: BaseException) -> None:
-    global _pool, _pool_size
-    _log.warning("PyVRP worker processes unavailable, searching in one process: %s", error)
-    with _pool_lock:
-        if _pool is not None:
-            _pool.shutdown(wait=False, cancel_futures=True)
-        _pool, _pool_size = None, 0
-
-
 def _cost(data: pyvrp.ProblemData, solution: pyvrp.Solution) -> float:
     """PyVRP's objective of ``solution``; :data:`INFEASIBLE_COST` or more when infeasible."""
     evaluator = pyvrp.CostEvaluator([0.0] * data.num_load_dimensions, 0.0, 0.0)
@@ -186,10 +124,10 @@ def _submit(tasks: list[_Round]) -> list[Future[pyvrp.Solution]]:
     if not tasks:
         return []
     try:
-        pool = _executor(len(tasks))
+        pool = executor.shared_pool(len(tasks))
         return [pool.submit(_search, task) for task in tasks] if pool else []
     except Exception as error:  # e.g. a broken pool, or a daemon process (no children)
-        _drop_pool(error)
+        executor.drop_pool(error)
         return []
 
 
@@ -203,7 +141,7 @@ def _collect(futures: list[Future[pyvrp.Solution]], deadline: float) -> list[pyv
         except CancelledError:  # another solve replaced the pool with a larger one
             pass
         except Exception as error:  # a worker died or could not start
-            _drop_pool(error)
+            executor.drop_pool(error)
     return found
 
 

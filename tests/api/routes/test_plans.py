@@ -87,7 +87,7 @@ def test_search_processes_come_from_settings(make_client, monkeypatch, tiny_prob
         return solve(problem, params=params)
 
     monkeypatch.setattr(plans_route, "solve", spy)
-    monkeypatch.setattr("api.main.start_search_pool", started.append)
+    monkeypatch.setattr(SolveParams, "start_processes", lambda self: started.append(self.processes))
     client = make_client(search_processes=2)
     assert started == [2]
     response = client.post("/v1/plans", json={"problem": tiny_problem, "time_limit_s": 0.5})
@@ -103,8 +103,8 @@ def test_solver_slots_share_the_cores_among_search_processes(
     make_client, monkeypatch, cores, processes, slots
 ):
     """A solve takes DISPATCH_SEARCH_PROCESSES cores: C cores give C // P slots, at least one."""
-    monkeypatch.setattr("api.solve_slots.usable_cores", lambda: cores)
-    monkeypatch.setattr("api.main.start_search_pool", lambda processes: None)
+    monkeypatch.setattr(SolveParams, "usable_cores", staticmethod(lambda: cores))
+    monkeypatch.setattr(SolveParams, "start_processes", lambda self: None)
     client = make_client(search_processes=processes)
     assert client.app.state.solve_slots.count == slots
 

@@ -10,8 +10,8 @@ import pytest
 import pyvrp
 
 from optimizer import SolveParams
-from optimizer.search.pyvrp import portfolio as pyvrp_portfolio
-from optimizer.search.pyvrp.portfolio import portfolio_search, start_search_pool
+from optimizer.search import executor
+from optimizer.search.pyvrp.portfolio import portfolio_search
 from tests.factories import solve_checked
 from tests.optimizer.test_solve import _vrptw_shaped
 
@@ -67,9 +67,9 @@ def test_search_goes_on_alone_when_worker_processes_fail(monkeypatch, caplog):
     def broken(workers):
         raise OSError("no processes here")
 
-    monkeypatch.setattr(pyvrp_portfolio, "_executor", broken)
-    with caplog.at_level(logging.WARNING, logger=pyvrp_portfolio.__name__):
-        start_search_pool(2)
+    monkeypatch.setattr(executor, "shared_pool", broken)
+    with caplog.at_level(logging.WARNING, logger=executor.__name__):
+        SolveParams(processes=2).start_processes()
         found = portfolio_search(_data(), time_limit_s=0.5, seed=0, processes=2, rounds=2)
     assert found[0].is_feasible()
     assert caplog.text.count("searching in one process: no processes here") == 3
