@@ -11,7 +11,7 @@ def plan_cost(problem: Problem, plan: Plan) -> dict[str, float]:
     """Break the weighted objective of ``plan`` down by term, in points.
 
     Terms: ``travel``, ``lateness`` (soft SLA deadlines, on the service
-    start), ``unassigned``, ``non_preferred``, ``reassignment`` (orders moved away from the
+    start, capped per order by ``Weights.lateness_cap_share``), ``unassigned``, ``non_preferred``, ``reassignment`` (orders moved away from the
     technician they were dispatched to), ``workload_balance`` (busiest
     shift's driving + service hours), ``labor``; ``total`` is their sum.
     This is the same objective the solver minimises, so plans from
@@ -31,7 +31,7 @@ def plan_cost(problem: Problem, plan: Plan) -> dict[str, float]:
             busy += order.service_s
             deadline = order.start_deadline_s
             if deadline is not None and not order.is_sla_hard and stop.start_s > deadline:
-                lateness += (stop.start_s - deadline) / 60 * weights.late_per_minute(order)
+                lateness += weights.lateness_cost(order, stop.start_s - deadline)
             if (
                 order.preferred_technician_ids
                 and route.technician_id not in order.preferred_technician_ids

@@ -113,6 +113,10 @@ class SolveStats:
     search stopped on a limit), ``no_solution_found``, ``not_solved``
     (nothing to solve) or ``evaluated`` (a plan given by a caller).
     ``objective`` is in points (see :mod:`optimizer.weights`).
+    ``audit_findings`` counts the orders left out that the priority audit
+    could still serve with a gain (taking out cheaper work where needed);
+    0 on every plan the field-service search returns, ``None`` when no
+    audit ran.
     """
 
     status: str
@@ -120,7 +124,8 @@ class SolveStats:
     first_solution_s: float | None
     wall_s: float
     solutions: int = 0
-    engine: str = "ortools"  # or "pyvrp+ortools", "greedy+ortools", "none" (nothing to solve)
+    engine: str = "ortools"  # "greedy+lns", "pyvrp+lns", "pyvrp+ortools", "greedy", "none", ...
+    audit_findings: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,6 +46,10 @@ class Weights:
     labor_cost
         Multiplies each technician's ``cost_per_hour`` applied to working
         time (default 0: labour cost is reported, not optimised).
+    lateness_cap_share
+        An order's lateness costs at most this share of its unserved
+        penalty (default 0.5, between 0 and 1), so serving an order late
+        always beats leaving it unserved.
     """
 
     travel_per_hour: float = 60.0
@@ -60,6 +64,7 @@ class Weights:
     reassignment: float = 100.0
     workload_balance_per_hour: float = 10.0
     labor_cost: float = 0.0
+    lateness_cap_share: float = 0.5
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -70,6 +75,10 @@ class Weights:
                     raise ValueError(
                         f"Invalid weight {f.name}: {v!r} must be a finite number >= 0."
                     )
+        if self.lateness_cap_share > 1:
+            raise ValueError(
+                f"Invalid weight lateness_cap_share: {self.lateness_cap_share!r} must be at most 1."
+            )
         for name in ("unassigned_by_priority", "late_per_minute_by_priority"):
             keys = set(getattr(self, name))
             if keys != {1, 2, 3, 4}:
@@ -87,6 +96,20 @@ class Weights:
     def late_per_minute(self, order: WorkOrder) -> float:
         """Points per minute ``order`` is late past its soft SLA deadline."""
         return self.late_per_minute_by_priority[int(order.priority)] * self._tier_factor(order)
+
+    def lateness_cap(self, order: WorkOrder) -> float:
+        """Most points the lateness of ``order`` can cost: a share of its unserved penalty."""
+        return self.lateness_cap_share * self.unassigned_penalty(order)
+
+    def lateness_cost(self, order: WorkOrder, late_s: int) -> float:
+        """Points for starting ``order`` ``late_s`` seconds after its soft SLA deadline.
+
+        Per minute by priority and tier, capped at :meth:`lateness_cap`; 0
+        when ``late_s <= 0``.
+        """
+        if late_s <= 0:
+            return 0.0
+        return min(late_s / 60 * self.late_per_minute(order), self.lateness_cap(order))
 
 
 DEFAULT_WEIGHTS = Weights()

@@ -159,6 +159,7 @@ def plan_to_document(problem: Problem, plan: Plan) -> dict[str, Any]:
             "wall_s": plan.stats.wall_s,
             "solutions": plan.stats.solutions,
             "engine": plan.stats.engine,
+            "audit_findings": plan.stats.audit_findings,
         },
     }
 
@@ -239,6 +240,7 @@ def plan_from_document(problem: Problem, data: JsonInput) -> Plan:
             wall_s=stats.wall_s,
             solutions=stats.solutions,
             engine=stats.engine,
+            audit_findings=stats.audit_findings,
         ),
         kpis=dict(doc.kpis),
     )
@@ -396,6 +398,7 @@ def _to_problem(doc: ProblemDoc) -> tuple[Problem, list[InputIssue]]:
             reassignment=w.reassignment,
             workload_balance_per_hour=w.workload_balance_per_hour,
             labor_cost=w.labor_cost,
+            lateness_cap_share=w.lateness_cap_share,
         )
     problem = Problem(
         technicians=tuple(_technician(t, secs) for t in doc.technicians),
@@ -452,6 +455,7 @@ def _weights_to_doc(w: Weights) -> dict[str, Any]:
         "reassignment": w.reassignment,
         "workload_balance_per_hour": w.workload_balance_per_hour,
         "labor_cost": w.labor_cost,
+        "lateness_cap_share": w.lateness_cap_share,
     }
 
 

@@ -253,6 +253,9 @@ class WeightsDoc(_Doc):
     reassignment: NonNegFloat = DEFAULT_WEIGHTS.reassignment
     workload_balance_per_hour: NonNegFloat = DEFAULT_WEIGHTS.workload_balance_per_hour
     labor_cost: NonNegFloat = DEFAULT_WEIGHTS.labor_cost
+    lateness_cap_share: float = Field(
+        default=DEFAULT_WEIGHTS.lateness_cap_share, ge=0, le=1, allow_inf_nan=False
+    )
 
 
 # --- technicians and work orders ---------------------------------------------
@@ -397,6 +400,7 @@ class SolveStatsDoc(_Doc):
     wall_s: float = Field(ge=0)
     solutions: NonNegInt = 0
     engine: str = "ortools"
+    audit_findings: NonNegInt | None = None
 
 
 class PlanDoc(_Doc):

@@ -16,10 +16,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from optimizer.domain import Location
+from optimizer.plan import Plan
 from optimizer.problem import Problem
-from optimizer.search.eligibility import Eligibility, Vehicle
+from optimizer.search.eligibility import Eligibility, Vehicle, compute_eligibility, vehicles_of
 from optimizer.travel.base import TravelMatrices, scale_durations
-from optimizer.weights import Weights
+from optimizer.weights import DEFAULT_WEIGHTS, Weights
 
 
 def problem_locations(problem: Problem) -> list[Location]:
@@ -55,6 +56,8 @@ class ModelIndex:
         Node x node driving metres.
     allowed_vehicles
         Vehicles allowed to serve each order node (from eligibility).
+    order_ids
+        Work-order id of each order node.
     """
 
     order_of_node: list[int]
@@ -65,6 +68,7 @@ class ModelIndex:
     travel_s: dict[float, NDArray[np.int64]]
     distance_m: NDArray[np.int64]
     allowed_vehicles: tuple[frozenset[int], ...]
+    order_ids: tuple[str, ...]
 
     @property
     def n_nodes(self) -> int:
@@ -124,6 +128,7 @@ def build_index(
         travel_s=travel,
         distance_m=distance,
         allowed_vehicles=tuple(frozenset(eligibility.allowed[o]) for o in order_nodes),
+        order_ids=tuple(problem.work_orders[o].id for o in order_nodes),
     )
 
 
@@ -139,3 +144,70 @@ class SearchInput:
     problem: Problem
     weights: Weights
     index: ModelIndex
+
+
+def _leg_matrices(problem: Problem, matrices: TravelMatrices) -> tuple[np.ndarray, np.ndarray]:
+    """Driving seconds per vehicle: start -> order (out) and order -> end (back)."""
+    n = len(problem.work_orders)
+    n_tech = len(problem.technicians)
+    vehicles = vehicles_of(problem)
+    out = np.zeros((len(vehicles), n), dtype=np.int64)
+    back = np.zeros((len(vehicles), n), dtype=np.int64)
+    for v, veh in enumerate(vehicles):
+        t = veh.tech_index
+        dur = matrices.duration_s
+        out[v] = scale_durations(dur[n + t, :n], veh.technician.speed_factor)
+        if veh.technician.end is not None:
+            back[v] = scale_durations(dur[:n, n + n_tech + t], veh.technician.speed_factor)
+    return out, back
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A (valid) problem made ready for the engines.
+
+    ``inputs`` is ``None`` when no order can be served by anybody; the
+    reasons are in ``eligibility.reasons``.
+    """
+
+    eligibility: Eligibility
+    inputs: SearchInput | None
+
+
+def prepare(problem: Problem, seed: int = 0) -> Prepared:
+    """Travel matrices, eligibility and the node layout of a valid ``problem``.
+
+    With a ``seed``, the order nodes are laid out in a shuffled order (the
+    engines' tie-breaks then differ between seeds).
+    """
+    weights = problem.weights or DEFAULT_WEIGHTS
+    matrices = problem.travel.matrices(problem_locations(problem))
+    out, back = _leg_matrices(problem, matrices)
+    eligibility = compute_eligibility(problem, out, back)
+    order_nodes = sorted(eligibility.allowed)
+    if not order_nodes:
+        return Prepared(eligibility, None)
+    if seed:
+        np.random.default_rng(seed).shuffle(order_nodes)
+    index = build_index(problem, eligibility, matrices, order_nodes)
+    return Prepared(eligibility, SearchInput(problem, weights, index))
+
+
+def routes_from_plan(index: ModelIndex, plan: Plan) -> list[list[int]]:
+    """Order nodes per vehicle of ``index`` taken from ``plan`` (a warm start).
+
+    Orders and technician-shifts the index does not know, and orders on a
+    vehicle not allowed to serve them, are skipped.
+    """
+    vehicle_of = {(veh.technician.id, veh.shift_index): v for v, veh in enumerate(index.vehicles)}
+    node_of = {order_id: n for n, order_id in enumerate(index.order_ids)}
+    routes: list[list[int]] = [[] for _ in index.vehicles]
+    for route in plan.routes:
+        v = vehicle_of.get((route.technician_id, route.shift_index))
+        if v is None:
+            continue
+        for stop in route.stops:
+            node = node_of.get(stop.work_order_id)
+            if node is not None and v in index.allowed_vehicles[node]:
+                routes[v].append(node)
+    return routes

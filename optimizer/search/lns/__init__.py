@@ -1,0 +1,1 @@
+"""The large-neighbourhood search engine: ruin and recreate on the real objective."""

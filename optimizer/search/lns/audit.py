@@ -1,0 +1,164 @@
+"""Priority protection: could an order left out be served by taking out cheaper work?
+
+After the search, every order left out is checked against the routes that
+may serve it (its allowed vehicles near it, or all of them when few):
+
+- **insertable**: it fits somewhere as the plan stands, for less than its
+  unserved penalty;
+- **ejection**: taking one or two orders of lower total penalty out of a
+  route makes room for it, and the objective improves, counting the
+  ejected orders' penalties (or, when one fits elsewhere, the cost of
+  moving it there: another technician takes over).
+
+:func:`protect` applies such moves until none is left or time runs out;
+:func:`audit` lists the ones that remain (a plan with findings is a search
+bug); :func:`audit_plan` audits any plan of a problem.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from itertools import combinations
+
+from optimizer.search.lns.search import Neighbourhood, best_insertion
+from optimizer.search.lns.solution import Solution
+
+#: Ejected orders considered together: pairs are taken among stops at most
+#: this far apart in the route.
+PAIR_SPAN = 3
+#: Routes tried per order left out (the nearest allowed ones).
+AUDIT_ROUTES = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A way to serve an order left out that would lower the objective.
+
+    ``ejected`` are the order nodes taken out (empty for a plain insertion),
+    ``vehicle`` the route it goes to and ``gain`` the objective decrease in
+    points.
+    """
+
+    node: int
+    vehicle: int
+    ejected: tuple[int, ...]
+    gain: float
+
+
+def _routes_for(sol: Solution, hood: Neighbourhood, node: int) -> list[int]:
+    allowed = sol.model.allowed[node]
+    out: list[int] = []
+    for j in hood.orders[node]:
+        v = sol.route_of[j]
+        if v >= 0 and v in allowed and v not in out:
+            out.append(v)
+    for v in hood.vehicles_by_start[node]:
+        if v in allowed and v not in out and sol.routes[v].nodes:
+            out.append(v)
+    if len(allowed) <= AUDIT_ROUTES:
+        out += [v for v in sorted(allowed) if v not in out and sol.routes[v].nodes]
+    return out[:AUDIT_ROUTES] if len(allowed) > AUDIT_ROUTES else out
+
+
+def _best_ejection(sol: Solution, hood: Neighbourhood, node: int) -> Finding | None:
+    """The best single or double ejection that makes room for ``node``, if any gains."""
+    m = sol.model
+    p_x = m.penalty[node]
+    best: Finding | None = None
+    for v in _routes_for(sol, hood, node):
+        route = sol.routes[v]
+        nodes = list(route.nodes)
+        old_cost = route.cost
+        candidates = [i for i, y in enumerate(nodes) if m.penalty[y] < p_x]
+        sets = [(i,) for i in candidates]
+        sets += [
+            (i, k)
+            for i, k in combinations(candidates, 2)
+            if k - i <= PAIR_SPAN and m.penalty[nodes[i]] + m.penalty[nodes[k]] < p_x
+        ]
+        for out in sets:
+            ejected = tuple(nodes[i] for i in out)
+            lost = sum(m.penalty[y] for y in ejected)
+            kept = [y for i, y in enumerate(nodes) if i not in out]
+            if not sol.set_route(v, kept):
+                continue
+            bound = p_x - lost + (old_cost - sol.routes[v].cost)
+            cost, _, _ = _insert_cost_in(sol, v, node, bound)
+            if cost < bound:
+                gain = bound - cost
+                if best is None or gain > best.gain:
+                    best = Finding(node, v, ejected, gain)
+            sol.set_route(v, nodes)
+    return best
+
+
+def _insert_cost_in(sol: Solution, v: int, node: int, bound: float) -> tuple[float, int, int]:
+    """Cheapest insertion of ``node`` in route ``v`` alone."""
+    best = (math.inf, -1, -1)
+    for pos in range(len(sol.routes[v].nodes) + 1):
+        cost = sol.insertion_cost(v, node, pos, min(bound, best[0]))
+        if cost < best[0]:
+            best = (cost, v, pos)
+    return best
+
+
+def find(sol: Solution, hood: Neighbourhood, node: int) -> Finding | None:
+    """The best improving way to serve the left-out ``node``, or ``None``."""
+    cost, v, _ = best_insertion(sol, node, hood, sol.model.penalty[node])
+    if v >= 0:
+        return Finding(node, v, (), sol.model.penalty[node] - cost)
+    return _best_ejection(sol, hood, node)
+
+
+def _apply(sol: Solution, hood: Neighbourhood, finding: Finding) -> bool:
+    """Carry out ``finding``; ejected orders are put back elsewhere when they fit."""
+    before = sol.objective()
+    snapshot = sol.snapshot()
+    nodes = [y for y in sol.routes[finding.vehicle].nodes if y not in finding.ejected]
+    sol.set_route(finding.vehicle, nodes)
+    _, v, pos = _insert_cost_in(sol, finding.vehicle, finding.node, math.inf)
+    if v < 0 or not sol.insert(v, finding.node, pos):
+        sol.restore(snapshot, range(len(snapshot)))
+        return False
+    for y in finding.ejected:
+        cost, v, pos = best_insertion(sol, y, hood, sol.model.penalty[y])
+        if v >= 0:
+            sol.insert(v, y, pos)
+    if sol.objective() >= before - 1e-9:
+        sol.restore(snapshot, range(len(snapshot)))
+        return False
+    return True
+
+
+def protect(sol: Solution, hood: Neighbourhood, deadline: float) -> int:
+    """Serve left-out orders by insertion or ejection while that lowers the objective.
+
+    Most valuable orders first, until a full pass changes nothing or
+    ``deadline`` (``time.perf_counter()``) passes. Returns the moves made.
+    """
+    moves = 0
+    changed = True
+    while changed and time.perf_counter() < deadline:
+        changed = False
+        for node in sorted(sol.unassigned, key=lambda n: -sol.model.penalty[n]):
+            if time.perf_counter() >= deadline:
+                break
+            if sol.route_of[node] >= 0:
+                continue
+            finding = find(sol, hood, node)
+            if finding is not None and _apply(sol, hood, finding):
+                moves += 1
+                changed = True
+    return moves
+
+
+def audit(sol: Solution, hood: Neighbourhood) -> list[Finding]:
+    """Every order left out that could be served with a gain (none in a protected plan)."""
+    out = []
+    for node in sorted(sol.unassigned, key=lambda n: -sol.model.penalty[n]):
+        finding = find(sol, hood, node)
+        if finding is not None and finding.gain > 1e-6:
+            out.append(finding)
+    return out

@@ -1,0 +1,303 @@
+"""Routes under search: each vehicle's visit sequence with its cached timing and cost.
+
+The large-neighbourhood search (:mod:`optimizer.search.lns.search`) and the
+priority audit (:mod:`optimizer.search.lns.audit`) change routes one order at a
+time and need two questions answered fast: what would inserting order ``x``
+at position ``p`` of route ``v`` cost, and is it feasible? The answer comes
+from the timing routine (:mod:`optimizer.search.timing`) re-run from the
+insertion point only, on the cached states of the route's prefix, and
+stopped early as soon as the timing behind the inserted order is the same
+as before (a wait absorbed the delay).
+
+Costs are in objective points (:func:`optimizer.objective.plan_cost`):
+driving, lateness (capped), labour, preference and reassignment per stop;
+the workload-balance term (the busiest shift) is kept on the side and the
+unserved penalty of every order left out is added.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from optimizer.search.index import SearchInput
+from optimizer.search.timing import (
+    Closing,
+    Lane,
+    OrderRules,
+    State,
+    close,
+    extend,
+    initial_state,
+)
+
+_INFEASIBLE = float("inf")
+
+
+@dataclass(frozen=True, slots=True)
+class CostModel:
+    """Everything the search needs to price a route, indexed by order node and vehicle."""
+
+    rules: OrderRules
+    lanes: list[Lane]
+    penalty: list[float]
+    travel_point_per_s: float
+    labor_point_per_s: list[float]
+    balance_point_per_s: float
+    parts: list[dict[str, int]]
+    stock: list[dict[str, int]]
+    allowed: list[frozenset[int]]
+    static: list[dict[int, float]]
+    busy_service_s: list[int]
+
+    @classmethod
+    def build(cls, inputs: SearchInput, lanes: list[Lane], rules: OrderRules) -> CostModel:
+        """Prices of the order nodes of ``inputs`` on its vehicles under its weights."""
+        problem, weights, index = inputs.problem, inputs.weights, inputs.index
+        orders = [problem.work_orders[o] for o in index.order_of_node]
+        vehicles = index.vehicles
+        static: list[dict[int, float]] = []
+        for node, order in enumerate(orders):
+            costs: dict[int, float] = {}
+            for v in index.allowed_vehicles[node]:
+                tech_id = vehicles[v].technician.id
+                extra = 0.0
+                if order.preferred_technician_ids and tech_id not in order.preferred_technician_ids:
+                    extra += weights.non_preferred_technician
+                if order.dispatched_technician_id not in (None, tech_id):
+                    extra += weights.reassignment
+                if extra:
+                    costs[v] = extra
+            static.append(costs)
+        n_vehicles = sum(len(t.shifts) for t in problem.technicians)
+        return cls(
+            rules=rules,
+            lanes=lanes,
+            penalty=[weights.unassigned_penalty(o) for o in orders],
+            travel_point_per_s=weights.travel_per_hour / 3600,
+            labor_point_per_s=[
+                veh.technician.cost_per_hour * weights.labor_cost / 3600 for veh in vehicles
+            ],
+            balance_point_per_s=(
+                weights.workload_balance_per_hour / 3600 if n_vehicles > 1 else 0.0
+            ),
+            parts=[dict(o.parts) for o in orders],
+            stock=[dict(veh.technician.van_stock) for veh in vehicles],
+            allowed=list(index.allowed_vehicles),
+            static=static,
+            busy_service_s=[o.service_s for o in orders],
+        )
+
+
+@dataclass(slots=True)
+class RouteState:
+    """One vehicle's sequence and what is cached about it."""
+
+    nodes: list[int]
+    states: list[State]
+    closing: Closing | None
+    travel_s: int
+    cost: float
+    busy_s: int
+    parts_used: dict[str, int]
+
+
+class Solution:
+    """Routes of every vehicle, the orders left out and the objective, kept up to date."""
+
+    def __init__(self, model: CostModel, routes: Sequence[Sequence[int]]) -> None:
+        self.model = model
+        n = len(model.penalty)
+        self.route_of = [-1] * n
+        self.routes: list[RouteState] = []
+        for v, nodes in enumerate(routes):
+            state = self._time(v, list(nodes))
+            if state is None:  # callers pass feasible routes; keep what fits
+                kept: list[int] = []
+                for node in nodes:
+                    if self._time(v, [*kept, node]) is not None:
+                        kept.append(node)
+                state = self._time(v, kept)
+                assert state is not None
+            self.routes.append(state)
+            for node in state.nodes:
+                self.route_of[node] = v
+        self.unassigned = {i for i in range(n) if self.route_of[i] < 0}
+
+    # --- pricing -------------------------------------------------------------
+
+    def _time(self, v: int, nodes: list[int]) -> RouteState | None:
+        m = self.model
+        lane = m.lanes[v]
+        if len(nodes) > lane.max_orders:
+            return None
+        used: dict[str, int] = {}
+        for node in nodes:
+            for part, qty in m.parts[node].items():
+                used[part] = used.get(part, 0) + qty
+        stock = m.stock[v]
+        if any(stock.get(p, 0) < q for p, q in used.items()):
+            return None
+        travel = lane.travel
+        states = [initial_state(lane)]
+        prev, travel_s = lane.start_node, 0
+        for node in nodes:
+            travel_s += int(travel.item(prev, node))
+            nxt = extend(lane, m.rules, states[-1], prev, node, False)
+            if not any(nxt):
+                return None
+            states.append(nxt)
+            prev = node
+        travel_s += int(travel.item(prev, lane.end_node))
+        if travel_s > lane.max_travel_s:
+            return None
+        closing = close(lane, states[-1], prev, False) if nodes else None
+        if nodes and closing is None:
+            return None
+        cost = self._route_cost(v, nodes, travel_s, closing)
+        busy = travel_s + sum(m.busy_service_s[n] for n in nodes) if nodes else 0
+        return RouteState(nodes, states, closing, travel_s, cost, busy, used)
+
+    def _route_cost(self, v: int, nodes: list[int], travel_s: int, closing: Closing | None) -> float:
+        if not nodes or closing is None:
+            return 0.0
+        m = self.model
+        static = m.static
+        cost = travel_s * m.travel_point_per_s + closing.lateness
+        cost += (closing.end_s - closing.start_s) * m.labor_point_per_s[v]
+        for node in nodes:
+            cost += static[node].get(v, 0.0)
+        return cost
+
+    def objective(self) -> float:
+        """The objective in points: routes, workload balance and unserved penalties."""
+        m = self.model
+        busiest = max((r.busy_s for r in self.routes), default=0)
+        return (
+            sum(r.cost for r in self.routes)
+            + busiest * m.balance_point_per_s
+            + sum(m.penalty[i] for i in self.unassigned)
+        )
+
+    def insertion_cost(self, v: int, node: int, pos: int, bound: float) -> float:
+        """Added route cost of inserting ``node`` at ``pos`` of route ``v`` (inf: infeasible).
+
+        Candidates whose added driving alone reaches ``bound`` are not timed.
+        """
+        m = self.model
+        route = self.routes[v]
+        nodes = route.nodes
+        lane = m.lanes[v]
+        if len(nodes) >= lane.max_orders:
+            return _INFEASIBLE
+        need = m.parts[node]
+        if need:
+            stock, used = m.stock[v], route.parts_used
+            if any(stock.get(p, 0) < used.get(p, 0) + q for p, q in need.items()):
+                return _INFEASIBLE
+        travel = lane.travel
+        a = nodes[pos - 1] if pos > 0 else lane.start_node
+        b = nodes[pos] if pos < len(nodes) else lane.end_node
+        added = (
+            int(travel.item(a, node)) + int(travel.item(node, b)) - int(travel.item(a, b))
+        )
+        if route.travel_s + added > lane.max_travel_s:
+            return _INFEASIBLE
+        base = added * m.travel_point_per_s + m.static[node].get(v, 0.0)
+        if base >= bound:
+            return _INFEASIBLE
+        rules = m.rules
+        state = extend(lane, rules, route.states[pos], a, node, False)
+        if not any(state):
+            return _INFEASIBLE
+        prev = node
+        old_states = route.states
+        for q in range(pos, len(nodes)):
+            nxt = nodes[q]
+            state = extend(lane, rules, state, prev, nxt, False)
+            if not any(state):
+                return _INFEASIBLE
+            prev = nxt
+            delta = _same_timing(state, old_states[q + 1])
+            if delta is not None:
+                return base + delta
+        closing = close(lane, state, prev, False)
+        if closing is None:
+            return _INFEASIBLE
+        old = route.closing
+        labor = m.labor_point_per_s[v]
+        if old is None:
+            return base + closing.lateness + (closing.end_s - closing.start_s) * labor
+        return (
+            base
+            + closing.lateness
+            - old.lateness
+            + ((closing.end_s - closing.start_s) - (old.end_s - old.start_s)) * labor
+        )
+
+    # --- changes -------------------------------------------------------------
+
+    def set_route(self, v: int, nodes: list[int]) -> bool:
+        """Replace route ``v`` by ``nodes`` if feasible; returns whether it was."""
+        state = self._time(v, nodes)
+        if state is None:
+            return False
+        for node in self.routes[v].nodes:
+            self.route_of[node] = -1
+            self.unassigned.add(node)
+        self.routes[v] = state
+        for node in nodes:
+            self.route_of[node] = v
+            self.unassigned.discard(node)
+        return True
+
+    def insert(self, v: int, node: int, pos: int) -> bool:
+        """Insert ``node`` at ``pos`` of route ``v``; returns whether it was feasible."""
+        nodes = self.routes[v].nodes
+        return self.set_route(v, [*nodes[:pos], node, *nodes[pos:]])
+
+    def remove(self, nodes: Sequence[int]) -> None:
+        """Take ``nodes`` out of their routes (they become unassigned)."""
+        by_route: dict[int, set[int]] = {}
+        for node in nodes:
+            v = self.route_of[node]
+            if v >= 0:
+                by_route.setdefault(v, set()).add(node)
+        for v, gone in by_route.items():
+            kept = [n for n in self.routes[v].nodes if n not in gone]
+            self.set_route(v, kept)  # keeps the route when shortcuts break the triangle rule
+
+    def snapshot(self) -> list[list[int]]:
+        """The sequences of every vehicle (to restore or to write a plan)."""
+        return [list(r.nodes) for r in self.routes]
+
+    def restore(self, routes: Sequence[Sequence[int]], changed: Sequence[int]) -> None:
+        """Put routes ``changed`` back to the (feasible) sequences in ``routes``."""
+        for v in changed:
+            for node in self.routes[v].nodes:
+                self.route_of[node] = -1
+        for v in changed:
+            state = self._time(v, list(routes[v]))
+            assert state is not None
+            self.routes[v] = state
+            for node in state.nodes:
+                self.route_of[node] = v
+        self.unassigned = {i for i, v in enumerate(self.route_of) if v < 0}
+
+
+def _same_timing(new: State, old: State) -> float | None:
+    """Lateness added when ``new`` times every count of breaks like ``old``, else ``None``."""
+    delta = None
+    for a, b in zip(new, old, strict=True):
+        if a is None or b is None:
+            if a is not b:
+                return None
+            continue
+        if a[0] != b[0] or a[2] != b[2]:
+            return None
+        d = a[1] - b[1]
+        if delta is None:
+            delta = d
+        elif abs(d - delta) > 1e-9:
+            return None
+    return delta

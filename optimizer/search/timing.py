@@ -1,0 +1,341 @@
+"""The search's one timing routine: when each stop of a route starts, with breaks.
+
+Every engine that turns a visit sequence into times uses it: the rules
+engine (appending), the route repair, the large-neighbourhood search and
+the writing of plans. It follows the validator's conventions
+(:mod:`optimizer.check`), which stay the reference:
+
+- integer seconds; service starts at the earliest allowed instant
+  (appointment windows, not-before, a hard SLA deadline) after arrival;
+- a break that starts while driving pauses the drive (the arrival moves
+  back by its duration); one that starts after arrival is taken on site,
+  before the service;
+- a break is due when its window opens before the route ends; it must fit
+  inside its window and inside the route;
+- the first drive leaves as late as possible without delaying the first
+  service (when no break is taken on the way);
+- lateness past a soft SLA deadline is measured on the service start and
+  costs :meth:`optimizer.weights.Weights.lateness_cost`.
+
+Timing a sequence is a dynamic programme over (stop, breaks taken so far):
+for each count of breaks taken it keeps the earliest time the technician is
+free, which dominates because every rule only asks to start no earlier or
+end no later. Ties keep the lower lateness.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from optimizer.domain import WorkOrder
+from optimizer.search.eligibility import Interval, start_intervals
+from optimizer.search.index import ModelIndex, SearchInput
+from optimizer.weights import Weights
+
+_NEVER = 2**62
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRules:
+    """What timing needs of each order node, in parallel lists indexed by node."""
+
+    intervals: list[list[Interval]]
+    service_s: list[int]
+    deadline_s: list[int]
+    late_per_s: list[float]
+    late_cap: list[float]
+
+    @classmethod
+    def build(cls, orders: Sequence[WorkOrder], weights: Weights) -> OrderRules:
+        """Rules of ``orders`` (node ``i`` is ``orders[i]``) under ``weights``."""
+        deadlines, rates, caps = [], [], []
+        for order in orders:
+            deadline = order.start_deadline_s
+            soft = deadline is not None and not order.is_sla_hard
+            deadlines.append(deadline if soft else _NEVER)  # type: ignore[arg-type]
+            rates.append(weights.late_per_minute(order) / 60)
+            caps.append(weights.lateness_cap(order))
+        return cls(
+            intervals=[start_intervals(o) for o in orders],
+            service_s=[o.service_s for o in orders],
+            deadline_s=deadlines,
+            late_per_s=rates,
+            late_cap=caps,
+        )
+
+    def lateness(self, node: int, start_s: int) -> float:
+        """Points for starting ``node`` at ``start_s``."""
+        late = start_s - self.deadline_s[node]
+        if late <= 0:
+            return 0.0
+        cost = late * self.late_per_s[node]
+        cap = self.late_cap[node]
+        return cost if cost < cap else cap
+
+
+@dataclass(frozen=True, slots=True)
+class Lane:
+    """One vehicle (technician-shift) as the timing sees it.
+
+    ``travel`` is the node x node driving-seconds matrix at the
+    technician's speed; ``breaks`` are ``(duration, window start, window
+    end)`` in the shift's order, the order they are taken in.
+    """
+
+    travel: NDArray[np.int64]
+    start_node: int
+    end_node: int
+    shift_start_s: int
+    shift_end_s: int
+    breaks: tuple[tuple[int, int, int], ...]
+    max_work_s: int
+    max_travel_s: int
+    max_orders: int
+
+    @property
+    def break_total_s(self) -> list[int]:
+        """Total duration of the first ``b`` breaks, for ``b`` = 0..len(breaks)."""
+        out = [0]
+        for dur, _, _ in self.breaks:
+            out.append(out[-1] + dur)
+        return out
+
+
+# A DP entry for one count of breaks taken: (free at, lateness points, route
+# start, trace). ``trace`` is ``None`` unless a schedule is being written.
+Entry = tuple[int, float, int, object]
+State = list[Entry | None]
+
+
+def initial_state(lane: Lane) -> State:
+    """Before the first leg: at the start location, free from the shift start."""
+    state: State = [None] * (len(lane.breaks) + 1)
+    state[0] = (lane.shift_start_s, 0.0, lane.shift_start_s, None)
+    return state
+
+
+def _leg(lane: Lane, t: int, b: int, leg: int) -> list[tuple[int, int, int, tuple[Interval, ...]]]:
+    """Ways to drive ``leg`` seconds from ``t`` with ``b`` breaks taken.
+
+    Returns ``(breaks taken here, arrival, free on site, placed breaks)``
+    for taking 0, 1, ... of the next breaks on the way (pausing the drive)
+    or on site after arriving.
+    """
+    arrival = t + leg
+    out = [(0, arrival, arrival, ())]
+    prev_end = t
+    on_site = False
+    placed: list[Interval] = []
+    free = arrival
+    for k in range(b, len(lane.breaks)):
+        dur, ws, we = lane.breaks[k]
+        s = prev_end if prev_end > ws else ws
+        if not on_site and s < arrival:
+            arrival += dur
+            free = arrival
+        else:
+            on_site = True
+            if s < arrival:
+                s = arrival
+            free = s + dur
+        if s + dur > we:
+            break
+        prev_end = s + dur
+        placed.append((s, s + dur))
+        out.append((k - b + 1, arrival, free, tuple(placed)))
+    return out
+
+
+def extend(lane: Lane, rules: OrderRules, state: State, prev: int, node: int, track: bool) -> State:
+    """The state after driving from node ``prev`` to order ``node`` and serving it."""
+    leg = lane.travel.item(prev, node)
+    intervals = rules.intervals[node]
+    service = rules.service_s[node]
+    deadline = rules.deadline_s[node]
+    first = prev == lane.start_node
+    last_b = len(state) - 1
+    out: State = [None] * len(state)
+    for b in range(last_b + 1):
+        entry = state[b]
+        if entry is None:
+            continue
+        t, late, rs, trace = entry
+        options = _leg(lane, t, b, leg) if b < last_b else ((0, t + leg, t + leg, ()),)
+        for j, arrival, free, placed in options:
+            begin = None
+            for lo, hi in intervals:
+                if free <= hi:
+                    begin = lo if lo > free else free
+                    break
+            if begin is None:
+                continue
+            route_start = rs
+            if first and not j and begin > arrival:  # leave later rather than wait
+                route_start = begin - leg
+                arrival = begin
+            cost = late
+            if begin > deadline:
+                extra = (begin - deadline) * rules.late_per_s[node]
+                cap = rules.late_cap[node]
+                cost += extra if extra < cap else cap
+            done = begin + service
+            k = b + j
+            old = out[k]
+            if old is None or done < old[0] or (done == old[0] and cost < old[1]):
+                info = (trace, node, arrival, begin, placed) if track else None
+                out[k] = (done, cost, route_start, info)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Closing:
+    """How a route ends: its end time, lateness, start and (when tracked) its trace."""
+
+    end_s: int
+    lateness: float
+    start_s: int
+    trace: object
+
+
+def close(lane: Lane, state: State, last: int, track: bool) -> Closing | None:
+    """The earliest feasible end of a route whose last stop is ``last``, or ``None``.
+
+    Checks the shift end, the breaks still due and the working-time limit
+    (the driving and order-count limits are the caller's, they do not
+    depend on times).
+    """
+    leg = int(lane.travel.item(last, lane.end_node))
+    totals = lane.break_total_s
+    n_breaks = len(lane.breaks)
+    best: Closing | None = None
+    for b, entry in enumerate(state):
+        if entry is None:
+            continue
+        t, late, rs, trace = entry
+        for j, arrival, free, placed in _leg(lane, t, b, leg):
+            end = arrival if arrival > free else free
+            if any(lane.breaks[k][1] < end for k in range(b + j, n_breaks)):
+                continue  # a break would still be due
+            if end > lane.shift_end_s:
+                continue
+            if end - rs - totals[b + j] > lane.max_work_s:
+                continue
+            if best is None or end < best.end_s or (end == best.end_s and late < best.lateness):
+                info = (trace, -1, arrival, end, placed) if track else None
+                best = Closing(end, late, rs, info)
+    return best
+
+
+def route_travel_s(lane: Lane, nodes: Sequence[int]) -> int:
+    """Driving seconds of visiting ``nodes`` in order, from start to end location."""
+    travel = lane.travel
+    prev, total = lane.start_node, 0
+    for node in nodes:
+        total += int(travel.item(prev, node))
+        prev = node
+    return total + int(travel.item(prev, lane.end_node))
+
+
+def time_route(
+    lane: Lane, rules: OrderRules, nodes: Sequence[int], track: bool = False
+) -> Closing | None:
+    """Time ``nodes`` on ``lane``; ``None`` when a time rule or limit makes it infeasible.
+
+    Order-count and driving limits are checked here too; spare parts and
+    eligibility are the caller's.
+    """
+    if len(nodes) > lane.max_orders:
+        return None
+    if route_travel_s(lane, nodes) > lane.max_travel_s:
+        return None
+    state = initial_state(lane)
+    prev = lane.start_node
+    for node in nodes:
+        state = extend(lane, rules, state, prev, node, track)
+        if not any(state):
+            return None
+        prev = node
+    return close(lane, state, prev, track)
+
+
+@dataclass(frozen=True, slots=True)
+class TimedStop:
+    """One stop as the validator sees it."""
+
+    node: int
+    arrival_s: int
+    start_s: int
+    end_s: int
+    travel_s: int
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """A timed route: its stops, breaks, start and end."""
+
+    start_s: int
+    end_s: int
+    stops: tuple[TimedStop, ...]
+    breaks: tuple[Interval, ...]
+    end_travel_s: int
+    lateness: float
+
+
+def schedule_route(lane: Lane, rules: OrderRules, nodes: Sequence[int]) -> Schedule | None:
+    """The full timing of ``nodes`` on ``lane`` (``None`` when infeasible)."""
+    closing = time_route(lane, rules, nodes, track=True)
+    if closing is None:
+        return None
+    legs: list[tuple[int, int, int, tuple[Interval, ...]]] = []
+    trace = closing.trace
+    while trace is not None:
+        trace, node, arrival, begin, placed = trace  # type: ignore[misc]
+        legs.append((node, arrival, begin, placed))
+    legs.reverse()
+    stops, breaks = [], []
+    prev = lane.start_node
+    for node, arrival, begin, placed in legs:
+        breaks.extend(placed)
+        if node < 0:
+            break
+        leg = int(lane.travel.item(prev, node))
+        stops.append(TimedStop(node, arrival, begin, begin + rules.service_s[node], leg))
+        prev = node
+    end_travel = int(lane.travel.item(prev, lane.end_node))
+    return Schedule(
+        closing.start_s, closing.end_s, tuple(stops), tuple(breaks), end_travel, closing.lateness
+    )
+
+
+def lanes_of(index: ModelIndex) -> list[Lane]:
+    """One :class:`Lane` per vehicle of ``index``."""
+    out = []
+    for v, veh in enumerate(index.vehicles):
+        tech, shift = veh.technician, veh.shift
+        out.append(
+            Lane(
+                travel=index.vehicle_travel(v),
+                start_node=index.starts[v],
+                end_node=index.ends[v],
+                shift_start_s=shift.start_s,
+                shift_end_s=shift.end_s,
+                breaks=tuple((b.duration_s, b.window.start_s, b.window.end_s) for b in shift.breaks),
+                max_work_s=tech.max_work_s_per_shift or _NEVER,
+                max_travel_s=tech.max_travel_s_per_shift or _NEVER,
+                max_orders=(
+                    tech.max_orders_per_shift if tech.max_orders_per_shift is not None else _NEVER
+                ),
+            )
+        )
+    return out
+
+
+def timing_of(inputs: SearchInput) -> tuple[list[Lane], OrderRules]:
+    """The lanes of every vehicle and the rules of every order node of ``inputs``."""
+    problem, index = inputs.problem, inputs.index
+    orders = [problem.work_orders[o] for o in index.order_of_node]
+    return lanes_of(index), OrderRules.build(orders, inputs.weights)

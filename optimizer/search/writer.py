@@ -1,0 +1,135 @@
+"""Writing a plan from routes of order nodes: timed stops, reasons, statistics, KPIs.
+
+The engines that work on node sequences (the rules engine, the
+large-neighbourhood search) hand their routes here. Each route is timed by
+the one timing routine (:mod:`optimizer.search.timing`), orders nobody may
+serve keep the reason eligibility found, and the other orders left out are
+``capacity_exhausted``. The statistics are fixed before the KPIs are
+computed, so ``kpis["solve"]`` always equals ``stats``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+
+from optimizer.kpis import compute_kpis
+from optimizer.objective import plan_cost
+from optimizer.plan import PlacedBreak, Plan, Route, SolveStats, Stop, Unassigned, UnassignedReason
+from optimizer.problem import Problem
+from optimizer.search.index import ModelIndex
+from optimizer.search.timing import Lane, OrderRules, schedule_route
+from optimizer.sla import sla_status
+
+#: Detail of an order that could be served alone but found no room.
+NO_ROOM = "Feasible alone, but no room was left for it in this plan."
+
+
+def timed_route(
+    problem: Problem, index: ModelIndex, v: int, lane: Lane, rules: OrderRules, nodes: Sequence[int]
+) -> Route:
+    """The plan route of order nodes ``nodes`` on vehicle ``v``.
+
+    Raises
+    ------
+    ValueError
+        If the sequence breaks a time rule or limit (engines only pass
+        sequences the timing routine accepted).
+    """
+    schedule = schedule_route(lane, rules, nodes)
+    if schedule is None:
+        raise ValueError(f"Infeasible sequence for vehicle {v}: {list(nodes)}.")
+    vehicle = index.vehicles[v]
+    distance = index.distance_m
+    threshold = problem.sla_yellow_threshold_s
+    stops = []
+    prev = lane.start_node
+    for stop in schedule.stops:
+        order = problem.work_orders[index.order_of_node[stop.node]]
+        stops.append(
+            Stop(
+                work_order_id=order.id,
+                arrival_s=stop.arrival_s,
+                start_s=stop.start_s,
+                end_s=stop.end_s,
+                wait_s=stop.start_s - stop.arrival_s,
+                travel_s=stop.travel_s,
+                distance_m=int(distance.item(prev, stop.node)),
+                sla_status=sla_status(order, stop.arrival_s, stop.end_s, threshold),
+            )
+        )
+        prev = stop.node
+    return Route(
+        technician_id=vehicle.technician.id,
+        shift_index=vehicle.shift_index,
+        start_s=schedule.start_s,
+        end_s=schedule.end_s,
+        stops=tuple(stops),
+        breaks=tuple(PlacedBreak(a, b) for a, b in schedule.breaks),
+        end_travel_s=schedule.end_travel_s,
+        end_distance_m=int(distance.item(prev, lane.end_node)),
+    )
+
+
+def unassigned_of(
+    problem: Problem,
+    index: ModelIndex | None,
+    reasons: Mapping[int, tuple[UnassignedReason, str]],
+    served_nodes: set[int],
+) -> tuple[Unassigned, ...]:
+    """Every order left out, in problem order: eligibility's reason, else ``capacity_exhausted``.
+
+    ``reasons`` are by problem order index (orders nobody may serve);
+    ``served_nodes`` are the order nodes of ``index`` in some route.
+    """
+    left = dict(reasons)
+    if index is not None:
+        for node, o in enumerate(index.order_of_node):
+            if node not in served_nodes:
+                left[o] = (UnassignedReason.CAPACITY_EXHAUSTED, NO_ROOM)
+    return tuple(
+        Unassigned(problem.work_orders[o].id, reason, detail)
+        for o, (reason, detail) in sorted(left.items())
+    )
+
+
+def finish_plan(
+    problem: Problem,
+    routes: Sequence[Route],
+    unassigned: Sequence[Unassigned],
+    stats: SolveStats,
+    started: float,
+) -> Plan:
+    """The plan with its objective, its wall time since ``started`` and its KPIs.
+
+    ``stats.objective`` and ``stats.wall_s`` are replaced by the plan's
+    :func:`~optimizer.objective.plan_cost` total and the elapsed time
+    (``time.perf_counter()`` clock), before the KPIs are computed.
+    """
+    draft = Plan(tuple(routes), tuple(unassigned), stats)
+    final = replace(
+        stats, objective=plan_cost(problem, draft)["total"], wall_s=time.perf_counter() - started
+    )
+    plan = replace(draft, stats=final)
+    return replace(plan, kpis=compute_kpis(problem, plan))
+
+
+def write_plan(
+    problem: Problem,
+    index: ModelIndex,
+    lanes: Sequence[Lane],
+    rules: OrderRules,
+    routes: Sequence[Sequence[int]],
+    reasons: Mapping[int, tuple[UnassignedReason, str]],
+    stats: SolveStats,
+    started: float,
+) -> Plan:
+    """Time ``routes`` (order nodes per vehicle of ``index``) and write the whole plan."""
+    timed = [
+        timed_route(problem, index, v, lanes[v], rules, nodes)
+        for v, nodes in enumerate(routes)
+        if nodes
+    ]
+    served = {node for nodes in routes for node in nodes}
+    return finish_plan(problem, timed, unassigned_of(problem, index, reasons, served), stats, started)
