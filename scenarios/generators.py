@@ -72,6 +72,11 @@ SCENARIO_SETS: dict[str, ScenarioSet] = {
         "A Greater Paris weekday: 200 technicians from 5 depots, 2,000 short jobs.",
         ScenarioParams(n_technicians=200, n_orders=2000, metro="paris", service_scale=0.6),
     ),
+    "metro-busy": ScenarioSet(
+        "A short-staffed Lyon weekday: 450 orders of about an hour for 40 technicians, about "
+        "1.3x their shift hours; what is dropped must follow priority and tier.",
+        ScenarioParams(n_technicians=40, n_orders=450),
+    ),
     "week": ScenarioSet(
         "A Lyon working week: 20 technicians x 5 days, 600 orders, appointments across days "
         "and SLA deadlines spread over the week.",

@@ -87,42 +87,18 @@ def first_start(intervals: list[Interval], t_s: int) -> int | None:
     return None
 
 
-def _breaks_fit(shift: Shift, out_s: int, start_s: int, service_s: int, back_s: int) -> int | None:
-    """End of a one-order route once its due breaks are placed, or ``None`` if they cannot be.
-
-    A break goes in the slack before the service start when its window
-    allows (the technician can leave early and take it on the way or while
-    waiting), otherwise right after the service (delaying the drive home).
-    """
-    slack = start_s - shift.start_s - out_s
-    cursor = start_s + service_s
-    end = cursor + back_s
-    for brk in sorted(shift.breaks, key=lambda b: b.window.start_s):
-        window, duration = brk.window, brk.duration_s
-        if window.start_s >= end:
-            continue  # the route is over before this break is due
-        if duration <= slack and max(shift.start_s, window.start_s) + duration <= min(
-            start_s, window.end_s
-        ):
-            slack -= duration
-            continue
-        cursor = max(cursor, window.start_s) + duration
-        if cursor > window.end_s:
-            return None
-        end = cursor + back_s
-    return end
-
-
-def _fits_alone(
+def _may_fit_alone(
     vehicle: Vehicle, order: WorkOrder, intervals: list[Interval], out_s: int, back_s: int
 ) -> bool:
-    """Can this vehicle serve the order as its only stop, within every limit?"""
+    """Whether the vehicle might serve the order as its only stop: every limit, breaks aside.
+
+    Breaks can only make a route longer, so a pair failing here is
+    infeasible; the pairs passing are timed exactly, breaks included, by
+    :func:`optimizer.search.prepare.prepare`.
+    """
     tech, shift = vehicle.technician, vehicle.shift
     start = first_start(intervals, shift.start_s + out_s)
-    if start is None:
-        return False
-    route_end = _breaks_fit(shift, out_s, start, order.service_s, back_s)
-    if route_end is None or route_end > shift.end_s:
+    if start is None or start + order.service_s + back_s > shift.end_s:
         return False
     if tech.max_orders_per_shift is not None and tech.max_orders_per_shift < 1:
         return False
@@ -196,7 +172,7 @@ def compute_eligibility(
         fits = [
             v
             for v in covering
-            if _fits_alone(vehicles[v], order, intervals, int(out_s[v, o]), int(back_s[v, o]))
+            if _may_fit_alone(vehicles[v], order, intervals, int(out_s[v, o]), int(back_s[v, o]))
         ]
         if not fits:
             reasons[o] = (

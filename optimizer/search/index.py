@@ -18,9 +18,9 @@ from numpy.typing import NDArray
 from optimizer.domain import Location
 from optimizer.plan import Plan
 from optimizer.problem import Problem
-from optimizer.search.eligibility import Eligibility, Vehicle, compute_eligibility, vehicles_of
+from optimizer.search.eligibility import Eligibility, Vehicle
 from optimizer.travel.base import TravelMatrices, scale_durations
-from optimizer.weights import DEFAULT_WEIGHTS, Weights
+from optimizer.weights import Weights
 
 
 def problem_locations(problem: Problem) -> list[Location]:
@@ -144,53 +144,6 @@ class SearchInput:
     problem: Problem
     weights: Weights
     index: ModelIndex
-
-
-def _leg_matrices(problem: Problem, matrices: TravelMatrices) -> tuple[np.ndarray, np.ndarray]:
-    """Driving seconds per vehicle: start -> order (out) and order -> end (back)."""
-    n = len(problem.work_orders)
-    n_tech = len(problem.technicians)
-    vehicles = vehicles_of(problem)
-    out = np.zeros((len(vehicles), n), dtype=np.int64)
-    back = np.zeros((len(vehicles), n), dtype=np.int64)
-    for v, veh in enumerate(vehicles):
-        t = veh.tech_index
-        dur = matrices.duration_s
-        out[v] = scale_durations(dur[n + t, :n], veh.technician.speed_factor)
-        if veh.technician.end is not None:
-            back[v] = scale_durations(dur[:n, n + n_tech + t], veh.technician.speed_factor)
-    return out, back
-
-
-@dataclass(frozen=True, slots=True)
-class Prepared:
-    """A (valid) problem made ready for the engines.
-
-    ``inputs`` is ``None`` when no order can be served by anybody; the
-    reasons are in ``eligibility.reasons``.
-    """
-
-    eligibility: Eligibility
-    inputs: SearchInput | None
-
-
-def prepare(problem: Problem, seed: int = 0) -> Prepared:
-    """Travel matrices, eligibility and the node layout of a valid ``problem``.
-
-    With a ``seed``, the order nodes are laid out in a shuffled order (the
-    engines' tie-breaks then differ between seeds).
-    """
-    weights = problem.weights or DEFAULT_WEIGHTS
-    matrices = problem.travel.matrices(problem_locations(problem))
-    out, back = _leg_matrices(problem, matrices)
-    eligibility = compute_eligibility(problem, out, back)
-    order_nodes = sorted(eligibility.allowed)
-    if not order_nodes:
-        return Prepared(eligibility, None)
-    if seed:
-        np.random.default_rng(seed).shuffle(order_nodes)
-    index = build_index(problem, eligibility, matrices, order_nodes)
-    return Prepared(eligibility, SearchInput(problem, weights, index))
 
 
 def routes_from_plan(index: ModelIndex, plan: Plan) -> list[list[int]]:

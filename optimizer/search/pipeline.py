@@ -31,7 +31,8 @@ from optimizer.errors import InputError
 from optimizer.params import SolveParams
 from optimizer.plan import Plan, SolveStats
 from optimizer.problem import Problem
-from optimizer.search.index import Prepared, SearchInput, prepare, routes_from_plan
+from optimizer.search.index import SearchInput, routes_from_plan
+from optimizer.search.prepare import Prepared, prepare
 from optimizer.search.lns.audit import audit, protect
 from optimizer.search.lns.search import Neighbourhood, improve
 from optimizer.search.lns.solution import CostModel, Solution

@@ -12,7 +12,7 @@ API = OPTIMIZER.parent / "api"
 SEARCH = OPTIMIZER / "search"
 FORBIDDEN_IN_CORE = ("fastapi", "starlette", "pydantic_settings", "sqlalchemy", "uvicorn")
 FORBIDDEN_IN_VALIDATOR = ("optimizer.search", "optimizer.solve")
-#: One subpackage of optimizer/search/ per engine: ortools, pyvrp, repair, rules, ...
+#: One subpackage of optimizer/search/ per engine: lns, ortools, pyvrp, rules, ...
 ENGINES = sorted(p.parent.name for p in SEARCH.glob("*/__init__.py"))
 #: What only the pipeline (and what stands above it) may import.
 ABOVE_ENGINES = ("optimizer.search.pipeline", "optimizer.solve", "optimizer.replan")
@@ -67,7 +67,7 @@ def test_validator_shares_no_code_with_the_model_builder(path: Path):
 
 def test_the_engines_are_found():
     """The engine subpackages this file guards are there."""
-    assert {"ortools", "pyvrp", "repair", "rules"} <= set(ENGINES)
+    assert {"lns", "ortools", "pyvrp", "rules"} <= set(ENGINES)
 
 
 @pytest.mark.parametrize(

@@ -367,10 +367,11 @@ def test_pyvrp_engine_refuses_field_service_features():
     assert err.value.message == "The pyvrp engine cannot model this problem: breaks."
 
 
-def test_auto_engine_uses_ortools_alone_for_field_service_problems():
-    """Default weights (workload balance) keep the OR-Tools engine alone."""
+def test_auto_engine_searches_field_service_problems_with_the_lns():
+    """Default weights (workload balance) are field service: rules-engine start, then the LNS."""
     plan = solve_checked(problem([tech("T1"), tech("T2")], [order()]))
-    assert plan.stats.engine == "ortools"
+    assert plan.stats.engine == "greedy+lns"
+    assert plan.stats.audit_findings == 0
 
 
 def test_pyvrp_stage_is_deterministic_with_a_solution_limit():
@@ -393,12 +394,15 @@ def test_bug_lunch_taken_while_waiting_for_a_late_window():
 
 
 def test_bug_no_first_solution_falls_back_to_the_greedy_plan():
-    """A limit too short for any solution: status no_solution_found, and the greedy plan."""
+    """OR-Tools with a limit too short for any solution: no_solution_found, and the greedy plan."""
     shift = Shift(8 * HOUR, 17 * HOUR, (Break(1800, window(11.5, 14)),))
     orders = [order(f"W{i}", location=at(i % 12, i // 12), service_s=600) for i in range(140)]
     techs = [tech(f"T{i}", shifts=(shift,)) for i in range(10)]
     plan = solve_checked(
-        problem(techs, orders), time_limit_s=0.001, first_solution="PARALLEL_CHEAPEST_INSERTION"
+        problem(techs, orders),
+        time_limit_s=0.001,
+        first_solution="PARALLEL_CHEAPEST_INSERTION",
+        engine="ortools",
     )
     assert plan.stats.status == "no_solution_found"
     assert plan.stats.engine == "greedy"

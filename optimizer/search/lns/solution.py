@@ -129,6 +129,8 @@ class Solution:
     def _time(self, v: int, nodes: list[int]) -> RouteState | None:
         m = self.model
         lane = m.lanes[v]
+        if not nodes:  # an idle vehicle drives nowhere
+            return RouteState([], [initial_state(lane)], None, 0, 0.0, 0, {})
         if len(nodes) > lane.max_orders:
             return None
         used: dict[str, int] = {}
@@ -198,9 +200,9 @@ class Solution:
         travel = lane.travel
         a = nodes[pos - 1] if pos > 0 else lane.start_node
         b = nodes[pos] if pos < len(nodes) else lane.end_node
-        added = (
-            int(travel.item(a, node)) + int(travel.item(node, b)) - int(travel.item(a, b))
-        )
+        added = int(travel.item(a, node)) + int(travel.item(node, b))
+        if nodes:  # an empty route drives nowhere
+            added -= int(travel.item(a, b))
         if route.travel_s + added > lane.max_travel_s:
             return _INFEASIBLE
         base = added * m.travel_point_per_s + m.static[node].get(v, 0.0)

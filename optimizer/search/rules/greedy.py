@@ -20,7 +20,8 @@ from collections.abc import Iterable
 from optimizer.domain import Tier, WorkOrder
 from optimizer.plan import Plan, SolveStats, Unassigned, UnassignedReason
 from optimizer.problem import Problem
-from optimizer.search.index import SearchInput, prepare
+from optimizer.search.index import SearchInput
+from optimizer.search.prepare import prepare
 from optimizer.search.timing import Lane, OrderRules, close, extend, initial_state, timing_of
 from optimizer.search.writer import NO_ROOM, finish_plan, unassigned_of, write_plan
 from optimizer.validation import ensure_valid

@@ -897,6 +897,7 @@ def test_plan_document_fields():
         "wall_s": 1.5,
         "solutions": 3,
         "engine": "ortools",
+        "audit_findings": None,
     }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from optimizer.domain import Shift
-from optimizer.search import pipeline
+from optimizer.search.prepare import leg_matrices
 from optimizer.search.eligibility import compute_eligibility
 from optimizer.search.index import build_index, problem_locations
 from optimizer.search.ortools.builder import build_model
@@ -33,7 +33,7 @@ def _restricted_problem():
 
 def _eligibility_and_index(prob):
     matrices = prob.travel.matrices(problem_locations(prob))
-    out, back = pipeline._leg_matrices(prob, matrices)
+    out, back = leg_matrices(prob, matrices)
     eligibility = compute_eligibility(prob, out, back)
     return eligibility, build_index(prob, eligibility, matrices, sorted(eligibility.allowed))
 

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 
 from optimizer import Break, Shift, Weights, check_plan
 from optimizer.plan import Plan, SolveStats
-from optimizer.search.index import prepare
+from optimizer.search.prepare import prepare
 from optimizer.search.timing import schedule_route, time_route, timing_of
 from optimizer.search.writer import finish_plan, timed_route, unassigned_of
 from tests.factories import HOUR, at, order, problem, tech, window

@@ -9,7 +9,7 @@ import random
 
 from optimizer import Priority, Shift, Weights, plan_cost
 from optimizer.document import load_problem
-from optimizer.search.index import prepare
+from optimizer.search.prepare import prepare
 from optimizer.search.lns.search import Neighbourhood, improve, recreate
 from optimizer.search.lns.solution import CostModel, Solution
 from optimizer.search.rules.greedy import greedy_plan

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 
 from optimizer import Weights, plan_cost
 from optimizer.plan import SolveStats
-from optimizer.search.index import prepare
+from optimizer.search.prepare import prepare
 from optimizer.search.lns.solution import CostModel, Solution
 from optimizer.search.timing import timing_of
 from optimizer.search.writer import write_plan

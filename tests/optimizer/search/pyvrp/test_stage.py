@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from optimizer.domain import Tier
-from optimizer.search.index import prepare
+from optimizer.search.prepare import prepare
 from optimizer.search.pyvrp.stage import MAX_PRIZE, _prizes
 from tests.factories import order, problem, tech
 

@@ -1,0 +1,96 @@
+"""Making a problem ready for the engines: travel, eligibility, the node layout, exact fits.
+
+Eligibility (:mod:`optimizer.search.eligibility`) rules out the pairs of
+vehicle and order that cannot work (skills, pins, parts, shifts, a route of
+that one order ignoring breaks); the pairs left are then timed exactly by
+the one timing routine (:mod:`optimizer.search.timing`), breaks included,
+so that "allowed" means "can serve it alone" for every engine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from optimizer.plan import UnassignedReason
+from optimizer.problem import Problem
+from optimizer.search.eligibility import Eligibility, compute_eligibility, vehicles_of
+from optimizer.search.index import SearchInput, build_index, problem_locations
+from optimizer.search.timing import time_route, timing_of
+from optimizer.travel.base import TravelMatrices, scale_durations
+from optimizer.weights import DEFAULT_WEIGHTS
+
+#: Reason given to an order no vehicle can time, breaks included.
+UNREACHABLE_DETAIL = "No qualified technician can reach it in time, even with an empty route."
+
+
+def leg_matrices(problem: Problem, matrices: TravelMatrices) -> tuple[np.ndarray, np.ndarray]:
+    """Driving seconds per vehicle: start -> order (out) and order -> end (back)."""
+    n = len(problem.work_orders)
+    n_tech = len(problem.technicians)
+    vehicles = vehicles_of(problem)
+    out = np.zeros((len(vehicles), n), dtype=np.int64)
+    back = np.zeros((len(vehicles), n), dtype=np.int64)
+    for v, veh in enumerate(vehicles):
+        t = veh.tech_index
+        dur = matrices.duration_s
+        out[v] = scale_durations(dur[n + t, :n], veh.technician.speed_factor)
+        if veh.technician.end is not None:
+            back[v] = scale_durations(dur[:n, n + n_tech + t], veh.technician.speed_factor)
+    return out, back
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A (valid) problem made ready for the engines.
+
+    ``inputs`` is ``None`` when no order can be served by anybody; the
+    reasons are in ``eligibility.reasons``.
+    """
+
+    eligibility: Eligibility
+    inputs: SearchInput | None
+
+
+def prepare(problem: Problem, seed: int = 0) -> Prepared:
+    """Travel matrices, eligibility and the node layout of a valid ``problem``.
+
+    With a ``seed``, the order nodes are laid out in a shuffled order (the
+    engines' tie-breaks then differ between seeds).
+    """
+    weights = problem.weights or DEFAULT_WEIGHTS
+    matrices = problem.travel.matrices(problem_locations(problem))
+    out, back = leg_matrices(problem, matrices)
+    eligibility = compute_eligibility(problem, out, back)
+    order_nodes = sorted(eligibility.allowed)
+    if seed:
+        np.random.default_rng(seed).shuffle(order_nodes)
+    if not order_nodes:
+        return Prepared(eligibility, None)
+    index = build_index(problem, eligibility, matrices, order_nodes)
+    inputs = SearchInput(problem, weights, index)
+    exact = _timed_fits(inputs)
+    if exact == eligibility.allowed:
+        return Prepared(eligibility, inputs)
+    lost = {o for o, vehicles in exact.items() if not vehicles}
+    reasons = dict(eligibility.reasons)
+    reasons.update({o: (UnassignedReason.UNREACHABLE_IN_TIME, UNREACHABLE_DETAIL) for o in lost})
+    eligibility = replace(
+        eligibility, allowed={o: v for o, v in exact.items() if v}, reasons=reasons
+    )
+    order_nodes = [o for o in order_nodes if o not in lost]
+    if not order_nodes:
+        return Prepared(eligibility, None)
+    index = build_index(problem, eligibility, matrices, order_nodes)
+    return Prepared(eligibility, SearchInput(problem, weights, index))
+
+
+def _timed_fits(inputs: SearchInput) -> dict[int, list[int]]:
+    """Allowed vehicles per problem order whose one-order route the timing routine accepts."""
+    lanes, rules = timing_of(inputs)
+    index = inputs.index
+    return {
+        o: [v for v in sorted(index.allowed_vehicles[node]) if time_route(lanes[v], rules, [node])]
+        for node, o in enumerate(index.order_of_node)
+    }
