@@ -4,19 +4,24 @@ Usage (from the project root)::
 
     python -m benchmarks.scenarios --sets metro-small,metro-medium,metro-large
         --time-limit 30 --solvers ours,greedy,vroom [--seeds 3] [--json OUT.json]
-        [--out DIR] [--gantt SET]
+        [--out DIR] [--gantt SET] [--weights default|yardstick]
 
 For every scenario set, seed and solver: the plan is validated by
 :func:`optimizer.check.check_plan`, measured by :func:`optimizer.kpis.compute_kpis`
 and costed by :func:`optimizer.objective.plan_cost`, the same three functions
 for every solver. ``--seeds N`` generates each set with seeds ``0..N-1`` (seed
-0 is the committed document); solvers keep their default search seed. The
-protocol is in ``benchmarks/README.md``.
+0 is the committed document); solvers keep their default search seed.
+``--weights yardstick`` puts :data:`YARDSTICK_WEIGHTS` in every problem (the
+dispatch yardstick: priority-weighted unserved orders, lateness capped at
+half an order's penalty, travel minutes). After the medians, a second table
+gives ours against the best other solver seed by seed. The protocol is in
+``benchmarks/README.md``.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib.metadata
 import json
 import os
@@ -33,26 +38,45 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from benchmarks.pyvrp_peer import PROBE_INSTANCE, SpeedProbe, speed_probe
+from benchmarks.solomon import DEFAULT_DATA, parse_instance
 from optimizer.check import check_plan
 from optimizer.document import load_problem
+from optimizer.domain import Priority
 from optimizer.kpis import compute_kpis
 from optimizer.objective import plan_cost
 from optimizer.params import SolveParams
-from optimizer.plan import Plan
+from optimizer.plan import Plan, UnassignedReason
 from optimizer.problem import Problem
 from optimizer.search.rules.greedy import greedy_plan
 from optimizer.solve import solve
 from scenarios.generators import SCENARIO_SETS, generate
 
+#: The dispatch yardstick as problem-document weights: unserved P1 10,000 ... P4
+#: 300 points (x2 VIP), lateness per minute by priority capped at half the
+#: order's unserved penalty, one point per minute of driving, nothing else.
+YARDSTICK_WEIGHTS: dict[str, Any] = {
+    "travel_per_hour": 60,
+    "unassigned_by_priority": {"P1": 10_000, "P2": 3_000, "P3": 1_000, "P4": 300},
+    "late_per_minute_by_priority": {"P1": 50, "P2": 20, "P3": 5, "P4": 1},
+    "vip_multiplier": 2,
+    "non_preferred_technician": 0,
+    "reassignment": 0,
+    "workload_balance_per_hour": 0,
+    "labor_cost": 0,
+    "lateness_cap_share": 0.5,
+}
+WEIGHT_SETS = ("default", "yardstick")
+
 SOLVERS = ("ours", "greedy", "vroom", "ours-warm")
 """``ours-warm`` is our solver started from the greedy plan (greedy time included)."""
-DEFAULT_SETS = ("metro-small", "metro-medium", "metro-large")
+DEFAULT_SETS = ("metro-small", "metro-medium", "metro-large", "metro-busy", "week")
 
 #: Keys of one result row, in order (the JSON has one such object per run).
 RESULT_KEYS = (
     "scenario", "seed", "solver", "valid", "violations", "orders", "assigned_pct",
     "sla_met_pct", "sla_met_p1_pct", "objective", "travel_h", "workload_cv", "solve_s",
-    "dropped_by_priority",
+    "dropped_by_priority", "p1_left_with_room", "audit_findings",
 )  # fmt: skip
 
 
@@ -118,6 +142,13 @@ def run_one(
         "workload_cv": kpis["workload_cv"],
         "solve_s": round(solve_s, 2),
         "dropped_by_priority": dict(sorted(dropped.items())),
+        "p1_left_with_room": sum(
+            1
+            for u in plan.unassigned
+            if u.reason is UnassignedReason.CAPACITY_EXHAUSTED
+            and problem.work_order(u.work_order_id).priority is Priority.P1
+        ),
+        "audit_findings": plan.stats.audit_findings,
     }
     return row, plan, [f"{v.code}: {v.message}" for v in violations]
 
@@ -158,6 +189,35 @@ def results_table(results: Sequence[dict[str, Any]], n_seeds: int) -> Table:
     return table
 
 
+def ratio_table(results: Sequence[dict[str, Any]]) -> Table | None:
+    """Ours against the best other solver of the same run, seed by seed (lower is better)."""
+    others = {r["solver"] for r in results} - {"ours", "ours-warm"}
+    if "ours" not in {r["solver"] for r in results} or not others:
+        return None
+    table = Table(title=f"ours / best of {', '.join(sorted(others))} (objective, per seed)")
+    for col in ("scenario", "seeds", "median", "worst", "P1 left with room (ours)"):
+        table.add_column(col, justify="left" if col == "scenario" else "right")
+    for scenario in dict.fromkeys(r["scenario"] for r in results):
+        ratios, p1_left = [], 0
+        for seed in sorted({r["seed"] for r in results if r["scenario"] == scenario}):
+            rows = {
+                r["solver"]: r for r in results if (r["scenario"], r["seed"]) == (scenario, seed)
+            }
+            best_other = min(rows[o]["objective"] for o in others if o in rows)
+            if "ours" in rows and best_other > 0:
+                ratios.append(rows["ours"]["objective"] / best_other)
+                p1_left += rows["ours"]["p1_left_with_room"]
+        if ratios:
+            table.add_row(
+                scenario,
+                str(len(ratios)),
+                f"{statistics.median(ratios):.3f}",
+                f"{max(ratios):.3f}",
+                str(p1_left),
+            )
+    return table
+
+
 def environment() -> dict[str, Any]:
     """The machine and library versions, recorded with the results."""
     cpu = platform.processor() or platform.machine()
@@ -181,6 +241,12 @@ def environment() -> dict[str, Any]:
         "platform": platform.platform(),
         **versions,
     }
+
+
+def _speed_probe() -> SpeedProbe | None:
+    """The speed probe of :mod:`benchmarks.vrptw`, when the Solomon data is beside the project."""
+    path = DEFAULT_DATA / "solomon" / f"{PROBE_INSTANCE}.txt"
+    return speed_probe(parse_instance(path)) if path.exists() else None
 
 
 def _parse_list(
@@ -216,6 +282,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--processes", type=int, default=1, help="search processes per solve of ours (default 1)"
     )
+    parser.add_argument(
+        "--weights",
+        choices=WEIGHT_SETS,
+        default="default",
+        help="objective weights put in every problem: the project's defaults or the yardstick",
+    )
     args = parser.parse_args(argv)
     if args.processes < 1:
         parser.error(f"--processes must be at least 1, got {args.processes}.")
@@ -243,12 +315,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=console,
     )  # fmt: skip
+    probe = _speed_probe()
+    if probe is not None:
+        console.print(
+            f"speed probe: {probe.iterations:,} PyVRP iterations on {probe.instance} "
+            f"in {probe.seconds:.2f} s (one core, median of 3)"
+        )
     SolveParams(processes=args.processes).start_processes()
     with progress:
         task = progress.add_task("generating", total=len(sets) * args.seeds * len(solvers))
         for name in sets:
             for seed in range(args.seeds):
-                problem = load_problem(generate(name, seed=seed))
+                document = generate(name, seed=seed)
+                if args.weights == "yardstick":
+                    document["weights"] = YARDSTICK_WEIGHTS
+                problem = load_problem(document)
                 for solver in solvers:
                     progress.update(task, description=f"{name} seed {seed} {solver}")
                     row, plan, problems = run_one(
@@ -262,6 +343,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                     progress.advance(task)
 
     console.print(results_table(results, args.seeds))
+    ratios = ratio_table(results)
+    if ratios is not None:
+        console.print(ratios)
     invalid = sum(1 for r in results if not r["valid"])
     console.print(f"runs: {len(results)}  valid: {len(results) - invalid}/{len(results)}")
     document = {
@@ -269,7 +353,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "summary": {"runs": len(results), "invalid": invalid},
         "settings": {
             "sets": sets, "solvers": solvers, "seeds": args.seeds, "time_limit_s": args.time_limit,
-            "processes": args.processes,
+            "processes": args.processes, "weights": args.weights,
+            "speed_probe": None if probe is None else dataclasses.asdict(probe),
         },
         "environment": environment(),
     }  # fmt: skip

@@ -48,6 +48,9 @@ UNSERVED_PENALTY = 1e8
 #: The load dimension: vehicle capacity is modelled as van stock of one part.
 LOAD_PART = "load"
 
+#: The VRPTW instances beside the project (``../shared/data/vrptw``).
+DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "vrptw"
+
 
 @dataclass(frozen=True, slots=True)
 class Customer:

@@ -38,7 +38,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from benchmarks.pyvrp_peer import PROBE_INSTANCE, pyvrp_solve, speed_probe
-from benchmarks.solomon import Instance, check_solution, parse_instance, route_distance, to_problem
+from benchmarks.solomon import (
+    DEFAULT_DATA,
+    Instance,
+    check_solution,
+    parse_instance,
+    route_distance,
+    to_problem,
+)
 from optimizer.check import check_plan
 from optimizer.params import SolveParams
 from optimizer.plan import Plan
@@ -46,7 +53,6 @@ from optimizer.solve import solve
 
 SETS = ("solomon", "homberger_200", "homberger_400")
 SOLVERS = ("ours", "pyvrp", "vroom")
-DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "vrptw"
 
 
 def plan_routes(plan: Plan) -> list[list[int]]:

@@ -11,8 +11,9 @@ def plan_cost(problem: Problem, plan: Plan) -> dict[str, float]:
     """Break the weighted objective of ``plan`` down by term, in points.
 
     Terms: ``travel``, ``lateness`` (soft SLA deadlines, on the service
-    start, capped per order by ``Weights.lateness_cap_share``), ``unassigned``, ``non_preferred``, ``reassignment`` (orders moved away from the
-    technician they were dispatched to), ``workload_balance`` (busiest
+    start, capped per order by ``Weights.lateness_cap_share``),
+    ``unassigned``, ``non_preferred``, ``reassignment`` (orders moved away
+    from the technician they were dispatched to), ``workload_balance`` (busiest
     shift's driving + service hours), ``labor``; ``total`` is their sum.
     This is the same objective the solver minimises, so plans from
     different solvers compare on equal terms.

@@ -30,9 +30,10 @@ class SolveParams:
         Seed of the randomised parts of the search.
     engine
         ``"auto"`` (default): PyVRP searches when the problem has the
-        classic VRPTW shape (OR-Tools restores and times its routes) or is
-        a field-service day of 200+ orders (relaxed model, repaired and
-        timed by the rules engine); otherwise OR-Tools alone.
+        classic VRPTW shape (OR-Tools restores and times its routes);
+        field-service problems are searched by the large-neighbourhood
+        search on the request's objective, from the rules engine's plan
+        (and, from 200 orders, from a relaxed PyVRP search too).
         ``"ortools"``: OR-Tools only. ``"pyvrp"``: require the exact PyVRP
         stage (an input error if the problem does not fit it).
     log_search

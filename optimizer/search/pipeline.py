@@ -32,11 +32,11 @@ from optimizer.params import SolveParams
 from optimizer.plan import Plan, SolveStats
 from optimizer.problem import Problem
 from optimizer.search.index import SearchInput, routes_from_plan
-from optimizer.search.prepare import Prepared, prepare
 from optimizer.search.lns.audit import audit, protect
 from optimizer.search.lns.search import Neighbourhood, improve
 from optimizer.search.lns.solution import CostModel, Solution
 from optimizer.search.ortools.search import SearchSettings, ortools_search
+from optimizer.search.prepare import Prepared, prepare
 from optimizer.search.pyvrp.stage import pyvrp_routes, unsupported_reason
 from optimizer.search.rules.greedy import greedy_plan, rules_routes
 from optimizer.search.timing import timing_of
@@ -146,7 +146,9 @@ def run(
     if inputs is None:
         stats = SolveStats("not_solved", 0.0, None, 0.0, 0, "none")
         reasons = prepared.eligibility.reasons
-        return finish_plan(problem, (), unassigned_of(problem, None, reasons, set()), stats, started)
+        return finish_plan(
+            problem, (), unassigned_of(problem, None, reasons, set()), stats, started
+        )
     path = _path(inputs, params, initial_plan)
     if path == "field":
         return _field_plan(prepared, inputs, params, started, initial_plan, on_progress)
@@ -257,7 +259,9 @@ def _ortools_plan(
         )
         if not found:  # not every order can be served: they become optional
             budget = _remaining_s(params, started) * PYVRP_SHARE
-            found = pyvrp_routes(inputs, budget, params.seed, iterations, processes=params.processes)
+            found = pyvrp_routes(
+                inputs, budget, params.seed, iterations, processes=params.processes
+            )
         if found:  # ranked by PyVRP's cost: the exact model's, up to compressed prizes
             start, engine = found[0], "pyvrp+ortools"
     elif _needs_fast_start(inputs, params):

@@ -1,8 +1,9 @@
 """The search's one timing routine: when each stop of a route starts, with breaks.
 
 Every engine that turns a visit sequence into times uses it: the rules
-engine (appending), the route repair, the large-neighbourhood search and
-the writing of plans. It follows the validator's conventions
+engine (appending), the exact one-order fits of eligibility, the
+large-neighbourhood search and the writing of plans (only the OR-Tools
+model and the independent validator keep their own encodings). It follows the validator's conventions
 (:mod:`optimizer.check`), which stay the reference:
 
 - integer seconds; service starts at the earliest allowed instant
@@ -323,7 +324,9 @@ def lanes_of(index: ModelIndex) -> list[Lane]:
                 end_node=index.ends[v],
                 shift_start_s=shift.start_s,
                 shift_end_s=shift.end_s,
-                breaks=tuple((b.duration_s, b.window.start_s, b.window.end_s) for b in shift.breaks),
+                breaks=tuple(
+                    (b.duration_s, b.window.start_s, b.window.end_s) for b in shift.breaks
+                ),
                 max_work_s=tech.max_work_s_per_shift or _NEVER,
                 max_travel_s=tech.max_travel_s_per_shift or _NEVER,
                 max_orders=(

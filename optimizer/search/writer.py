@@ -132,4 +132,6 @@ def write_plan(
         if nodes
     ]
     served = {node for nodes in routes for node in nodes}
-    return finish_plan(problem, timed, unassigned_of(problem, index, reasons, served), stats, started)
+    return finish_plan(
+        problem, timed, unassigned_of(problem, index, reasons, served), stats, started
+    )

@@ -123,7 +123,7 @@ def _apply(sol: Solution, hood: Neighbourhood, finding: Finding) -> bool:
         sol.restore(snapshot, range(len(snapshot)))
         return False
     for y in finding.ejected:
-        cost, v, pos = best_insertion(sol, y, hood, sol.model.penalty[y])
+        _, v, pos = best_insertion(sol, y, hood, sol.model.penalty[y])
         if v >= 0:
             sol.insert(v, y, pos)
     if sol.objective() >= before - 1e-9:

@@ -41,6 +41,8 @@ VEHICLE_LIST = 40
 REMOVE_MIN, REMOVE_MAX, REMOVE_SHARE = 4, 30, 0.15
 #: Iterations without a new best before stopping: per order, plus a floor.
 STALL_PER_ORDER, STALL_MIN = 50, 200
+#: Longest wait between two calls of the progress callback (cancel checks).
+HEARTBEAT_S = 0.5
 #: Starting temperature, as a share of the mean per-order cost of the start.
 START_TEMPERATURE = 0.5
 
@@ -79,7 +81,9 @@ class Neighbourhood:
         ]
 
 
-def best_insertion(sol: Solution, node: int, hood: Neighbourhood, bound: float) -> tuple[float, int, int]:
+def best_insertion(
+    sol: Solution, node: int, hood: Neighbourhood, bound: float
+) -> tuple[float, int, int]:
     """Cheapest feasible ``(added cost, vehicle, position)`` of ``node`` below ``bound``.
 
     Routes tried: those of the order's nearest orders and the nearest empty
@@ -137,7 +141,7 @@ def recreate(sol: Solution, pool: Sequence[int], hood: Neighbourhood, rng: rando
     for node in order:
         if sol.route_of[node] >= 0:
             continue
-        cost, v, pos = best_insertion(sol, node, hood, penalty[node])
+        _, v, pos = best_insertion(sol, node, hood, penalty[node])
         if v >= 0:
             sol.insert(v, node, pos)
 
@@ -222,7 +226,8 @@ def improve(
     It also stops once :func:`stall_limit` iterations in a row found no new
     best (small problems are done long before a dispatch budget ends).
     Returns the best routes, their objective and the iterations made.
-    ``on_best(objective, assigned)`` is called on each new best; returning
+    ``on_best(objective, assigned)`` is called on each new best, and with
+    the best so far at least every :data:`HEARTBEAT_S` seconds; returning
     ``True`` stops the search.
     """
     rng = random.Random(seed)
@@ -235,8 +240,14 @@ def improve(
     span = max(deadline - started, 1e-6)
     iterations = last_best = 0
     stall = stall_limit(n)
+    best_assigned = n - len(sol.unassigned)
+    told = started
     while True:
         now = time.perf_counter()
+        if on_best is not None and now - told >= HEARTBEAT_S:
+            told = now
+            if on_best(best, best_assigned):
+                break
         if now >= deadline or (max_iterations is not None and iterations >= max_iterations):
             break
         if iterations - last_best >= stall:
@@ -260,8 +271,11 @@ def improve(
             current = value
             if value < best - 1e-9:
                 best, best_routes, last_best = value, sol.snapshot(), iterations
-                if on_best is not None and on_best(best, n - len(sol.unassigned)):
-                    break
+                best_assigned = n - len(sol.unassigned)
+                if on_best is not None:
+                    told = time.perf_counter()
+                    if on_best(best, best_assigned):
+                        break
         else:
             changed = [v for v in range(len(before)) if before[v] != sol.routes[v].nodes]
             touched.update(changed)

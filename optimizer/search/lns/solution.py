@@ -160,7 +160,9 @@ class Solution:
         busy = travel_s + sum(m.busy_service_s[n] for n in nodes) if nodes else 0
         return RouteState(nodes, states, closing, travel_s, cost, busy, used)
 
-    def _route_cost(self, v: int, nodes: list[int], travel_s: int, closing: Closing | None) -> float:
+    def _route_cost(
+        self, v: int, nodes: list[int], travel_s: int, closing: Closing | None
+    ) -> float:
         if not nodes or closing is None:
             return 0.0
         m = self.model

@@ -167,7 +167,11 @@ def _solve(
             # is not interruptible).
             search.solution_limit = 1
         routes = [
-            [ctx.order_index(n) for n in nodes if ctx.routing.VehicleVar(ctx.order_index(n)).Contains(v)]
+            [
+                ctx.order_index(n)
+                for n in nodes
+                if ctx.routing.VehicleVar(ctx.order_index(n)).Contains(v)
+            ]
             for v, nodes in enumerate(start)
         ]
         assignment = ctx.routing.ReadAssignmentFromRoutes(routes, True)

@@ -15,16 +15,17 @@ Two fidelities:
   8,303 iterations and 8,199.0 with optional clients, 18,091 and 8,051.6
   with required ones). When PyVRP has found no plan serving every order
   after a quarter of its budget, it searches again with optional orders.
-- **relaxed** (field-service days of 200+ orders, see
-  :func:`optimizer.search.pipeline._relaxed_plan`): PyVRP searches a simplified
+- **relaxed** (a start for field-service days of 200+ orders, see
+  :mod:`optimizer.search.pipeline`): PyVRP searches a simplified
   model. Skills and pins become load dimensions (a technician without the
   skill has no room for it); soft SLA deadlines are kept as hard window
   ends; only the first appointment window is offered; breaks shorten the
   shift by their duration; unserved penalties are compressed into prizes
   PyVRP's penalties can outweigh; preferences, workload balance and labour
   cost are ignored. Orders PyVRP puts on a technician the model does not
-  allow are dropped from its routes; :mod:`optimizer.search.repair.routes`
-  then makes the routes fit the full time rules.
+  allow are dropped from its routes; each route then keeps the orders that
+  fit the full rules (:class:`optimizer.search.lns.solution.Solution`) and
+  the large-neighbourhood search takes it from there.
 
 The search itself runs in :mod:`optimizer.search.pyvrp.portfolio`: in
 rounds (exact fidelity, see :func:`search_rounds`) and in

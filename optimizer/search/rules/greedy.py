@@ -118,14 +118,14 @@ def greedy_plan(problem: Problem) -> Plan:
     if prepared.inputs is None:
         status, engine = ("feasible", "greedy") if problem.work_orders else ("not_solved", "none")
         stats = SolveStats(status, 0.0, None, 0.0, 1 if problem.work_orders else 0, engine)
-        return finish_plan(problem, (), unassigned_of(problem, None, reasons, set()), stats, started)
+        return finish_plan(
+            problem, (), unassigned_of(problem, None, reasons, set()), stats, started
+        )
     lanes, rules = timing_of(prepared.inputs)
     routes = rules_routes(prepared.inputs, lanes, rules)
     elapsed = _clock.perf_counter() - started
     stats = SolveStats("feasible", 0.0, elapsed, 0.0, 1, "greedy")
-    return write_plan(
-        problem, prepared.inputs.index, lanes, rules, routes, reasons, stats, started
-    )
+    return write_plan(problem, prepared.inputs.index, lanes, rules, routes, reasons, stats, started)
 
 
 def explain_unassigned(problem: Problem, work_order_ids: Iterable[str]) -> tuple[Unassigned, ...]:
@@ -156,6 +156,8 @@ def explain_unassigned(problem: Problem, work_order_ids: Iterable[str]) -> tuple
     for wid in work_order_ids:
         reason = prepared.eligibility.reasons.get(position[wid])
         out.append(
-            Unassigned(wid, *reason) if reason else Unassigned(wid, UnassignedReason.CAPACITY_EXHAUSTED, NO_ROOM)
+            Unassigned(wid, *reason)
+            if reason
+            else Unassigned(wid, UnassignedReason.CAPACITY_EXHAUSTED, NO_ROOM)
         )
     return tuple(out)

@@ -30,6 +30,11 @@ def lyon() -> dict[str, Any]:
     return get_scenario("lyon-small").load()
 
 
+def overloaded() -> dict[str, Any]:
+    """The bundled overloaded scenario: 10 technicians, 100 orders, a search of several seconds."""
+    return get_scenario("overloaded").load()
+
+
 def wait_for(client: TestClient, job_id: str, done: Any, timeout_s: float = 30) -> dict[str, Any]:
     """Poll the job until ``done(job)`` holds; fail after ``timeout_s``."""
     deadline = time.monotonic() + timeout_s
@@ -106,7 +111,7 @@ def test_job_succeeds_with_a_valid_plan(job_client: TestClient, succeeded_job: d
 
 def test_cancel_stops_a_running_solve_and_keeps_the_best_plan(job_client: TestClient):
     """DELETE on a running 30 s solve: 202, then cancelled with a valid best-so-far plan."""
-    response = job_client.post("/v1/jobs", json={"problem": lyon(), "time_limit_s": 30})
+    response = job_client.post("/v1/jobs", json={"problem": overloaded(), "time_limit_s": 30})
     job_id = response.json()["id"]
     wait_for(job_client, job_id, lambda j: j["progress"] is not None)
     cancel = job_client.delete(f"/v1/jobs/{job_id}")
@@ -114,13 +119,13 @@ def test_cancel_stops_a_running_solve_and_keeps_the_best_plan(job_client: TestCl
     assert (cancel.json()["status"], cancel.json()["cancel_requested"]) == ("running", True)
     job = wait_for(job_client, job_id, lambda j: j["status"] in TERMINAL, timeout_s=20)
     assert (job["status"], job["has_plan"]) == ("cancelled", True)
-    plan = valid_plan(job_client, job_id, lyon())
+    plan = valid_plan(job_client, job_id, overloaded())
     assert len(plan.assigned_ids) == job["progress"]["assigned"] > 0
 
 
 def test_a_worker_that_dies_fails_its_job_and_is_replaced(job_client: TestClient):
     """Killing the worker mid-solve fails that job with a reason; the next job still runs."""
-    response = job_client.post("/v1/jobs", json={"problem": lyon(), "time_limit_s": 30})
+    response = job_client.post("/v1/jobs", json={"problem": overloaded(), "time_limit_s": 30})
     job_id = response.json()["id"]
     wait_for(job_client, job_id, lambda j: j["progress"] is not None)
     for child in multiprocessing.active_children():

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from optimizer.domain import Shift
-from optimizer.search.prepare import leg_matrices
 from optimizer.search.eligibility import compute_eligibility
 from optimizer.search.index import build_index, problem_locations
 from optimizer.search.ortools.builder import build_model
+from optimizer.search.prepare import leg_matrices
 from optimizer.weights import DEFAULT_WEIGHTS
 from tests.factories import HOUR, order, problem, tech
 

@@ -6,10 +6,10 @@ Problems are planar at 10 m/s (6 km = 600 s); times are seconds from midnight.
 from __future__ import annotations
 
 from optimizer import Priority, Shift
-from optimizer.search.prepare import prepare
 from optimizer.search.lns.audit import audit, protect
 from optimizer.search.lns.search import Neighbourhood
 from optimizer.search.lns.solution import CostModel, Solution
+from optimizer.search.prepare import prepare
 from optimizer.search.timing import timing_of
 from tests.factories import HOUR, at, order, problem, tech
 

@@ -9,9 +9,9 @@ import random
 
 from optimizer import Priority, Shift, Weights, plan_cost
 from optimizer.document import load_problem
-from optimizer.search.prepare import prepare
 from optimizer.search.lns.search import Neighbourhood, improve, recreate
 from optimizer.search.lns.solution import CostModel, Solution
+from optimizer.search.prepare import prepare
 from optimizer.search.rules.greedy import greedy_plan
 from optimizer.search.timing import timing_of
 from scenarios.generators import generate
@@ -45,9 +45,7 @@ def test_the_request_weights_decide_who_is_served():
     orders = [order("P4", priority=Priority.P4), order("P1", priority=Priority.P1)]
     default = solve_checked(problem([tech(shifts=ONE_ORDER_SHIFT)], orders))
     upside_down = Weights(unassigned_by_priority={1: 100, 2: 200, 3: 300, 4: 50_000})
-    flipped = solve_checked(
-        problem([tech(shifts=ONE_ORDER_SHIFT)], orders, weights=upside_down)
-    )
+    flipped = solve_checked(problem([tech(shifts=ONE_ORDER_SHIFT)], orders, weights=upside_down))
     assert [u.work_order_id for u in default.unassigned] == ["P4"]
     assert [u.work_order_id for u in flipped.unassigned] == ["P1"]
 
@@ -68,7 +66,10 @@ def test_the_search_improves_a_poor_start():
     start = sol.objective()
     routes, best, _ = improve(sol, hood, float("inf"), seed=0, max_iterations=200)
     assert best < start
-    assert routes[0] in ([node[f"W{i}"] for i in (1, 2, 3, 4)], [node[f"W{i}"] for i in (4, 3, 2, 1)])
+    assert routes[0] in (
+        [node[f"W{i}"] for i in (1, 2, 3, 4)],
+        [node[f"W{i}"] for i in (4, 3, 2, 1)],
+    )
 
 
 def test_same_seed_and_iterations_give_the_same_routes():
@@ -82,7 +83,7 @@ def test_same_seed_and_iterations_give_the_same_routes():
 
 
 def test_a_solve_beats_the_rules_engine_on_an_overloaded_day():
-    """overloaded (100 orders, 1.2x capacity): the search's objective is below the rules engine's."""
+    """overloaded (100 orders, 1.2x capacity): the objective is below the rules engine's."""
     prob = load_problem(generate("overloaded"))
     plan = solve_checked(prob, time_limit_s=5, solution_limit=50)
     assert plan.stats.engine.endswith("+lns")

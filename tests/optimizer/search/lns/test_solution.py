@@ -9,8 +9,8 @@ from hypothesis import given, settings
 
 from optimizer import Weights, plan_cost
 from optimizer.plan import SolveStats
-from optimizer.search.prepare import prepare
 from optimizer.search.lns.solution import CostModel, Solution
+from optimizer.search.prepare import prepare
 from optimizer.search.timing import timing_of
 from optimizer.search.writer import write_plan
 from tests.strategies import problems
@@ -55,7 +55,9 @@ def test_the_objective_is_plan_cost_of_the_written_plan(prob):
     not_eligible = sum(
         weights.unassigned_penalty(prob.work_orders[o]) for o in prepared.eligibility.reasons
     )
-    assert math.isclose(plan_cost(prob, plan)["total"], sol.objective() + not_eligible, abs_tol=1e-6)
+    assert math.isclose(
+        plan_cost(prob, plan)["total"], sol.objective() + not_eligible, abs_tol=1e-6
+    )
 
 
 @settings(max_examples=60, deadline=None)
