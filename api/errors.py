@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from http import HTTPStatus
 from typing import Any
@@ -183,13 +184,21 @@ def _input_error(request: Request, exc: InputError) -> JSONResponse:
 def _unreadable_body(exc: StarletteHTTPException) -> JSONResponse | None:
     """FastAPI's 400 for a body it could not decode is, to clients, invalid JSON: a 422."""
     cause = exc.__cause__
-    if exc.status_code != 400 or not isinstance(cause, ValueError):
+    if exc.status_code != 400 or not isinstance(cause, ValueError | RecursionError):
         return None
-    if isinstance(cause, UnicodeDecodeError):
-        reason = f"byte {cause.start} is not UTF-8 text"
+    if isinstance(cause, RecursionError):
+        message = (
+            "Request body nests objects and arrays too deeply: "
+            f"at most about {sys.getrecursionlimit()} levels can be read."
+        )
+    elif "integer string conversion" in str(cause):
+        digits = sys.get_int_max_str_digits()
+        message = f"Request body has an integer of more than {digits} digits: too long to read."
+    elif isinstance(cause, UnicodeDecodeError):
+        message = f"Request body is not valid JSON: byte {cause.start} is not UTF-8 text."
     else:
         reason = str(cause).rstrip(".") or "malformed JSON"
-    message = f"Request body is not valid JSON: {reason}."
+        message = f"Request body is not valid JSON: {reason}."
     issues = [{"field": "$", "message": message}]
     return JSONResponse(status_code=422, content=error_body("input_error", message, issues))
 

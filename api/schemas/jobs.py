@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.jobs.store import Job, JobStatus
 from api.schemas.common import ProblemIn
+from api.schemas.plans import MAX_SEED, MAX_TIME_LIMIT_S
 
 
 class JobIn(BaseModel):
@@ -19,11 +20,12 @@ class JobIn(BaseModel):
     time_limit_s: float | None = Field(
         default=None,
         gt=0,
+        le=MAX_TIME_LIMIT_S,
         allow_inf_nan=False,
         description="Solve budget in seconds (default: the server's default_time_limit_s); "
         "capped at the server's max_job_time_limit_s.",
     )
-    seed: int = Field(default=0, ge=0, description="Search seed.")
+    seed: int = Field(default=0, ge=0, le=MAX_SEED, description="Search seed.")
 
 
 class ProgressOut(BaseModel):

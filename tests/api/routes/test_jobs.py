@@ -310,3 +310,28 @@ def test_bug_huge_page_offset_is_a_422_not_a_database_overflow(job_client: TestC
     response = job_client.get("/v1/jobs", params={"offset": 2**63})
     assert response.status_code == 422
     assert response.json()["error"]["field"] == "offset"
+
+
+@pytest.mark.parametrize(
+    ("edit", "field"),
+    [
+        (
+            lambda d: d["technicians"][0].update(max_orders_per_shift=2**63),
+            "problem.technicians[0].max_orders_per_shift",
+        ),
+        (lambda d: d.update(weights={"labor_cost": 1e308}), "problem.weights.labor_cost"),
+    ],
+)
+def test_bug_14_out_of_range_problem_is_refused_before_queueing(client: TestClient, edit, field):
+    """A job whose numbers would overflow the solver is a 422 at submit; nothing is queued."""
+    response = client.post("/v1/jobs", json={"problem": mutated(lyon(), edit)})
+    assert response.status_code == 422
+    assert response.json()["error"]["field"] == field
+    assert client.get("/v1/jobs").json()["count"] == 0
+
+
+def test_bug_14_job_seed_fits_both_databases(client: TestClient):
+    """A job seed of 2**31 (too large for PostgreSQL's integer) is a 422 naming seed."""
+    response = client.post("/v1/jobs", json={"problem": lyon(), "seed": 2**31})
+    assert response.status_code == 422
+    assert response.json()["error"]["field"] == "seed"
