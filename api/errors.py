@@ -21,8 +21,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.jobs.store import StoreUnavailable
 from api.mapping import plan_from_in, to_domain
 from api.schemas.common import ErrorOut
 from optimizer import InputError, Problem, SolverError
@@ -231,6 +233,22 @@ def _solver_error(request: Request, exc: SolverError) -> JSONResponse:
     )
 
 
+def _store_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """A job-store outage (database down, read-only, file replaced): 503 with ``Retry-After``."""
+    log.error("job store unavailable on %s %s: %s", request.method, request.url.path, exc)
+    retry_after_s = getattr(request.app.state.settings, "store_retry_after_s", 5)
+    message = (
+        str(exc)
+        if isinstance(exc, StoreUnavailable)
+        else "The job store is unavailable; nothing was changed. Retry later."
+    )
+    return JSONResponse(
+        status_code=503,
+        content=error_body("store_unavailable", message),
+        headers={"Retry-After": str(retry_after_s)},
+    )
+
+
 def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return JSONResponse(status_code=500, content=error_body("internal_error", "Internal error."))
@@ -285,6 +303,15 @@ def _document_errors(schema: dict[str, Any]) -> None:
                     schema, "Invalid input: every issue, each naming its field."
                 )
             responses.setdefault("500", error_response_doc(schema, "Internal error."))
+            if "jobs" in operation.get("tags", []):
+                responses.setdefault(
+                    "503",
+                    error_response_doc(
+                        schema,
+                        "The job store is unavailable (code `store_unavailable`); "
+                        "retry after `Retry-After` s.",
+                    ),
+                )
     text = json.dumps(schema.get("paths", {}))
     components = schema.get("components", {}).get("schemas", {})
     if default_ref not in text:
@@ -299,5 +326,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(InputError, _input_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(SolverError, _solver_error)  # type: ignore[arg-type]
+    app.add_exception_handler(SQLAlchemyError, _store_unavailable)
+    app.add_exception_handler(StoreUnavailable, _store_unavailable)
     app.add_exception_handler(Exception, _unexpected)
     add_openapi_hook(app, _document_errors)

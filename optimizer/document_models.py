@@ -79,9 +79,7 @@ LengthMetres = Annotated[float, Field(ge=0, le=MAX_LENGTH_M, allow_inf_nan=False
 Minutes = Annotated[
     float, Field(ge=0, le=MAX_MINUTES, allow_inf_nan=False, description="Minutes, >= 0.")
 ]
-SkillLevel = Annotated[
-    int, Field(ge=1, le=MAX_SKILL_LEVEL, description="Skill level, 1 = basic.")
-]
+SkillLevel = Annotated[int, Field(ge=1, le=MAX_SKILL_LEVEL, description="Skill level, 1 = basic.")]
 Quantity = Annotated[int, Field(ge=0, le=MAX_COUNT, description="Number of parts.")]
 Priority = Literal["P1", "P2", "P3", "P4"]
 
@@ -162,9 +160,7 @@ class MatrixTravelDoc(_Doc):
     """Caller-supplied square matrices; locations are ``{matrix_index}``."""
 
     kind: Literal["matrix"]
-    durations_s: list[list[TravelSeconds]] = Field(
-        description="Square matrix of driving seconds."
-    )
+    durations_s: list[list[TravelSeconds]] = Field(description="Square matrix of driving seconds.")
     distances_m: list[list[LengthMetres]] | None = Field(
         default=None, description="Square matrix of driving metres, same shape; null if unknown."
     )

@@ -29,7 +29,7 @@ def database_url(kind: str, tmp_path: Path) -> str:
     """A database URL of ``kind`` (``sqlite`` or ``postgresql``) holding an empty jobs table."""
     url = f"sqlite:///{tmp_path / 'jobs.db'}" if kind == "sqlite" else postgres_url()
     store = JobStore(url)
-    store.create_all()
+    store.migrate()
     with store.engine.begin() as conn:
         conn.execute(delete(JobRow))
     store.close()
