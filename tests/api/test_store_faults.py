@@ -122,7 +122,7 @@ def proxied_postgres(tmp_path: Path) -> Iterator[tuple[str, TcpProxy]]:
 def test_bug_14_postgres_outage_is_a_503_and_a_running_job_finishes_after(
     tmp_path: Path, proxied_postgres: tuple[str, TcpProxy]
 ):
-    """PostgreSQL cut mid-job: job routes and /healthz 503; restored, the job succeeds unrestarted."""
+    """PostgreSQL cut mid-job: job routes and /healthz 503; once restored the job succeeds."""
     url, proxy = proxied_postgres
     with _serve(tmp_path, database_url=url, run_jobs=True) as base:
         response = httpx.post(f"{base}/v1/jobs", json={"problem": PROBLEM, "time_limit_s": 4})
