@@ -249,11 +249,11 @@ def run_job(
     if plan is not None:
         log.info("job %s: resuming from its checkpoint at %.1f s", job_id, elapsed_s)
     watch = _Watch(store, job_id, attempt, parent_pid)
+    remaining_s = job.time_limit_s - elapsed_s
+    if plan is not None:
+        remaining_s = max(remaining_s, MIN_RESUME_S)
     try:
         while True:
-            remaining_s = job.time_limit_s - elapsed_s
-            if plan is not None and remaining_s < MIN_RESUME_S:
-                remaining_s = MIN_RESUME_S
             slice_s = min(remaining_s, checkpoint_s)
             watch.offset_s = elapsed_s
             plan = solve(
@@ -263,7 +263,8 @@ def run_job(
                 on_progress=watch,
             )
             elapsed_s += slice_s
-            if watch.is_stopped or remaining_s - slice_s <= 0:
+            remaining_s -= slice_s
+            if watch.is_stopped or remaining_s <= 1e-9:
                 break
             checkpoint = json.dumps(plan_to_out(problem, plan))
             if not with_retries(
