@@ -10,9 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import socket
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,72 +20,13 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 import pytest
 
+from benchmarks.reliability import TcpProxy
 from scenarios import get_scenario
 from tests.api.helpers import assert_valid_plan
 from tests.api.test_job_store import database_url
 from tests.api.test_server import _serve
 
 PROBLEM = get_scenario("lyon-small").load()
-
-
-class TcpProxy:
-    """Forward a loopback port to ``target``; :meth:`cut` drops connections and refuses new ones."""
-
-    def __init__(self, target: tuple[str, int]) -> None:
-        self.target = target
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        self.is_open = threading.Event()
-        self.is_open.set()
-        self._sockets: list[socket.socket] = []
-        self._lock = threading.Lock()
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            if not self.is_open.is_set():
-                client.close()
-                continue
-            try:
-                upstream = socket.create_connection(self.target, timeout=5)
-            except OSError:
-                client.close()
-                continue
-            with self._lock:
-                self._sockets += [client, upstream]
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
-
-    @staticmethod
-    def _pipe(source: socket.socket, sink: socket.socket) -> None:
-        with contextlib.suppress(OSError):
-            while data := source.recv(65536):
-                sink.sendall(data)
-        with contextlib.suppress(OSError):
-            sink.shutdown(socket.SHUT_RDWR)
-
-    def cut(self) -> None:
-        """Drop every open connection; new ones are closed at once."""
-        self.is_open.clear()
-        with self._lock:
-            for sock in self._sockets:
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
-                    sock.close()
-            self._sockets.clear()
-
-    def restore(self) -> None:
-        """Accept and forward connections again."""
-        self.is_open.set()
-
-    def close(self) -> None:
-        """Stop listening and drop everything."""
-        self.cut()
-        self.listener.close()
 
 
 def _wait(condition: Any, timeout_s: float, what: str) -> Any:
