@@ -370,7 +370,8 @@ class JobService:
                 job.attempt,
                 limit,
                 error=f"The worker process solving job {job.id} exited unexpectedly "
-                f"(exit code {code}) on each of its {limit} attempt(s).",
+                f"(exit code {code}) on attempt {job.attempt}, the last of "
+                f"DISPATCH_JOB_MAX_ATTEMPTS={limit}.",
             )
             log.error(
                 "worker solving job %s (attempt %d of %d) exited with code %s; job %s",

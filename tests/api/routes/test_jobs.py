@@ -150,7 +150,7 @@ def test_bug_14_a_job_that_kills_every_worker_fails_as_worker_crashed(make_clien
     assert (job["status"], job["error_code"], job["attempt"]) == ("failed", "worker_crashed", 2)
     assert job["error"] == (
         f"The worker process solving job {job_id} exited unexpectedly (exit code -9) "
-        "on each of its 2 attempt(s)."
+        "on attempt 2, the last of DISPATCH_JOB_MAX_ATTEMPTS=2."
     )
     again = client.post("/v1/jobs", json={"problem": lyon(), "time_limit_s": 1})
     done = wait_for(client, again.json()["id"], lambda j: j["status"] in TERMINAL)
