@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     search_processes: int = Field(1, ge=1)
     run_jobs: bool = True
     job_max_attempts: int = Field(3, ge=1)
-    job_checkpoint_s: float = Field(120.0, gt=0)
+    job_checkpoint_s: float = Field(600.0, gt=0)
     job_retention_days: float = Field(30.0, ge=0)
     worker_memory_mb: int | None = Field(None, ge=0)
     max_orders: int = Field(10_000, ge=1)

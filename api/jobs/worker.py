@@ -76,7 +76,7 @@ class WorkerConfig:
 
     parent_pid: int
     memory_bytes: int | None = None
-    checkpoint_s: float = 120.0
+    checkpoint_s: float = 600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,7 +191,7 @@ def run_job(
     attempt: int,
     parent_pid: int | None = None,
     *,
-    checkpoint_s: float = 120.0,
+    checkpoint_s: float = 600.0,
     memory_bytes: int | None = None,
 ) -> JobResult:
     """Solve the run ``attempt`` of the running job ``job_id`` and record how it ended.
