@@ -3,11 +3,29 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import sys
 
 from optimizer.cli import build_parser
 from optimizer.cli import main as core_main
 from scenarios.cli import add_scenarios_command
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` only accepts connections from this machine (127.0.0.0/8, ::1, localhost)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+UNAUTHENTICATED = (
+    "dispatch serve: --host {host} accepts connections from other machines, and no API key "
+    "is configured (DISPATCH_READ_API_KEYS / DISPATCH_WRITE_API_KEYS): anyone who can reach "
+    "it may read every job and submit work."
+)
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -16,9 +34,17 @@ def _serve(args: argparse.Namespace) -> int:
     from api.main import create_app
     from api.settings import get_settings
 
-    uvicorn.run(
-        create_app(get_settings()), host=args.host, port=args.port, log_level=args.log_level
-    )
+    settings = get_settings()
+    if not is_loopback(args.host) and not settings.is_auth_enabled:
+        message = UNAUTHENTICATED.format(host=args.host)
+        if not args.allow_unauthenticated:
+            sys.stderr.write(
+                f"{message} Configure API keys, bind 127.0.0.1, or pass "
+                "--allow-unauthenticated to serve anyway.\n"
+            )
+            return 2
+        sys.stderr.write(f"WARNING: {message}\n")
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level)
     return 0
 
 
@@ -30,6 +56,11 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", default="127.0.0.1", help="Bind address (default 127.0.0.1).")
     serve.add_argument("--port", type=int, default=8000, help="Port (default 8000).")
     serve.add_argument("--log-level", default="info", help="uvicorn log level (default info).")
+    serve.add_argument(
+        "--allow-unauthenticated",
+        action="store_true",
+        help="Serve on a non-loopback --host without API keys (a warning is printed).",
+    )
     serve.set_defaults(func=_serve)
     add_scenarios_command(sub)
     args = parser.parse_args(argv)

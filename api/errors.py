@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from http import HTTPStatus
 from typing import Any
@@ -20,8 +21,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.jobs.store import StoreUnavailable
 from api.mapping import plan_from_in, to_domain
 from api.schemas.common import ErrorOut
 from optimizer import InputError, Problem, SolverError
@@ -183,13 +186,21 @@ def _input_error(request: Request, exc: InputError) -> JSONResponse:
 def _unreadable_body(exc: StarletteHTTPException) -> JSONResponse | None:
     """FastAPI's 400 for a body it could not decode is, to clients, invalid JSON: a 422."""
     cause = exc.__cause__
-    if exc.status_code != 400 or not isinstance(cause, ValueError):
+    if exc.status_code != 400 or not isinstance(cause, ValueError | RecursionError):
         return None
-    if isinstance(cause, UnicodeDecodeError):
-        reason = f"byte {cause.start} is not UTF-8 text"
+    if isinstance(cause, RecursionError):
+        message = (
+            "Request body nests objects and arrays too deeply: "
+            f"at most about {sys.getrecursionlimit()} levels can be read."
+        )
+    elif "integer string conversion" in str(cause):
+        digits = sys.get_int_max_str_digits()
+        message = f"Request body has an integer of more than {digits} digits: too long to read."
+    elif isinstance(cause, UnicodeDecodeError):
+        message = f"Request body is not valid JSON: byte {cause.start} is not UTF-8 text."
     else:
         reason = str(cause).rstrip(".") or "malformed JSON"
-    message = f"Request body is not valid JSON: {reason}."
+        message = f"Request body is not valid JSON: {reason}."
     issues = [{"field": "$", "message": message}]
     return JSONResponse(status_code=422, content=error_body("input_error", message, issues))
 
@@ -219,6 +230,22 @@ def _solver_error(request: Request, exc: SolverError) -> JSONResponse:
     log.error("solver error on %s: %s", request.url.path, exc)
     return JSONResponse(
         status_code=500, content=error_body("solver_error", _sentence(str(exc) or "Solver error."))
+    )
+
+
+def _store_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """A job-store outage (database down, read-only, file replaced): 503 with ``Retry-After``."""
+    log.error("job store unavailable on %s %s: %s", request.method, request.url.path, exc)
+    retry_after_s = getattr(request.app.state.settings, "store_retry_after_s", 5)
+    message = (
+        str(exc)
+        if isinstance(exc, StoreUnavailable)
+        else "The job store is unavailable; nothing was changed. Retry later."
+    )
+    return JSONResponse(
+        status_code=503,
+        content=error_body("store_unavailable", message),
+        headers={"Retry-After": str(retry_after_s)},
     )
 
 
@@ -276,6 +303,15 @@ def _document_errors(schema: dict[str, Any]) -> None:
                     schema, "Invalid input: every issue, each naming its field."
                 )
             responses.setdefault("500", error_response_doc(schema, "Internal error."))
+            if "jobs" in operation.get("tags", []):
+                responses.setdefault(
+                    "503",
+                    error_response_doc(
+                        schema,
+                        "The job store is unavailable (code `store_unavailable`); "
+                        "retry after `Retry-After` s.",
+                    ),
+                )
     text = json.dumps(schema.get("paths", {}))
     components = schema.get("components", {}).get("schemas", {})
     if default_ref not in text:
@@ -290,5 +326,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(InputError, _input_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(SolverError, _solver_error)  # type: ignore[arg-type]
+    app.add_exception_handler(SQLAlchemyError, _store_unavailable)
+    app.add_exception_handler(StoreUnavailable, _store_unavailable)
     app.add_exception_handler(Exception, _unexpected)
     add_openapi_hook(app, _document_errors)

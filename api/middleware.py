@@ -14,6 +14,10 @@ Pure ASGI middleware, outermost first:
    ``settings.max_body_bytes``, or when a streamed (chunked) body does; the
    body is read before the application runs, so the app never sees a
    partial one.
+4. :class:`ProblemSizeMiddleware` answers 413 when a problem in the body has
+   more work orders than ``settings.max_orders`` or more technicians than
+   ``settings.max_technicians``, before the documents are validated or
+   solved (the solver's memory grows with the square of the locations).
 
 Refusals use the error body of :mod:`api.errors`; nothing here can leak a
 traceback (an exception raised further in is answered by the application's
@@ -23,6 +27,7 @@ own 500 handler).
 from __future__ import annotations
 
 import hmac
+import json
 import logging
 import re
 import time
@@ -224,6 +229,80 @@ class BodyLimitMiddleware:
         await self.app(scope, replay, send)
 
 
+MIN_ORDER_BYTES = 40
+"""Fewest bytes a work order or technician takes in JSON: shorter bodies are not parsed."""
+
+
+def _count(document: Any, key: str) -> int:
+    items = document.get(key) if isinstance(document, dict) else None
+    return len(items) if isinstance(items, list) else 0
+
+
+class ProblemSizeMiddleware:
+    """Refuse problems above ``max_orders`` work orders or ``max_technicians`` technicians (413).
+
+    The buffered body (see :class:`BodyLimitMiddleware`) is parsed as JSON
+    only when it is long enough to hold more than either limit; the problem
+    is ``problem`` (``base`` for what-ifs) and, for re-optimization, the new
+    orders in ``events.new_orders`` count too. A body that is not JSON is
+    left to the application, which reports it.
+    """
+
+    def __init__(self, app: ASGIApp, max_orders: int, max_technicians: int) -> None:
+        self.app = app
+        self.max_orders = max_orders
+        self.max_technicians = max_technicians
+        self.min_bytes = MIN_ORDER_BYTES * min(max_orders, max_technicians)
+
+    def _refusal(self, body: bytes) -> Any:
+        try:
+            data = json.loads(body)
+        except (ValueError, RecursionError):
+            return None
+        if not isinstance(data, dict):
+            return None
+        for key in ("problem", "base"):
+            problem = data.get(key)
+            orders = _count(problem, "work_orders")
+            if key == "problem":
+                orders += _count(data.get("events"), "new_orders")
+            technicians = _count(problem, "technicians")
+            for count, limit, what, env in (
+                (orders, self.max_orders, "work orders", "DISPATCH_MAX_ORDERS"),
+                (technicians, self.max_technicians, "technicians", "DISPATCH_MAX_TECHNICIANS"),
+            ):
+                if count > limit:
+                    return error_response(
+                        413,
+                        f"The {key} has {count} {what}, more than this server's limit of "
+                        f"{limit} ({env}): split it into smaller problems.",
+                    )
+        return None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        message = await receive()
+        body = message.get("body", b"") if message["type"] == "http.request" else b""
+        refusal = None
+        if len(body) > self.min_bytes and not message.get("more_body", False):
+            refusal = self._refusal(body)
+        if refusal is not None:
+            await refusal(scope, receive, send)
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return message
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
 def _header(scope: Scope, name: bytes) -> bytes | None:
     for key, value in scope.get("headers", ()):
         if key.lower() == name:
@@ -249,7 +328,10 @@ def _document_refusals(settings: Settings, unguarded: set[str]) -> Any:
                 "name": API_KEY_HEADER,
                 "description": "A read key (GET, HEAD) or a write key (every method).",
             }
-        too_large = f"Request body larger than {settings.max_body_bytes} bytes."
+        too_large = (
+            f"Request body larger than {settings.max_body_bytes} bytes, or a problem with more "
+            f"than {settings.max_orders} work orders or {settings.max_technicians} technicians."
+        )
         for path, operations in schema.get("paths", {}).items():
             for operation in operations.values():
                 if not isinstance(operation, dict) or "responses" not in operation:
@@ -282,6 +364,11 @@ def install_middleware(app: FastAPI, settings: Settings) -> None:
     """
     unguarded = open_paths(app)
     # add_middleware puts the last one added outermost
+    app.add_middleware(
+        ProblemSizeMiddleware,
+        max_orders=settings.max_orders,
+        max_technicians=settings.max_technicians,
+    )
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     if settings.is_auth_enabled:
         app.add_middleware(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from typing import Annotated
 
@@ -25,6 +26,16 @@ class Settings(BaseSettings):
     e.g. ``DISPATCH_WRITE_API_KEYS=k1,k2``. No key configured at all means
     local development mode: no authentication, and ``dispatch serve`` binds
     127.0.0.1 by default.
+
+    Jobs: a job whose worker dies is queued again until it has been started
+    ``job_max_attempts`` times; a worker keeps the best plan so far every
+    ``job_checkpoint_s`` seconds of solving (resumed after a crash); finished
+    jobs are deleted ``job_retention_days`` after they end (0 keeps them);
+    each worker's address space is capped at ``worker_memory_mb`` (unset:
+    the machine's memory over ``job_workers + 1``; 0: no cap). Requests
+    whose problem has more than ``max_orders`` work orders or
+    ``max_technicians`` technicians are refused (413). A job-store outage
+    is answered 503 with ``Retry-After: store_retry_after_s``.
     """
 
     model_config = SettingsConfigDict(env_prefix="DISPATCH_", extra="ignore")
@@ -43,6 +54,29 @@ class Settings(BaseSettings):
     whatif_workers: int = Field(2, ge=1)
     search_processes: int = Field(1, ge=1)
     run_jobs: bool = True
+    job_max_attempts: int = Field(3, ge=1)
+    job_checkpoint_s: float = Field(600.0, gt=0)
+    job_retention_days: float = Field(30.0, ge=0)
+    worker_memory_mb: int | None = Field(None, ge=0)
+    max_orders: int = Field(10_000, ge=1)
+    max_technicians: int = Field(2_000, ge=1)
+    store_retry_after_s: int = Field(5, ge=1)
+
+    def worker_memory_bytes(self) -> int | None:
+        """Address-space limit of each job worker in bytes; ``None`` for no limit.
+
+        ``worker_memory_mb`` unset: the machine's memory shared by the job
+        workers and the server (``job_workers + 1`` parts); 0: no limit.
+        """
+        if self.worker_memory_mb == 0:
+            return None
+        if self.worker_memory_mb is not None:
+            return self.worker_memory_mb * 2**20
+        try:
+            total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
+            return None
+        return int(total // (self.job_workers + 1))
 
     @property
     def is_auth_enabled(self) -> bool:

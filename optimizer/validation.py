@@ -29,6 +29,7 @@ from optimizer.domain import (
 )
 from optimizer.errors import InputError, InputIssue
 from optimizer.problem import Problem
+from optimizer.scaling import scaling_issues
 from optimizer.travel import GeodesicTravel, MatrixTravel, PlanarTravel, RoadGraphTravel
 
 
@@ -50,7 +51,9 @@ def validate_problem(problem: Problem) -> list[InputIssue]:
         appointment windows; SLA deadlines before ``not_before``; pinned,
         preferred or excluded technicians that do not exist; a pinned
         technician who is also excluded; locations of a kind the travel
-        model cannot handle, and matrix indices outside the matrix.
+        model cannot handle, and matrix indices outside the matrix; weights
+        whose scaled costs could overflow the search models' 64-bit integers
+        (:func:`optimizer.scaling.scaling_issues`).
     """
     fmt = _TimeFormat(problem)
     issues: list[InputIssue] = []
@@ -64,6 +67,8 @@ def validate_problem(problem: Problem) -> list[InputIssue]:
         issues += _check_order_times(f"work_orders[{i}]", order, fmt)
         issues += _check_order_technicians(f"work_orders[{i}]", order, known)
     issues += _check_locations(problem)
+    if not issues:  # the bound reads travel and times: only once they are sound
+        issues += scaling_issues(problem)
     return issues
 
 

@@ -3,9 +3,13 @@
 ``submit`` validates the problem and commits a queued job. A dispatcher
 thread hands queued jobs to a fixed pool of ``spawn``-ed worker processes
 (:mod:`api.jobs.worker`), one job each, and respawns a worker that dies.
-Nothing is solved in the server process. On start, jobs left ``queued`` or
-``running`` by a previous server (stopped or killed) are queued again.
-One service per database is assumed.
+Nothing is solved in the server process. On start, the schema is migrated
+(:mod:`api.jobs.schema`) and jobs left ``queued`` or ``running`` by a
+previous server (stopped or killed) are queued again. A job whose worker
+dies is queued again until it has been started ``job_max_attempts`` times,
+then fails with code ``worker_crashed``. The dispatcher deletes finished
+jobs older than ``job_retention_days`` once an hour. One service per
+database is assumed.
 """
 
 from __future__ import annotations
@@ -18,21 +22,25 @@ import multiprocessing
 import os
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from typing import Any
 
 from api import metrics
-from api.jobs.store import ACTIVE, Job, JobStatus, JobStore
-from api.jobs.worker import JobResult, worker_main
+from api.jobs.store import ACTIVE, Job, JobStatus, JobStore, StoreUnavailable
+from api.jobs.worker import JobResult, WorkerConfig, worker_main
 from api.settings import Settings
 from optimizer.document import load_problem
 
 log = logging.getLogger("api.jobs")
 
 _CONTEXT = multiprocessing.get_context("spawn")  # never fork a threaded server
+
+PURGE_EVERY_S = 3600.0
+"""How often the dispatcher deletes jobs past their retention."""
 
 
 class QueueFull(Exception):
@@ -98,6 +106,8 @@ class JobService:
         self._thread: threading.Thread | None = None
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_w.setblocking(False)
+        self._purged_at = -math.inf
+        self._workers: list[_Worker] = []
 
     # --- life cycle ---------------------------------------------------------------
 
@@ -130,6 +140,34 @@ class JobService:
             log.exception("job database unreachable")
             return False
 
+    def check_store(self) -> str | None:
+        """Why the store cannot take work now, or ``None`` when it can.
+
+        Checks that the SQLite file is still the one opened at start, then
+        writes the probe row: a database that answers reads but refuses
+        writes (a read-only file, a full disk, a read-only replica) is not
+        healthy.
+        """
+        try:
+            self._ensure_schema()
+            self.store.check_file()
+            self.store.probe_write()
+        except StoreUnavailable as exc:
+            log.error("%s", exc)
+            return str(exc)
+        except Exception as exc:
+            log.warning("job store health probe failed: %s", exc)
+            return f"The job store cannot be written: {_first_line(exc)}."
+        return None
+
+    def busy_workers(self) -> dict[str, int]:
+        """The pid of each worker process by the id of the job it is solving (operations, tests)."""
+        return {
+            w.job.id: w.process.pid
+            for w in list(self._workers)
+            if w.job is not None and w.process.pid is not None
+        }
+
     def counts(self) -> dict[str, int]:
         """Number of jobs by status, every status included (zeros too)."""
         self._ensure_schema()
@@ -158,6 +196,7 @@ class JobService:
             If ``job_queue_size`` jobs are already queued or running.
         """
         load_problem(problem_doc)
+        self.store.check_file()
         limit_s = min(
             time_limit_s or self.settings.default_time_limit_s,
             self.settings.max_job_time_limit_s,
@@ -224,11 +263,23 @@ class JobService:
 
     def _ensure_schema(self) -> None:
         if self._has_schema:
+            self.store.check_file()
             return
         with self._schema_lock:
             if not self._has_schema:
-                self.store.create_all()
+                revision = self.store.migrate()
+                log.info("job store schema at revision %s", revision)
                 self._has_schema = True
+
+    def purge_expired(self) -> int:
+        """Delete finished jobs older than ``job_retention_days`` (0: keep all); how many."""
+        days = self.settings.job_retention_days
+        if days <= 0:
+            return 0
+        purged = self.store.purge_finished(datetime.now(UTC) - timedelta(days=days))
+        if purged:
+            log.info("deleted %d job(s) finished more than %g days ago", purged, days)
+        return purged
 
     def _retry_after_s(self) -> int:
         now = datetime.now(UTC)
@@ -243,9 +294,14 @@ class JobService:
 
     def _spawn(self) -> _Worker:
         parent_conn, child_conn = _CONTEXT.Pipe()
+        config = WorkerConfig(
+            parent_pid=os.getpid(),
+            memory_bytes=self.settings.worker_memory_bytes(),
+            checkpoint_s=self.settings.job_checkpoint_s,
+        )
         process = _CONTEXT.Process(
             target=worker_main,
-            args=(self.settings.database_url, child_conn, os.getpid()),
+            args=(self.settings.database_url, child_conn, config),
             name="dispatch-job-worker",
             daemon=True,
         )
@@ -256,6 +312,7 @@ class JobService:
     def _dispatch(self) -> None:
         """The dispatcher thread; it also creates every worker (PR_SET_PDEATHSIG is per thread)."""
         workers = [self._spawn() for _ in range(self.settings.job_workers)]
+        self._workers = workers
         try:
             while not self._stopping.is_set():
                 try:
@@ -267,6 +324,10 @@ class JobService:
             _shut_down(workers)
 
     def _dispatch_once(self, workers: list[_Worker]) -> None:
+        if time.monotonic() - self._purged_at >= PURGE_EVERY_S:
+            self.purge_expired()
+            self._purged_at = time.monotonic()
+        self.store.check_file()
         for worker in workers:
             if worker.is_ready and worker.job is None and worker.process.is_alive():
                 job = self.store.claim_next()
@@ -303,21 +364,38 @@ class JobService:
         code = worker.process.exitcode
         if worker.job is not None:
             job = worker.job
-            log.error("worker solving job %s exited with code %s", job.id, code)
-            self.store.finish(
+            limit = self.settings.job_max_attempts
+            status = self.store.worker_crashed(
                 job.id,
                 job.attempt,
-                JobStatus.FAILED,
+                limit,
                 error=f"The worker process solving job {job.id} exited unexpectedly "
-                f"(exit code {code}).",
+                f"(exit code {code}) on attempt {job.attempt}, the last of "
+                f"DISPATCH_JOB_MAX_ATTEMPTS={limit}.",
             )
+            log.error(
+                "worker solving job %s (attempt %d of %d) exited with code %s; job %s",
+                job.id,
+                job.attempt,
+                limit,
+                code,
+                status.value,
+            )
+            worker.job = None  # recorded: a store failure above retries the whole replacement
             wall_s = (datetime.now(UTC) - worker.sent_at).total_seconds()
             metrics.record_solve("job", "crashed", wall_s)
+            self._wake()
         elif not worker.is_ready:
             log.error("job worker exited while starting (exit code %s); retrying in 1 s", code)
             self._stopping.wait(1.0)
         worker.conn.close()
         return self._spawn()
+
+
+def _first_line(exc: BaseException) -> str:
+    """The first line of an exception's message, without a trailing full stop."""
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__).rstrip(".")
 
 
 def _shut_down(workers: list[_Worker]) -> None:

@@ -13,6 +13,7 @@ shared across ``fork``.
 from __future__ import annotations
 
 import enum
+import os
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -27,6 +28,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     create_engine,
+    delete,
     event,
     func,
     select,
@@ -35,6 +37,22 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from api.jobs.schema import migrate
+
+
+class StoreUnavailable(Exception):
+    """The job store cannot be used now (``/healthz`` and job routes answer 503)."""
+
+
+class FailureCode(enum.StrEnum):
+    """Why a job failed (``JobOut.error_code``)."""
+
+    INPUT_ERROR = "input_error"
+    SOLVER_ERROR = "solver_error"
+    RESOURCE_EXHAUSTED = "resource_exhausted"
+    WORKER_CRASHED = "worker_crashed"
+    INTERNAL_ERROR = "internal_error"
 
 
 class JobStatus(enum.StrEnum):
@@ -88,6 +106,18 @@ class JobRow(Base):
     progress_assigned: Mapped[int | None] = mapped_column(Integer)
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     attempt: Mapped[int] = mapped_column(Integer, default=0)
+    checkpoint: Mapped[str | None] = mapped_column(Text)
+    checkpoint_elapsed_s: Mapped[float | None] = mapped_column(Float)
+    error_code: Mapped[str | None] = mapped_column(String(32))
+
+
+class ProbeRow(Base):
+    """The one row of ``store_probe``, rewritten by every health check."""
+
+    __tablename__ = "store_probe"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    written_at: Mapped[datetime] = mapped_column(_UtcDateTime)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +142,7 @@ class Job:
     cancel_requested: bool
     attempt: int
     has_plan: bool
+    error_code: str | None = None
 
 
 _JOB_COLUMNS = (
@@ -129,6 +160,7 @@ _JOB_COLUMNS = (
     JobRow.cancel_requested,
     JobRow.attempt,
     JobRow.plan.is_not(None).label("has_plan"),
+    JobRow.error_code,
 )
 
 
@@ -142,6 +174,22 @@ def _job(row: Any) -> Job:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _sqlite_path(engine: Engine) -> str | None:
+    """The absolute path of a SQLite database file, ``None`` for other databases."""
+    if engine.dialect.name != "sqlite" or not engine.url.database:
+        return None
+    return os.path.abspath(engine.url.database)
+
+
+def _identity(path: str) -> tuple[int, int] | None:
+    """(device, inode) of ``path``, or ``None`` when there is no such file."""
+    try:
+        stat = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return stat.st_dev, stat.st_ino
 
 
 def make_engine(url: str) -> Engine:
@@ -184,14 +232,40 @@ class JobStore:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
+        self.path = _sqlite_path(self.engine)
+        self._identity: tuple[int, int] | None = None
 
     def close(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
 
-    def create_all(self) -> None:
-        """Create the ``jobs`` table if it does not exist."""
-        Base.metadata.create_all(self.engine)
+    def migrate(self) -> str:
+        """Create or upgrade the schema with the shipped migrations; returns its revision.
+
+        For SQLite, also remember which file this is (:meth:`check_file`).
+        """
+        revision = migrate(self.engine)
+        if self.path is not None:
+            self._identity = _identity(self.path)
+        return revision
+
+    def check_file(self) -> None:
+        """Raise :class:`StoreUnavailable` if the SQLite file was deleted or replaced.
+
+        SQLite keeps writing to a file it has open even after it is deleted
+        (and a new file at the same path is another database): both lose
+        every job from then on. Nothing to check for other databases, or
+        before :meth:`migrate`.
+        """
+        if self.path is None or self._identity is None:
+            return
+        now = _identity(self.path)
+        if now != self._identity:
+            what = "deleted" if now is None else "replaced"
+            raise StoreUnavailable(
+                f"The job database file {self.path} was {what} while the server was running; "
+                "restart the server to use the file now at that path."
+            )
 
     def ping(self) -> bool:
         """Whether the database answers ``SELECT 1``."""
@@ -380,6 +454,7 @@ class JobStore:
         *,
         plan_json: str | None = None,
         error: str | None = None,
+        error_code: str | None = None,
         progress: tuple[float, float, int] | None = None,
     ) -> bool:
         """End the run ``attempt`` of a running job.
@@ -392,6 +467,8 @@ class JobStore:
             The plan document as JSON text, if any.
         error
             One sentence for a failed job.
+        error_code
+            Why a failed job failed (:class:`FailureCode`).
         progress
             Final ``(elapsed_s, objective, assigned)``, if known.
 
@@ -406,11 +483,74 @@ class JobStore:
             "finished_at": _now(),
             "plan": plan_json,
             "error": error,
+            "error_code": error_code,
+            "checkpoint": None,
+            "checkpoint_elapsed_s": None,
         }
         if progress is not None:
             keys = ("progress_elapsed_s", "progress_objective", "progress_assigned")
             values.update(zip(keys, progress, strict=True))
         return self._update_running(job_id, attempt, **values)
+
+    def save_checkpoint(self, job_id: str, attempt: int, plan_json: str, elapsed_s: float) -> bool:
+        """Keep the best plan so far of a running job, to resume from after a crash."""
+        return self._update_running(
+            job_id, attempt, checkpoint=plan_json, checkpoint_elapsed_s=elapsed_s
+        )
+
+    def checkpoint_of(self, job_id: str) -> tuple[str, float] | None:
+        """The saved best plan so far (JSON) and the solve seconds behind it, or ``None``."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(JobRow.checkpoint, JobRow.checkpoint_elapsed_s).where(JobRow.id == job_id)
+            ).first()
+        if row is None or row.checkpoint is None:
+            return None
+        return row.checkpoint, float(row.checkpoint_elapsed_s or 0.0)
+
+    def worker_crashed(self, job_id: str, attempt: int, max_attempts: int, error: str) -> JobStatus:
+        """After the worker of run ``attempt`` died: queue the job again, or fail it.
+
+        The job goes back to the queue (keeping its checkpoint) while
+        ``attempt < max_attempts``; after the last attempt it ends ``failed``
+        with code ``worker_crashed`` and ``error``.
+
+        Returns
+        -------
+        JobStatus
+            ``queued``, ``failed``, or the job's status if the run was no longer current.
+        """
+        if attempt < max_attempts:
+            if self._update_running(job_id, attempt, status=JobStatus.QUEUED.value):
+                return JobStatus.QUEUED
+        elif self._update_running(
+            job_id,
+            attempt,
+            status=JobStatus.FAILED.value,
+            finished_at=_now(),
+            error=error,
+            error_code=FailureCode.WORKER_CRASHED.value,
+        ):
+            return JobStatus.FAILED
+        job = self.get(job_id)
+        return job.status if job is not None else JobStatus.FAILED
+
+    def purge_finished(self, before: datetime) -> int:
+        """Delete jobs (and their plans) that ended before ``before``; returns how many."""
+        finished = (JobStatus.SUCCEEDED.value, JobStatus.FAILED.value, JobStatus.CANCELLED.value)
+        with self.engine.begin() as conn:
+            return conn.execute(
+                delete(JobRow).where(JobRow.status.in_(finished), JobRow.finished_at < before)
+            ).rowcount
+
+    def probe_write(self) -> None:
+        """Write one row of ``store_probe``: raises when the store cannot be written."""
+        with self.engine.begin() as conn:
+            changed = conn.execute(
+                update(ProbeRow).where(ProbeRow.id == 1).values(written_at=_now())
+            ).rowcount
+            if changed == 0:
+                conn.execute(ProbeRow.__table__.insert().values(id=1, written_at=_now()))
 
     def requeue(self, job_id: str, attempt: int) -> bool:
         """Put a running job back in the queue (its run ``attempt`` never started)."""

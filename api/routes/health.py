@@ -17,34 +17,45 @@ log = logging.getLogger("api")
 router = APIRouter(tags=["operations"])
 
 
-def _database_state(service: Any) -> str:
-    """``ok``, ``unreachable`` or ``not_checked`` (the job service offers no ``ping``)."""
+def _database_state(service: Any) -> tuple[str, str | None]:
+    """``(state, detail)``: ``ok``, ``unreachable``, ``unwritable`` or ``not_checked``."""
     ping = getattr(service, "ping", None)
     if not callable(ping):
-        return "not_checked"
+        return "not_checked", None
     try:
-        return "ok" if ping() else "unreachable"
+        if not ping():
+            return "unreachable", "The job store does not answer."
     except Exception:
         log.exception("job store ping failed")
-        return "unreachable"
+        return "unreachable", "The job store does not answer."
+    check = getattr(service, "check_store", None)
+    problem = check() if callable(check) else None
+    return ("unwritable", problem) if problem else ("ok", None)
 
 
 @router.get(
     "/healthz",
     response_model=HealthOut,
-    responses={503: {"model": HealthOut, "description": "The job store cannot be reached."}},
+    response_model_exclude_none=True,
+    responses={
+        503: {"model": HealthOut, "description": "The job store cannot be reached or written."}
+    },
     summary="Health check",
 )
 def health(service: JobServiceDep, response: Response) -> dict[str, str]:
     """Report whether the service can take work; never needs an API key.
 
     Answers 200 with `status` `ok`, or 503 with `status` `unavailable` when
-    the job store does not answer (load balancers take the instance out).
+    the job store does not answer (`database` `unreachable`) or cannot be
+    written: each check writes one probe row, and a SQLite file deleted or
+    replaced while the server runs is detected (`database` `unwritable`,
+    `detail` says why). Load balancers take the instance out.
     """
-    database = _database_state(service)
-    if database == "unreachable":
+    database, detail = _database_state(service)
+    if database in ("unreachable", "unwritable"):
         response.status_code = 503
-        return {"status": "unavailable", "database": database}
+        body = {"status": "unavailable", "database": database}
+        return body | ({"detail": detail} if detail else {})
     return {"status": "ok", "database": database}
 
 

@@ -38,7 +38,8 @@ class ErrorDetail(BaseModel):
 
     code: str = Field(
         description="Stable machine-readable code: input_error, not_found, payload_too_large, "
-        "queue_full, unauthorized, forbidden, method_not_allowed, solver_error, internal_error."
+        "queue_full, unauthorized, forbidden, method_not_allowed, solver_error, store_unavailable, "
+        "internal_error."
     )
     message: str = Field(description="One human sentence (the first issue's, for input errors).")
     field: str | None = Field(default=None, description="The first issue's field.")

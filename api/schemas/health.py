@@ -13,9 +13,14 @@ class HealthOut(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     status: Literal["ok", "unavailable"] = Field(
-        description="ok: serving; unavailable: the job store cannot be reached (HTTP 503)."
+        description="ok: serving; unavailable: the job store cannot be reached or written "
+        "(HTTP 503)."
     )
-    database: Literal["ok", "unreachable", "not_checked"] = Field(
-        description="The job store: ok, unreachable, or not_checked when the job service "
-        "offers no check."
+    database: Literal["ok", "unreachable", "unwritable", "not_checked"] = Field(
+        description="The job store: ok; unreachable (does not answer); unwritable (answers "
+        "but a write failed, or its SQLite file was deleted or replaced while serving); "
+        "not_checked when the job service offers no check."
+    )
+    detail: str | None = Field(
+        default=None, description="One sentence saying what is wrong, when not ok."
     )

@@ -6,8 +6,9 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.jobs.store import Job, JobStatus
+from api.jobs.store import FailureCode, Job, JobStatus
 from api.schemas.common import ProblemIn
+from api.schemas.plans import MAX_SEED, MAX_TIME_LIMIT_S
 
 
 class JobIn(BaseModel):
@@ -19,11 +20,12 @@ class JobIn(BaseModel):
     time_limit_s: float | None = Field(
         default=None,
         gt=0,
+        le=MAX_TIME_LIMIT_S,
         allow_inf_nan=False,
         description="Solve budget in seconds (default: the server's default_time_limit_s); "
         "capped at the server's max_job_time_limit_s.",
     )
-    seed: int = Field(default=0, ge=0, description="Search seed.")
+    seed: int = Field(default=0, ge=0, le=MAX_SEED, description="Search seed.")
 
 
 class ProgressOut(BaseModel):
@@ -52,14 +54,21 @@ class JobOut(BaseModel):
     time_limit_s: float = Field(description="Solve budget in seconds, after capping.")
     seed: int = Field(description="Search seed.")
     attempt: int = Field(
-        description="How many times it was started (more than 1 after a server restart)."
+        description="How many times it was started: more than 1 after a server restart or "
+        "a worker crash (at most DISPATCH_JOB_MAX_ATTEMPTS crashes are retried)."
     )
     cancel_requested: bool = Field(description="Whether a cancel was asked for.")
     has_plan: bool = Field(description="Whether GET /v1/jobs/{id}/plan has a plan.")
     progress: ProgressOut | None = Field(
         description="The best plan so far (the final one once ended); null before the first."
     )
-    error: str | None = Field(description="Why a failed job failed.")
+    error: str | None = Field(description="Why a failed job failed, in one sentence.")
+    error_code: FailureCode | None = Field(
+        default=None,
+        description="Why a failed job failed: input_error, solver_error, resource_exhausted "
+        "(its worker's memory limit), worker_crashed (its worker died on every attempt) or "
+        "internal_error.",
+    )
 
     @classmethod
     def of(cls, job: Job) -> JobOut:
@@ -84,6 +93,7 @@ class JobOut(BaseModel):
             has_plan=job.has_plan,
             progress=progress,
             error=job.error,
+            error_code=FailureCode(job.error_code) if job.error_code else None,
         )
 
 

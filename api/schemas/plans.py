@@ -9,8 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from api.schemas.common import PlanIn, ProblemIn
 from optimizer import ViolationCode
 
-MAX_SEED = 2**32 - 1
-"""Largest accepted search seed."""
+MAX_SEED = 2**31 - 1
+"""Largest accepted search seed: a signed 32-bit integer, stored alike by SQLite and PostgreSQL."""
+
+MAX_TIME_LIMIT_S = 1_000_000.0
+"""Largest ``time_limit_s`` a request may give (the server caps it lower anyway)."""
 
 OUTPUT_ONLY_PLAN_FIELDS = ("violations",)
 """Fields of :class:`PlanOut` the server computes; ignored when a plan is sent back as input."""
@@ -32,6 +35,7 @@ class PlanRequest(BaseModel):
     time_limit_s: float | None = Field(
         default=None,
         gt=0,
+        le=MAX_TIME_LIMIT_S,
         allow_inf_nan=False,
         description="Search budget in seconds, model building included. Default: the "
         "server's DISPATCH_DEFAULT_TIME_LIMIT_S (5); larger values are lowered to "

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.schemas.common import PlanIn, ProblemIn
-from api.schemas.plans import MAX_SEED, PlanOut, drop_output_fields
+from api.schemas.plans import MAX_SEED, MAX_TIME_LIMIT_S, PlanOut, drop_output_fields
 from optimizer import UnassignedReason
 from optimizer.document import IsoDatetime, LocationDoc, WorkOrderDoc
 
@@ -102,6 +102,7 @@ class ReoptimizeRequest(_In):
     time_limit_s: float | None = Field(
         default=None,
         gt=0,
+        le=MAX_TIME_LIMIT_S,
         allow_inf_nan=False,
         description="Budget of the whole re-plan in seconds, model building included. "
         "Default: DISPATCH_DEFAULT_TIME_LIMIT_S; lowered to DISPATCH_MAX_TIME_LIMIT_S.",
@@ -198,6 +199,7 @@ class WhatIfRequest(_In):
     time_limit_s: float | None = Field(
         default=None,
         gt=0,
+        le=MAX_TIME_LIMIT_S,
         allow_inf_nan=False,
         description="Budget per solve (base and each variant). Default: "
         "DISPATCH_DEFAULT_TIME_LIMIT_S; lowered to DISPATCH_MAX_TIME_LIMIT_S.",

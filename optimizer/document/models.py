@@ -46,16 +46,41 @@ IsoDatetime = Annotated[
     Field(description="ISO-8601 datetime with a UTC offset, e.g. 2026-11-23T08:00:00+01:00."),
 ]
 Id = Annotated[str, Field(min_length=1)]
+
+# Bounds of every number a problem document may give. Together with the
+# solver's check of its largest scaled cost (:mod:`optimizer.scaling`) they
+# keep every integer the search models use inside 64 bits.
+MAX_MINUTES = 1_000_000.0
+"""Longest duration a document may give (about 694 days); keeps seconds in range."""
+MAX_COUNT = 1_000_000
+"""Largest count a document may give: orders per shift, part quantities, van stock."""
+MAX_SKILL_LEVEL = 1_000
+"""Highest skill level."""
+MAX_WEIGHT = 1e9
+"""Largest objective weight, in points (per hour, per minute or per order)."""
+MAX_VIP_MULTIPLIER = 1_000.0
+"""Largest ``vip_multiplier``."""
+MAX_COORDINATE_M = 1e9
+"""Largest planar coordinate (x, y) in metres, either sign."""
+MAX_TRAVEL_S = 1e9
+"""Largest driving time of a matrix entry or road-graph edge, in seconds (about 31 years)."""
+MAX_LENGTH_M = 1e12
+"""Largest distance of a matrix entry or road-graph edge, in metres."""
+MAX_COST_PER_HOUR = 1e6
+"""Largest ``cost_per_hour`` of a technician."""
+
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 NonNegFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 NonNegInt = Annotated[int, Field(ge=0)]
-MAX_MINUTES = 1_000_000.0
-"""Longest duration a document may give (about 694 days); keeps seconds in range."""
+Coordinate = Annotated[float, Field(ge=-MAX_COORDINATE_M, le=MAX_COORDINATE_M, allow_inf_nan=False)]
+Weight = Annotated[float, Field(ge=0, le=MAX_WEIGHT, allow_inf_nan=False)]
+TravelSeconds = Annotated[float, Field(ge=0, le=MAX_TRAVEL_S, allow_inf_nan=False)]
+LengthMetres = Annotated[float, Field(ge=0, le=MAX_LENGTH_M, allow_inf_nan=False)]
 Minutes = Annotated[
     float, Field(ge=0, le=MAX_MINUTES, allow_inf_nan=False, description="Minutes, >= 0.")
 ]
-SkillLevel = Annotated[int, Field(ge=1, description="Skill level, 1 = basic.")]
-Quantity = Annotated[int, Field(ge=0, description="Number of parts.")]
+SkillLevel = Annotated[int, Field(ge=1, le=MAX_SKILL_LEVEL, description="Skill level, 1 = basic.")]
+Quantity = Annotated[int, Field(ge=0, le=MAX_COUNT, description="Number of parts.")]
 Priority = Literal["P1", "P2", "P3", "P4"]
 
 
@@ -76,14 +101,14 @@ class GeoPointDoc(_Doc):
 class PlanarPointDoc(_Doc):
     """A position on a plane, in metres."""
 
-    x: Finite
-    y: Finite
+    x: Coordinate
+    y: Coordinate
 
 
 class MatrixRefDoc(_Doc):
     """A row/column of the travel matrix."""
 
-    matrix_index: NonNegInt
+    matrix_index: int = Field(ge=0, le=MAX_COUNT)
 
 
 def _location_kind(value: Any) -> str | None:
@@ -120,23 +145,23 @@ class GeodesicTravelDoc(_Doc):
     """Crow-flies distance times a circuity factor, at a constant speed."""
 
     kind: Literal["geodesic"] = "geodesic"
-    speed_kmh: float = Field(default=40.0, gt=0, allow_inf_nan=False)
-    circuity: float = Field(default=1.3, ge=1, allow_inf_nan=False)
+    speed_kmh: float = Field(default=40.0, ge=0.1, le=10_000, allow_inf_nan=False)
+    circuity: float = Field(default=1.3, ge=1, le=10, allow_inf_nan=False)
 
 
 class PlanarTravelDoc(_Doc):
     """Straight-line travel on a plane at a constant speed."""
 
     kind: Literal["planar"]
-    speed_mps: float = Field(default=1.0, gt=0, allow_inf_nan=False)
+    speed_mps: float = Field(default=1.0, ge=0.01, le=10_000, allow_inf_nan=False)
 
 
 class MatrixTravelDoc(_Doc):
     """Caller-supplied square matrices; locations are ``{matrix_index}``."""
 
     kind: Literal["matrix"]
-    durations_s: list[list[float]] = Field(description="Square matrix of driving seconds.")
-    distances_m: list[list[float]] | None = Field(
+    durations_s: list[list[TravelSeconds]] = Field(description="Square matrix of driving seconds.")
+    distances_m: list[list[LengthMetres]] | None = Field(
         default=None, description="Square matrix of driving metres, same shape; null if unknown."
     )
 
@@ -153,8 +178,8 @@ class PlanarNodeDoc(_Doc):
     """A road-graph node on a plane, in metres."""
 
     id: Id
-    x: Finite
-    y: Finite
+    x: Coordinate
+    y: Coordinate
 
 
 def _node_kind(value: Any) -> str | None:
@@ -184,8 +209,8 @@ class EdgeDoc(_Doc):
 
     from_: Id = Field(alias="from")
     to: Id
-    duration_s: NonNegFloat
-    length_m: NonNegFloat
+    duration_s: TravelSeconds
+    length_m: LengthMetres
     oneway: bool = False
 
 
@@ -227,32 +252,34 @@ _LATE = DEFAULT_WEIGHTS.late_per_minute_by_priority
 class UnassignedWeightsDoc(_Doc):
     """Points for leaving an order unserved, by priority."""
 
-    P1: NonNegFloat = _UNASSIGNED[1]
-    P2: NonNegFloat = _UNASSIGNED[2]
-    P3: NonNegFloat = _UNASSIGNED[3]
-    P4: NonNegFloat = _UNASSIGNED[4]
+    P1: Weight = _UNASSIGNED[1]
+    P2: Weight = _UNASSIGNED[2]
+    P3: Weight = _UNASSIGNED[3]
+    P4: Weight = _UNASSIGNED[4]
 
 
 class LateWeightsDoc(_Doc):
     """Points per minute past a soft SLA deadline, by priority."""
 
-    P1: NonNegFloat = _LATE[1]
-    P2: NonNegFloat = _LATE[2]
-    P3: NonNegFloat = _LATE[3]
-    P4: NonNegFloat = _LATE[4]
+    P1: Weight = _LATE[1]
+    P2: Weight = _LATE[2]
+    P3: Weight = _LATE[3]
+    P4: Weight = _LATE[4]
 
 
 class WeightsDoc(_Doc):
     """Objective weights in points; every field is optional (see optimizer.weights)."""
 
-    travel_per_hour: NonNegFloat = DEFAULT_WEIGHTS.travel_per_hour
+    travel_per_hour: Weight = DEFAULT_WEIGHTS.travel_per_hour
     unassigned_by_priority: UnassignedWeightsDoc = Field(default_factory=UnassignedWeightsDoc)
     late_per_minute_by_priority: LateWeightsDoc = Field(default_factory=LateWeightsDoc)
-    vip_multiplier: NonNegFloat = DEFAULT_WEIGHTS.vip_multiplier
-    non_preferred_technician: NonNegFloat = DEFAULT_WEIGHTS.non_preferred_technician
-    reassignment: NonNegFloat = DEFAULT_WEIGHTS.reassignment
-    workload_balance_per_hour: NonNegFloat = DEFAULT_WEIGHTS.workload_balance_per_hour
-    labor_cost: NonNegFloat = DEFAULT_WEIGHTS.labor_cost
+    vip_multiplier: float = Field(
+        default=DEFAULT_WEIGHTS.vip_multiplier, ge=0, le=MAX_VIP_MULTIPLIER, allow_inf_nan=False
+    )
+    non_preferred_technician: Weight = DEFAULT_WEIGHTS.non_preferred_technician
+    reassignment: Weight = DEFAULT_WEIGHTS.reassignment
+    workload_balance_per_hour: Weight = DEFAULT_WEIGHTS.workload_balance_per_hour
+    labor_cost: Weight = DEFAULT_WEIGHTS.labor_cost
     lateness_cap_share: float = Field(
         default=DEFAULT_WEIGHTS.lateness_cap_share, ge=0, le=1, allow_inf_nan=False
     )
@@ -295,12 +322,12 @@ class TechnicianDoc(_Doc):
     end: LocationDoc | None = Field(
         default=None, description="Where shifts end; null: the route ends at the last order."
     )
-    max_orders_per_shift: NonNegInt | None = None
+    max_orders_per_shift: Annotated[int, Field(ge=0, le=MAX_COUNT)] | None = None
     max_work_min_per_shift: Minutes | None = None
     max_travel_min_per_shift: Minutes | None = None
     van_stock: dict[Id, Quantity] = Field(default_factory=dict)
-    cost_per_hour: NonNegFloat = 0.0
-    speed_factor: float = Field(default=1.0, gt=0, allow_inf_nan=False)
+    cost_per_hour: float = Field(default=0.0, ge=0, le=MAX_COST_PER_HOUR, allow_inf_nan=False)
+    speed_factor: float = Field(default=1.0, ge=0.01, le=100, allow_inf_nan=False)
 
 
 class WorkOrderDoc(_Doc):

@@ -48,6 +48,15 @@ def _descendants(pid: int) -> set[int]:
     return found
 
 
+def _is_job_worker(pid: int) -> bool:
+    """Whether ``pid`` is a spawned worker (not multiprocessing's resource tracker)."""
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    return b"spawn_main" in command
+
+
 def _alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -171,3 +180,29 @@ def test_jobs_survive_a_sigkill_mid_solve(servers: tuple[Server, Server]):
     assert max(j["attempt"] for j in jobs) == 2
     for job_id in job_ids:
         assert_valid_plan(PROBLEM, second.get(f"/v1/jobs/{job_id}/plan"))
+
+
+def test_bug_14_a_worker_killed_mid_solve_loses_no_job(servers: tuple[Server, Server]):
+    """SIGKILL of one busy worker: its job is retried (attempt 2) and all 4 jobs succeed."""
+    server, _ = servers
+    server.start()
+    job_ids = []
+    for _ in range(4):
+        response = httpx.post(
+            f"{server.base}/v1/jobs", json={"problem": PROBLEM, "time_limit_s": 2}, timeout=10
+        )
+        assert response.status_code == 202
+        job_ids.append(response.json()["id"])
+    both_busy = lambda js: sum(j["status"] == "running" for j in js) == 2  # noqa: E731
+    _wait(server, job_ids, lambda js: both_busy(js) and any(j["progress"] for j in js), 30)
+    assert server.process is not None
+    workers = sorted(pid for pid in _descendants(server.process.pid) if _is_job_worker(pid))
+    assert len(workers) == 2, "two job workers run below the server"
+    os.kill(workers[0], signal.SIGKILL)
+    jobs = _wait(
+        server, job_ids, lambda js: all(j["status"] in ("succeeded", "failed") for j in js), 90
+    )
+    assert [j["status"] for j in jobs] == ["succeeded"] * 4
+    assert max(j["attempt"] for j in jobs) == 2
+    for job_id in job_ids:
+        assert_valid_plan(PROBLEM, server.get(f"/v1/jobs/{job_id}/plan"))

@@ -29,7 +29,7 @@ def database_url(kind: str, tmp_path: Path) -> str:
     """A database URL of ``kind`` (``sqlite`` or ``postgresql``) holding an empty jobs table."""
     url = f"sqlite:///{tmp_path / 'jobs.db'}" if kind == "sqlite" else postgres_url()
     store = JobStore(url)
-    store.create_all()
+    store.migrate()
     with store.engine.begin() as conn:
         conn.execute(delete(JobRow))
     store.close()
@@ -238,3 +238,23 @@ def test_in_memory_sqlite_is_refused():
     """An in-memory SQLite URL is refused: worker processes could not see it."""
     with pytest.raises(ValueError, match="in-memory SQLite"):
         JobStore("sqlite://")
+
+
+def test_bug_14_a_replaced_sqlite_file_is_detected(tmp_path: Path):
+    """Another file moved to the store's path makes check_file raise, naming the path."""
+    from api.jobs.store import StoreUnavailable
+
+    path = tmp_path / "jobs.db"
+    store = JobStore(f"sqlite:///{path}")
+    store.migrate()
+    store.check_file()  # the file opened at start: fine
+    other = tmp_path / "other.db"
+    other.write_bytes(path.read_bytes())
+    os.replace(other, path)
+    with pytest.raises(StoreUnavailable) as caught:
+        store.check_file()
+    assert str(caught.value) == (
+        f"The job database file {path} was replaced while the server was running; "
+        "restart the server to use the file now at that path."
+    )
+    store.close()

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.metrics import REGISTRY
-from tests.api.helpers import error_of
+from tests.api.helpers import assert_valid_plan, error_of
 
 READ, WRITE = "read-key-1", "write-key-1"
 
@@ -181,3 +181,50 @@ def test_unknown_route_and_wrong_method_use_the_error_body(client: TestClient):
         405,
         {"code": "method_not_allowed", "message": "Method DELETE is not allowed on /v1/scenarios."},
     )
+
+
+# --- problem size -----------------------------------------------------------------------
+
+
+def _orders(n: int) -> list[dict]:
+    return [{"id": f"W{i}", "location": {"x": i, "y": 0}, "service_min": 5} for i in range(n)]
+
+
+def test_bug_14_fifty_thousand_orders_are_a_413_naming_the_limit(make_client):
+    """A 3 MB request of 50,000 orders (under the body limit) is refused with the limit's name."""
+    client = make_client()
+    body = {"problem": {"technicians": [], "work_orders": _orders(50_000)}, "time_limit_s": 1}
+    for path in ("/v1/plans", "/v1/jobs"):
+        response = client.post(path, json=body)
+        assert response.status_code == 413
+        assert error_of(response) == {
+            "code": "payload_too_large",
+            "message": "The problem has 50000 work orders, more than this server's limit of "
+            "10000 (DISPATCH_MAX_ORDERS): split it into smaller problems.",
+        }
+    assert client.get("/v1/jobs").json()["count"] == 0
+
+
+def test_technician_and_new_order_limits_follow_the_settings(make_client, tiny_problem):
+    """max_technicians and max_orders (new orders of a re-plan included) come from settings."""
+    client = make_client(max_orders=3, max_technicians=1)
+    response = client.post("/v1/plans", json={"problem": tiny_problem})
+    assert response.status_code == 413
+    assert "DISPATCH_MAX_TECHNICIANS" in error_of(response)["message"]
+    body = {
+        "problem": {**tiny_problem, "technicians": tiny_problem["technicians"][:1]},
+        "plan": {},
+        "now": "2026-11-23T10:00:00+01:00",
+        "events": {"new_orders": _orders(1)},
+    }
+    response = client.post("/v1/plans/reoptimize", json=body)
+    assert response.status_code == 413
+    assert error_of(response)["message"].startswith("The problem has 4 work orders")
+
+
+def test_problems_within_the_limits_are_solved(make_client, tiny_problem):
+    """At exactly the limits the request is served as usual."""
+    client = make_client(max_orders=3, max_technicians=2)
+    response = client.post("/v1/plans", json={"problem": tiny_problem, "time_limit_s": 0.3})
+    assert response.status_code == 200
+    assert_valid_plan(tiny_problem, response.json())

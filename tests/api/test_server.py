@@ -31,7 +31,10 @@ def _free_port() -> int:
 
 @contextmanager
 def _serve(
-    tmp_path: Path, database_url: str | None = None, run_jobs: bool = False
+    tmp_path: Path,
+    database_url: str | None = None,
+    run_jobs: bool = False,
+    env_extra: dict[str, str] | None = None,
 ) -> Iterator[str]:
     """Run the server on a free loopback port with its own store; yield its base URL."""
     port = _free_port()
@@ -43,6 +46,7 @@ def _serve(
         "DISPATCH_WHATIF_WORKERS": "1",
         "PYTHONPATH": str(ROOT),
     }
+    env |= env_extra or {}
     log_path = tmp_path / "server.log"
     command = [sys.executable, "-m", "api.cli", "serve", "--port", str(port)]
     command += ["--log-level", "warning"]

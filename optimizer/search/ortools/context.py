@@ -7,12 +7,10 @@ from dataclasses import dataclass, field
 from ortools.constraint_solver import pywrapcp
 
 from optimizer.problem import Problem
+from optimizer.scaling import COST_SCALE as COST_SCALE
 from optimizer.search.index import ModelIndex
 from optimizer.weights import Weights
 
-#: Objective units per point: a per-hour weight becomes an integer
-#: coefficient per second, a per-minute weight a coefficient of ``60 * w``.
-COST_SCALE = 3600
 
 
 @dataclass

@@ -42,7 +42,11 @@ def test_health_is_503_when_the_store_does_not_answer(client: TestClient, ping):
     client.app.state.jobs = _FakeJobs(ping=ping)
     response = client.get("/healthz")
     assert response.status_code == 503
-    assert response.json() == {"status": "unavailable", "database": "unreachable"}
+    assert response.json() == {
+        "status": "unavailable",
+        "database": "unreachable",
+        "detail": "The job store does not answer.",
+    }
 
 
 def test_health_without_a_ping_is_not_checked(client: TestClient):

@@ -123,23 +123,45 @@ def test_cancel_stops_a_running_solve_and_keeps_the_best_plan(job_client: TestCl
     assert len(plan.assigned_ids) == job["progress"]["assigned"] > 0
 
 
-def test_a_worker_that_dies_fails_its_job_and_is_replaced(job_client: TestClient):
-    """Killing the worker mid-solve fails that job with a reason; the next job still runs."""
-    response = job_client.post("/v1/jobs", json={"problem": overloaded(), "time_limit_s": 30})
+def _kill_worker(client: TestClient, job_id: str) -> None:
+    """SIGKILL the worker process solving ``job_id`` in the app of ``client``."""
+    deadline = time.monotonic() + 10
+    while job_id not in client.app.state.jobs.busy_workers() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    pid = client.app.state.jobs.busy_workers()[job_id]
+    assert pid in {c.pid for c in multiprocessing.active_children()}
+    os.kill(pid, signal.SIGKILL)
+
+
+def test_bug_14_a_worker_killed_mid_solve_is_retried(job_client: TestClient):
+    """SIGKILL of the worker mid-solve: the job is queued again, attempt 2, and succeeds."""
+    response = job_client.post("/v1/jobs", json={"problem": overloaded(), "time_limit_s": 3})
     job_id = response.json()["id"]
     wait_for(job_client, job_id, lambda j: j["progress"] is not None)
-    for child in multiprocessing.active_children():
-        if child.name == "dispatch-job-worker" and child.pid is not None:
-            os.kill(child.pid, signal.SIGKILL)
+    _kill_worker(job_client, job_id)
     job = wait_for(job_client, job_id, lambda j: j["status"] in TERMINAL)
-    assert job["status"] == "failed"
+    assert (job["status"], job["attempt"], job["error"]) == ("succeeded", 2, None)
+    valid_plan(job_client, job_id, overloaded())
+
+
+def test_bug_14_a_job_that_kills_every_worker_fails_as_worker_crashed(make_client):
+    """With DISPATCH_JOB_MAX_ATTEMPTS=2, killing the worker twice fails the job worker_crashed."""
+    client = make_client(run_jobs=True, job_workers=1, job_max_attempts=2)
+    job = {"problem": overloaded(), "time_limit_s": 30}
+    job_id = client.post("/v1/jobs", json=job).json()["id"]
+    for attempt in (1, 2):
+        wait_for(client, job_id, lambda j, a=attempt: j["attempt"] == a and j["progress"])
+        _kill_worker(client, job_id)
+    job = wait_for(client, job_id, lambda j: j["status"] in TERMINAL)
+    assert (job["status"], job["error_code"], job["attempt"]) == ("failed", "worker_crashed", 2)
     assert job["error"] == (
-        f"The worker process solving job {job_id} exited unexpectedly (exit code -9)."
+        f"The worker process solving job {job_id} exited unexpectedly (exit code -9) "
+        "on attempt 2, the last of DISPATCH_JOB_MAX_ATTEMPTS=2."
     )
-    again = job_client.post("/v1/jobs", json={"problem": lyon(), "time_limit_s": 1})
-    done = wait_for(job_client, again.json()["id"], lambda j: j["status"] in TERMINAL)
+    again = client.post("/v1/jobs", json={"problem": lyon(), "time_limit_s": 1})
+    done = wait_for(client, again.json()["id"], lambda j: j["status"] in TERMINAL)
     assert done["status"] == "succeeded"
-    valid_plan(job_client, done["id"], lyon())
+    valid_plan(client, done["id"], lyon())
 
 
 def test_cancel_of_a_succeeded_job_is_a_conflict(
@@ -315,3 +337,28 @@ def test_bug_huge_page_offset_is_a_422_not_a_database_overflow(job_client: TestC
     response = job_client.get("/v1/jobs", params={"offset": 2**63})
     assert response.status_code == 422
     assert response.json()["error"]["field"] == "offset"
+
+
+@pytest.mark.parametrize(
+    ("edit", "field"),
+    [
+        (
+            lambda d: d["technicians"][0].update(max_orders_per_shift=2**63),
+            "problem.technicians[0].max_orders_per_shift",
+        ),
+        (lambda d: d.update(weights={"labor_cost": 1e308}), "problem.weights.labor_cost"),
+    ],
+)
+def test_bug_14_out_of_range_problem_is_refused_before_queueing(client: TestClient, edit, field):
+    """A job whose numbers would overflow the solver is a 422 at submit; nothing is queued."""
+    response = client.post("/v1/jobs", json={"problem": mutated(lyon(), edit)})
+    assert response.status_code == 422
+    assert response.json()["error"]["field"] == field
+    assert client.get("/v1/jobs").json()["count"] == 0
+
+
+def test_bug_14_job_seed_fits_both_databases(client: TestClient):
+    """A job seed of 2**31 (too large for PostgreSQL's integer) is a 422 naming seed."""
+    response = client.post("/v1/jobs", json={"problem": lyon(), "seed": 2**31})
+    assert response.status_code == 422
+    assert response.json()["error"]["field"] == "seed"

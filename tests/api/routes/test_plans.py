@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -398,3 +399,57 @@ def test_evaluate_reports_problem_and_plan_errors_together(client: TestClient, t
         "plan.unassigned",
         "plan.stats",
     ]
+
+
+def test_bug_14_too_deep_json_is_a_422_on_the_whole_body(client: TestClient):
+    """JSON nested 10,000 deep is a 422 with field $ and a plain sentence, not a 400."""
+    body = b"[" * 10_000 + b"]" * 10_000
+    response = client.post("/v1/plans", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    limit = sys.getrecursionlimit()
+    assert error_of(response) == _input_error(
+        "$",
+        "Request body nests objects and arrays too deeply: "
+        f"at most about {limit} levels can be read.",
+    )
+
+
+def test_bug_14_over_long_integer_is_a_422_without_python_hints(client: TestClient):
+    """An integer of 5,000 digits is a 422 on $ that does not quote Python's limit hint."""
+    body = b'{"problem": {"technicians": [], "work_orders": []}, "seed": ' + b"7" * 5000 + b"}"
+    response = client.post("/v1/plans", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    digits = sys.get_int_max_str_digits()
+    assert error_of(response) == _input_error(
+        "$", f"Request body has an integer of more than {digits} digits: too long to read."
+    )
+    assert "set_int_max_str_digits" not in response.text
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "bound"),
+    [
+        ("seed", 2**31, "less than or equal to 2147483647"),
+        ("time_limit_s", 1e308, "less than or equal to 1000000"),
+    ],
+)
+def test_bug_14_seed_and_time_limit_are_bounded(
+    client: TestClient, tiny_problem, field, value, bound
+):
+    """A seed beyond 32-bit signed or a huge time limit is a 422 naming the field and bound."""
+    response = client.post("/v1/plans", json={"problem": tiny_problem, field: value})
+    assert response.status_code == 422
+    error = error_of(response)
+    assert error["field"] == field
+    assert bound in error["message"]
+
+
+def test_bug_14_weight_over_its_bound_is_a_422_naming_it(client: TestClient, tiny_problem):
+    """vip_multiplier 1e12 (an OR-Tools overflow before) is a 422 naming the weight and bound."""
+    doc = mutated(tiny_problem, lambda d: d.update(weights={"vip_multiplier": 1e12}))
+    response = client.post("/v1/plans", json={"problem": doc})
+    assert response.status_code == 422
+    assert error_of(response) == _input_error(
+        "problem.weights.vip_multiplier",
+        "Weights: vip_multiplier must be less than or equal to 1000, got 1000000000000.0.",
+    )

@@ -392,7 +392,7 @@ def test_zero_speed_factor():
     assert _errors(_mutated("technicians.1.speed_factor", 0)) == [
         (
             "technicians[1].speed_factor",
-            "Technician T-2: speed_factor must be greater than 0, got 0.",
+            "Technician T-2: speed_factor must be greater than or equal to 0.01, got 0.",
         )
     ]
 
@@ -462,7 +462,7 @@ def test_negative_weight_and_unknown_priority_key():
 def test_zero_travel_speed():
     """A geodesic speed of 0 km/h is rejected."""
     assert _errors(_doc() | {"travel": {"kind": "geodesic", "speed_kmh": 0}}) == [
-        ("travel.speed_kmh", "Travel model: speed_kmh must be greater than 0, got 0.")
+        ("travel.speed_kmh", "Travel model: speed_kmh must be greater than or equal to 0.1, got 0.")
     ]
 
 
