@@ -3,8 +3,9 @@
 Every engine that turns a visit sequence into times uses it: the rules
 engine (appending), the exact one-order fits of eligibility, the
 large-neighbourhood search and the writing of plans (only the OR-Tools
-model and the independent validator keep their own encodings). It follows the validator's conventions
-(:mod:`optimizer.check`), which stay the reference:
+model and the independent validator keep their own encodings). It follows
+the validator's conventions (:mod:`optimizer.check`), which stay the
+reference:
 
 - integer seconds; service starts at the earliest allowed instant
   (appointment windows, not-before, a hard SLA deadline) after arrival;

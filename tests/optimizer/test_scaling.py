@@ -23,8 +23,7 @@ from optimizer.document.models import (
     MAX_VIP_MULTIPLIER,
     MAX_WEIGHT,
 )
-from optimizer.scaling import COST_SCALE
-from optimizer.scaling import COST_LIMIT, INT64_MAX, largest_scaled_cost
+from optimizer.scaling import COST_LIMIT, COST_SCALE, INT64_MAX, largest_scaled_cost
 
 LYON = Path(__file__).resolve().parents[2] / "scenarios" / "data" / "lyon-small.json"
 

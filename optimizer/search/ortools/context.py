@@ -12,7 +12,6 @@ from optimizer.search.index import ModelIndex
 from optimizer.weights import Weights
 
 
-
 @dataclass
 class ModelContext:
     """A routing model under construction.
