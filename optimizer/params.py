@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from optimizer.search import executor
 
 ENGINES = ("auto", "ortools", "pyvrp")
+EXECUTORS = executor.EXECUTORS
 
 
 @dataclass(frozen=True, slots=True)

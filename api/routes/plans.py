@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, HTTPException
@@ -15,7 +16,7 @@ from api.metrics import record_solve
 from api.schemas.common import ErrorOut
 from api.schemas.plans import EvaluateOut, EvaluateRequest, PlanOut, PlanRequest
 from api.solve_slots import SolveSlotsDep
-from optimizer import SolveParams, solve
+from optimizer import solve
 
 log = logging.getLogger("api")
 
@@ -73,9 +74,7 @@ def create_plan(
     # The time limit is the answer's deadline: waiting for a slot comes out
     # of the search, down to a floor that still finds a first plan.
     search_s = max(deadline_s - (started - arrived), min(settings.min_search_s, deadline_s))
-    params = SolveParams(
-        time_limit_s=search_s, seed=request.seed, processes=settings.search_processes
-    )
+    params = replace(settings.search_params(), time_limit_s=search_s, seed=request.seed)
     try:
         plan = solve(problem, params=params)
     except Exception:

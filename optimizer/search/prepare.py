@@ -111,6 +111,4 @@ def reasons_for(
     matrices = subset.travel.matrices(problem_locations(subset))
     out, back = leg_matrices(subset, matrices)
     eligibility = compute_eligibility(subset, out, back)
-    return {
-        position[subset.work_orders[o].id]: reason for o, reason in eligibility.reasons.items()
-    }
+    return {position[subset.work_orders[o].id]: reason for o, reason in eligibility.reasons.items()}

@@ -39,9 +39,7 @@ class TravelModel(ABC):
             If a location is of a kind this model cannot handle.
         """
 
-    def legs(
-        self, origins: Sequence[Location], destinations: Sequence[Location]
-    ) -> TravelMatrices:
+    def legs(self, origins: Sequence[Location], destinations: Sequence[Location]) -> TravelMatrices:
         """Travel of each leg ``origins[i]`` -> ``destinations[i]``, as 1-D arrays.
 
         The same integers as :meth:`matrices` gives for those pairs. This

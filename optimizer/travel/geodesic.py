@@ -141,9 +141,7 @@ class GeodesicTravel(TravelModel):
         lat, lon = coords[:, 0], coords[:, 1]
         return self._rounded(haversine_m(lat[:, None], lon[:, None], lat[None, :], lon[None, :]))
 
-    def legs(
-        self, origins: Sequence[Location], destinations: Sequence[Location]
-    ) -> TravelMatrices:
+    def legs(self, origins: Sequence[Location], destinations: Sequence[Location]) -> TravelMatrices:
         """Travel of each leg ``origins[i]`` -> ``destinations[i]``, computed leg by leg."""
         if len(origins) != len(destinations):
             raise ValueError("origins and destinations must have the same length.")

@@ -116,9 +116,7 @@ class PlanarTravel(TravelModel):
         """
         return self._rounded(euclidean_m(planar_coordinates(locations, "PlanarTravel")))
 
-    def legs(
-        self, origins: Sequence[Location], destinations: Sequence[Location]
-    ) -> TravelMatrices:
+    def legs(self, origins: Sequence[Location], destinations: Sequence[Location]) -> TravelMatrices:
         """Travel of each leg ``origins[i]`` -> ``destinations[i]``, computed leg by leg."""
         if len(origins) != len(destinations):
             raise ValueError("origins and destinations must have the same length.")

@@ -41,11 +41,11 @@ import numpy as np
 import pyvrp
 
 from optimizer.domain import Shift, Technician, WorkOrder
-from optimizer.search.eligibility import Vehicle, start_intervals
 from optimizer.problem import Problem
+from optimizer.search.eligibility import Vehicle, start_intervals
 from optimizer.search.index import SearchInput
-from optimizer.weights import Weights
 from optimizer.search.pyvrp.portfolio import portfolio_search
+from optimizer.weights import Weights
 
 _UNLIMITED = 2**62
 

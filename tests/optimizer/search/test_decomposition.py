@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from itertools import pairwise
 
 import pytest
 
@@ -110,7 +111,7 @@ def test_later_rounds_never_make_the_plan_worse(two_day_problem):
     )
     assert check_plan(two_day_problem, plan) == []
     assert len(seen) >= 2
-    assert all(b <= a + 1e-6 for a, b in zip(seen, seen[1:], strict=False))
+    assert all(b <= a + 1e-6 for a, b in pairwise(seen))
 
 
 @pytest.mark.usefixtures("small_parts")
