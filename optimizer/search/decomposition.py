@@ -1,16 +1,18 @@
 """Large field-service problems in parts: nearby technicians and orders solved together, in rounds.
 
-The first round splits the region into parts of about :data:`PART_ORDERS`
-orders with the technicians to serve them (:func:`~optimizer.search.partition.regions`)
-and solves every part with the full-fidelity search (a part is an ordinary
-problem for :func:`optimizer.search.pipeline.run`). Each later round groups
-the routes found so far differently, by their barycentres along turned
+The first round splits the region into parts of about
+:data:`~optimizer.search.partition.PART_ORDERS` orders with the technicians
+to serve them (:func:`~optimizer.search.partition.regions`) and solves
+every part with the full-fidelity search (a part is an ordinary problem
+for :func:`optimizer.search.pipeline.run`). Each later round groups the
+routes found so far differently, by their barycentres along turned
 directions (:func:`~optimizer.search.partition.route_groups`), with the
-orders left out near them, and improves every part from its current routes;
-a part's new plan replaces its old one only when it costs less. The parts of
-a round are independent, so they run on the executor's workers
-(:mod:`optimizer.search.executor`) at once. Memory and time grow with the
-part size times the number of parts, not with the square of the problem.
+orders left out near them, and improves every part from its current
+routes; a part's new routes are kept only when the whole problem's
+objective does not rise. The parts of a round are independent, so they
+run on the executor's workers (:mod:`optimizer.search.executor`) at once.
+Memory and time grow with the part size times the number of parts, not
+with the square of the problem.
 
 No order is lost or duplicated: the parts of a round partition the
 technicians and the orders, every order of a part is either in one of its
@@ -29,15 +31,17 @@ from optimizer.params import SolveParams
 from optimizer.plan import Plan, Route, SolveStats, Unassigned, UnassignedReason
 from optimizer.problem import Problem
 from optimizer.search.executor import Executor
-from optimizer.search.partition import Part, regions, route_groups
+from optimizer.search.partition import (
+    PART_ORDERS,
+    SPLIT_MIN_ORDERS,
+    Part,
+    part_problem,
+    regions,
+    route_groups,
+)
 from optimizer.search.prepare import reasons_for
 from optimizer.search.writer import NO_ROOM, finish_plan
 
-#: Orders per part the splits aim at.
-PART_ORDERS = 400
-#: Problems with more orders than this are solved in parts (when they have coordinates):
-#: up to here one search over the whole day does better (metro-large, 2,000 orders).
-DECOMPOSE_MIN_ORDERS = 2_500
 #: Share of the budget the first round gets; later rounds share the rest.
 FIRST_ROUND_SHARE = 0.45
 #: Later rounds after the first one that share the rest of the budget; any
@@ -64,7 +68,7 @@ RoundCallback = Callable[[float, int], bool | None]
 
 def should_decompose(problem: Problem) -> bool:
     """Whether ``problem`` is large enough to be solved in parts."""
-    return len(problem.work_orders) > DECOMPOSE_MIN_ORDERS
+    return len(problem.work_orders) > SPLIT_MIN_ORDERS
 
 
 def _restricted(plan: Plan, part: Part) -> Plan:
@@ -136,7 +140,7 @@ def solve_in_parts(
             break
         tasks = [
             PartTask(
-                _part_problem(problem, part),
+                part_problem(problem, part),
                 replace(params, time_limit_s=max(part_s, 0.05), seed=params.seed + k, processes=1),
                 None if fresh else _restricted(plan, part),
             )
@@ -172,20 +176,6 @@ def solve_in_parts(
     ]
     stats = SolveStats("feasible", 0.0, None, 0.0, rounds, f"parts+lns({rounds} rounds)")
     return finish_plan(problem, plan.routes, unassigned, stats, started)
-
-
-def _part_problem(problem: Problem, part: Part) -> Problem:
-    """The problem of one part: its technicians and orders, references to others kept.
-
-    Unlike :meth:`Problem.subset`, preferences and dispatch references to
-    technicians of other parts stay, so that the part pays for them as the
-    whole problem does.
-    """
-    return replace(
-        problem,
-        technicians=tuple(t for t in problem.technicians if t.id in part.technician_ids),
-        work_orders=tuple(o for o in problem.work_orders if o.id in part.work_order_ids),
-    )
 
 
 def _plan_of(problem: Problem, routes: Sequence[Route]) -> Plan:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -27,6 +27,12 @@ from numpy.typing import NDArray
 from optimizer.domain import GeoPoint, Location, PlanarPoint
 from optimizer.plan import Plan
 from optimizer.problem import Problem
+
+#: Orders per part the splits aim at.
+PART_ORDERS = 400
+#: Problems with more orders than this are split (when they have coordinates):
+#: up to here one search over the whole day does better (metro-large, 2,000 orders).
+SPLIT_MIN_ORDERS = 2_500
 
 #: Angle between the cutting directions of two successive rounds (the golden
 #: angle, so that no two rounds cut alike).
@@ -39,6 +45,20 @@ class Part:
 
     technician_ids: frozenset[str]
     work_order_ids: frozenset[str]
+
+
+def part_problem(problem: Problem, part: Part) -> Problem:
+    """The problem of one part: its technicians and orders, references to others kept.
+
+    Unlike :meth:`Problem.subset`, preferences and dispatch references to
+    technicians of other parts stay, so that the part pays for them as the
+    whole problem does.
+    """
+    return replace(
+        problem,
+        technicians=tuple(t for t in problem.technicians if t.id in part.technician_ids),
+        work_orders=tuple(o for o in problem.work_orders if o.id in part.work_order_ids),
+    )
 
 
 def planar_km(locations: Sequence[Location]) -> NDArray[np.float64] | None:

@@ -131,3 +131,19 @@ def test_ray_gives_the_plan_of_the_local_pool(two_day_problem):
     ray_plan = _in_parts(two_day_problem, executor_for("ray", 2))
     assert check_plan(two_day_problem, ray_plan) == []
     assert local.routes == ray_plan.routes
+
+
+def test_the_rules_engine_dispatches_a_large_problem_region_by_region(
+    two_day_problem, monkeypatch: pytest.MonkeyPatch
+):
+    """Above the split size the rules engine works per region: valid, each order once."""
+    from optimizer.search.rules import greedy
+
+    monkeypatch.setattr(greedy, "SPLIT_MIN_ORDERS", 50)
+    monkeypatch.setattr(greedy, "PART_ORDERS", PART)
+    plan = greedy.greedy_plan(two_day_problem)
+    assert check_plan(two_day_problem, plan) == []
+    served = [s.work_order_id for r in plan.routes for s in r.stops]
+    left = [u.work_order_id for u in plan.unassigned]
+    assert sorted(served + left) == sorted(o.id for o in two_day_problem.work_orders)
+    assert plan.stats.engine == "greedy"
