@@ -161,8 +161,10 @@ def slope(xs: Sequence[float], ys: Sequence[float]) -> float | None:
 def table(results: Sequence[dict[str, Any]]) -> Table:
     """One line per size: ours against the rules engine."""
     out = Table(title="Nightly batch by size (ours vs the rules engine)")
-    columns = ("orders", "techs", "limit s", "wall s", "peak RSS GB", "objective",
-               "rules engine", "ratio", "assigned % (rules)", "P1 served (rules)", "valid")  # fmt: skip
+    columns = (
+        "orders", "techs", "limit s", "wall s", "peak RSS GB", "objective", "rules engine",
+        "ratio", "assigned % (rules)", "P1 served (rules)", "valid",
+    )  # fmt: skip
     for col in columns:
         out.add_column(col, justify="right")
     for orders in dict.fromkeys(r["orders"] for r in results):
