@@ -44,6 +44,7 @@ from optimizer.domain import Shift, Technician, WorkOrder
 from optimizer.problem import Problem
 from optimizer.search.eligibility import Vehicle, start_intervals
 from optimizer.search.index import SearchInput
+from optimizer.search.partition import planar_km
 from optimizer.search.pyvrp.portfolio import portfolio_search
 from optimizer.weights import Weights
 
@@ -322,8 +323,15 @@ def pyvrp_routes(
         rounds=1 if relaxed else search_rounds(len(ctx.index.order_of_node), time_limit_s),
         max_iterations=max_iterations,
         give_up_s=give_up_s,
+        coords=None if relaxed else _client_coordinates(ctx),
     )
     return [_routes(ctx, fleet, solution) for solution in found if solution.is_feasible()]
+
+
+def _client_coordinates(ctx: SearchInput) -> np.ndarray | None:
+    """Planar coordinates of each order node (PyVRP client), or ``None`` without coordinates."""
+    orders = ctx.problem.work_orders
+    return planar_km([orders[o].location for o in ctx.index.order_of_node])
 
 
 def _routes(ctx: SearchInput, fleet: _Fleet, solution: pyvrp.Solution) -> list[list[int]]:
