@@ -40,6 +40,7 @@ from rich.table import Table
 
 from benchmarks.pyvrp_peer import PROBE_INSTANCE, SpeedProbe, speed_probe
 from benchmarks.solomon import DEFAULT_DATA, parse_instance
+from optimizer import audit_plan
 from optimizer.check import check_plan
 from optimizer.document import load_problem
 from optimizer.domain import Priority
@@ -153,7 +154,7 @@ def run_one(
             if u.reason is UnassignedReason.CAPACITY_EXHAUSTED
             and problem.work_order(u.work_order_id).priority is Priority.P1
         ),
-        "audit_findings": plan.stats.audit_findings,
+        "audit_findings": len(audit_plan(problem, plan)),
     }
     return row, plan, [f"{v.code}: {v.message}" for v in violations]
 
