@@ -69,9 +69,7 @@ def test_route_groups_keep_each_route_with_its_orders(two_day_problem):
 
 def _in_parts(problem, executor, seconds=60.0, limit=4):
     params = SolveParams(time_limit_s=seconds, solution_limit=limit, seed=3)
-    return solve_in_parts(
-        problem, params, executor, pipeline.solve_part, time.perf_counter()
-    )
+    return solve_in_parts(problem, params, executor, pipeline.solve_part, time.perf_counter())
 
 
 @pytest.fixture
