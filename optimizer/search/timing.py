@@ -90,6 +90,11 @@ class Lane:
     max_orders: int
 
     @property
+    def shift_s(self) -> int:
+        """Length of the shift: no route lasts longer."""
+        return self.shift_end_s - self.shift_start_s
+
+    @property
     def break_total_s(self) -> list[int]:
         """Total duration of the first ``b`` breaks, for ``b`` = 0..len(breaks)."""
         out = [0]
@@ -186,12 +191,13 @@ def extend(lane: Lane, rules: OrderRules, state: State, prev: int, node: int, tr
 
 @dataclass(frozen=True, slots=True)
 class Closing:
-    """How a route ends: its end time, lateness, start and (when tracked) its trace."""
+    """How a route ends: its end time, lateness, start, breaks taken and (when tracked) trace."""
 
     end_s: int
     lateness: float
     start_s: int
     trace: object
+    break_s: int = 0
 
 
 def close(lane: Lane, state: State, last: int, track: bool) -> Closing | None:
@@ -219,7 +225,7 @@ def close(lane: Lane, state: State, last: int, track: bool) -> Closing | None:
                 continue
             if best is None or end < best.end_s or (end == best.end_s and late < best.lateness):
                 info = (trace, -1, arrival, end, placed) if track else None
-                best = Closing(end, late, rs, info)
+                best = Closing(end, late, rs, info, totals[b + j])
     return best
 
 

@@ -91,7 +91,12 @@ class CostModel:
 
 @dataclass(slots=True)
 class RouteState:
-    """One vehicle's sequence and what is cached about it."""
+    """One vehicle's sequence and what is cached about it.
+
+    ``busy_s`` is its driving and service time; with its breaks, ``fixed_s``:
+    the least the route lasts, whatever its waits (an insertion adds at
+    least its detour and its service to it).
+    """
 
     nodes: list[int]
     states: list[State]
@@ -100,6 +105,7 @@ class RouteState:
     cost: float
     busy_s: int
     parts_used: dict[str, int]
+    fixed_s: int = 0
 
 
 class Solution:
@@ -157,8 +163,9 @@ class Solution:
         if nodes and closing is None:
             return None
         cost = self._route_cost(v, nodes, travel_s, closing)
-        busy = travel_s + sum(m.busy_service_s[n] for n in nodes) if nodes else 0
-        return RouteState(nodes, states, closing, travel_s, cost, busy, used)
+        busy = travel_s + sum(m.busy_service_s[n] for n in nodes)
+        fixed = busy + (closing.break_s if closing is not None else 0)
+        return RouteState(nodes, states, closing, travel_s, cost, busy, used, fixed)
 
     def _route_cost(
         self, v: int, nodes: list[int], travel_s: int, closing: Closing | None
@@ -207,6 +214,9 @@ class Solution:
             added -= int(travel.item(a, b))
         if route.travel_s + added > lane.max_travel_s:
             return _INFEASIBLE
+        extra = added + m.busy_service_s[node]
+        if route.fixed_s + extra > lane.shift_s or route.busy_s + extra > lane.max_work_s:
+            return _INFEASIBLE  # no wait can absorb the detour and the service
         base = added * m.travel_point_per_s + m.static[node].get(v, 0.0)
         if base >= bound:
             return _INFEASIBLE
