@@ -195,32 +195,59 @@ class Solution:
 
         Candidates whose added driving alone reaches ``bound`` are not timed.
         """
+        for added, at in self.insertion_places(v, node):
+            if at == pos:
+                return self.timed_insertion_cost(v, node, pos, added, bound)
+        return _INFEASIBLE
+
+    def insertion_places(self, v: int, node: int) -> list[tuple[int, int]]:
+        """``(added driving seconds, position)`` of each place in route ``v`` that may fit ``node``.
+
+        The checks that need no timing are made here: the order and parts
+        limits, the driving limit, and whether the route's driving, service
+        and breaks plus the detour and the service still fit in the shift
+        and the work limit (waits can absorb nothing more).
+        """
         m = self.model
         route = self.routes[v]
         nodes = route.nodes
         lane = m.lanes[v]
         if len(nodes) >= lane.max_orders:
-            return _INFEASIBLE
+            return []
         need = m.parts[node]
         if need:
             stock, used = m.stock[v], route.parts_used
             if any(stock.get(p, 0) < used.get(p, 0) + q for p, q in need.items()):
-                return _INFEASIBLE
+                return []
+        service = m.busy_service_s[node]
+        limit = min(
+            lane.max_travel_s - route.travel_s,
+            lane.shift_s - route.fixed_s - service,
+            lane.max_work_s - route.busy_s - service,
+        )
         travel = lane.travel
-        a = nodes[pos - 1] if pos > 0 else lane.start_node
-        b = nodes[pos] if pos < len(nodes) else lane.end_node
-        added = int(travel.item(a, node)) + int(travel.item(node, b))
-        if nodes:  # an empty route drives nowhere
-            added -= int(travel.item(a, b))
-        if route.travel_s + added > lane.max_travel_s:
-            return _INFEASIBLE
-        extra = added + m.busy_service_s[node]
-        if route.fixed_s + extra > lane.shift_s or route.busy_s + extra > lane.max_work_s:
-            return _INFEASIBLE  # no wait can absorb the detour and the service
+        prev = lane.start_node
+        places = []
+        for pos, nxt in enumerate([*nodes, lane.end_node]):
+            added = int(travel.item(prev, node)) + int(travel.item(node, nxt))
+            if nodes:  # an empty route drives nowhere
+                added -= int(travel.item(prev, nxt))
+            if added <= limit:
+                places.append((added, pos))
+            prev = nxt
+        return places
+
+    def timed_insertion_cost(self, v: int, node: int, pos: int, added: int, bound: float) -> float:
+        """The added cost of a place from :meth:`insertion_places`, timed (inf: infeasible)."""
+        m = self.model
+        route = self.routes[v]
+        nodes = route.nodes
+        lane = m.lanes[v]
         base = added * m.travel_point_per_s + m.static[node].get(v, 0.0)
         if base >= bound:
             return _INFEASIBLE
         rules = m.rules
+        a = nodes[pos - 1] if pos > 0 else lane.start_node
         state = extend(lane, rules, route.states[pos], a, node, False)
         if not any(state):
             return _INFEASIBLE
