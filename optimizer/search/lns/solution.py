@@ -30,13 +30,21 @@ from optimizer.search.timing import (
     extend,
     initial_state,
 )
+from optimizer.travel import GeodesicTravel, PlanarTravel, RoadGraphTravel
 
 _INFEASIBLE = float("inf")
+#: Travel models whose times obey the triangle inequality (shortest paths, straight lines).
+METRIC_TRAVEL = (GeodesicTravel, PlanarTravel, RoadGraphTravel)
 
 
 @dataclass(frozen=True, slots=True)
 class CostModel:
-    """Everything the search needs to price a route, indexed by order node and vehicle."""
+    """Everything the search needs to price a route, indexed by order node and vehicle.
+
+    ``is_metric``: the travel model obeys the triangle inequality (no detour
+    saves driving), so a route with no room for an order's service has no
+    room anywhere along it.
+    """
 
     rules: OrderRules
     lanes: list[Lane]
@@ -49,6 +57,7 @@ class CostModel:
     allowed: list[frozenset[int]]
     static: list[dict[int, float]]
     busy_service_s: list[int]
+    is_metric: bool = False
 
     @classmethod
     def build(cls, inputs: SearchInput, lanes: list[Lane], rules: OrderRules) -> CostModel:
@@ -86,6 +95,7 @@ class CostModel:
             allowed=list(index.allowed_vehicles),
             static=static,
             busy_service_s=[o.service_s for o in orders],
+            is_metric=isinstance(problem.travel, METRIC_TRAVEL),
         )
 
 
@@ -106,6 +116,7 @@ class RouteState:
     busy_s: int
     parts_used: dict[str, int]
     fixed_s: int = 0
+    legs: list[int] | None = None
 
 
 class Solution:
@@ -148,15 +159,16 @@ class Solution:
             return None
         travel = lane.travel
         states = [initial_state(lane)]
-        prev, travel_s = lane.start_node, 0
+        prev, legs = lane.start_node, []
         for node in nodes:
-            travel_s += int(travel.item(prev, node))
+            legs.append(int(travel.item(prev, node)))
             nxt = extend(lane, m.rules, states[-1], prev, node, False)
             if not any(nxt):
                 return None
             states.append(nxt)
             prev = node
-        travel_s += int(travel.item(prev, lane.end_node))
+        legs.append(int(travel.item(prev, lane.end_node)))
+        travel_s = sum(legs)
         if travel_s > lane.max_travel_s:
             return None
         closing = close(lane, states[-1], prev, False) if nodes else None
@@ -165,7 +177,7 @@ class Solution:
         cost = self._route_cost(v, nodes, travel_s, closing)
         busy = travel_s + sum(m.busy_service_s[n] for n in nodes)
         fixed = busy + (closing.break_s if closing is not None else 0)
-        return RouteState(nodes, states, closing, travel_s, cost, busy, used, fixed)
+        return RouteState(nodes, states, closing, travel_s, cost, busy, used, fixed, legs)
 
     def _route_cost(
         self, v: int, nodes: list[int], travel_s: int, closing: Closing | None
@@ -225,13 +237,17 @@ class Solution:
             lane.shift_s - route.fixed_s - service,
             lane.max_work_s - route.busy_s - service,
         )
+        if limit < 0 and m.is_metric:
+            return []
         travel = lane.travel
+        if not nodes:  # an empty route drives nowhere
+            added = int(travel.item(lane.start_node, node)) + int(travel.item(node, lane.end_node))
+            return [(added, 0)] if added <= limit else []
+        legs = route.legs or []
         prev = lane.start_node
         places = []
         for pos, nxt in enumerate([*nodes, lane.end_node]):
-            added = int(travel.item(prev, node)) + int(travel.item(node, nxt))
-            if nodes:  # an empty route drives nowhere
-                added -= int(travel.item(prev, nxt))
+            added = int(travel.item(prev, node)) + int(travel.item(node, nxt)) - legs[pos]
             if added <= limit:
                 places.append((added, pos))
             prev = nxt
