@@ -3,7 +3,8 @@
 The public face: the domain and the problem, :func:`solve` with its
 parameters and weights, the plan types, :func:`check_plan`,
 :func:`compute_kpis` and :func:`plan_cost`, re-planning (:func:`reoptimize`
-and its events), what-if comparisons and the errors. Documents are read and
+and its events), what-if comparisons, the errors and the input warnings
+(:func:`find_warnings`), and the local :class:`Clock` of a problem. Documents are read and
 written by :mod:`optimizer.document`, travel models live in
 :mod:`optimizer.travel`. How the modules fit together: ``docs/ARCHITECTURE.md``.
 """
@@ -11,6 +12,7 @@ written by :mod:`optimizer.document`, travel models live in
 from optimizer.check import Violation as Violation
 from optimizer.check import ViolationCode as ViolationCode
 from optimizer.check import check_plan as check_plan
+from optimizer.clock import Clock as Clock
 from optimizer.compare import kpi_deltas as kpi_deltas
 from optimizer.compare import solve_document as solve_document
 from optimizer.domain import Break as Break
@@ -26,9 +28,11 @@ from optimizer.domain import TimeWindow as TimeWindow
 from optimizer.domain import WorkOrder as WorkOrder
 from optimizer.errors import DispatchError as DispatchError
 from optimizer.errors import DispatchWarning as DispatchWarning
+from optimizer.errors import EditWarning as EditWarning
 from optimizer.errors import InputError as InputError
 from optimizer.errors import InputIssue as InputIssue
 from optimizer.errors import SolverError as SolverError
+from optimizer.errors import UnknownSkillWarning as UnknownSkillWarning
 from optimizer.kpis import compute_kpis as compute_kpis
 from optimizer.objective import plan_cost as plan_cost
 from optimizer.params import SolveParams as SolveParams
@@ -52,4 +56,5 @@ from optimizer.replan import TechnicianUnavailable as TechnicianUnavailable
 from optimizer.replan import reoptimize as reoptimize
 from optimizer.solve import Progress as Progress
 from optimizer.solve import solve as solve
+from optimizer.validation import find_warnings as find_warnings
 from optimizer.weights import Weights as Weights

@@ -16,16 +16,19 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
+    StrictInt,
     Tag,
 )
 from pydantic_core import PydanticCustomError
 
+from optimizer.clock import zone_of
 from optimizer.domain import Tier
 from optimizer.plan import SlaStatus, UnassignedReason
 from optimizer.weights import DEFAULT_WEIGHTS
@@ -79,8 +82,27 @@ LengthMetres = Annotated[float, Field(ge=0, le=MAX_LENGTH_M, allow_inf_nan=False
 Minutes = Annotated[
     float, Field(ge=0, le=MAX_MINUTES, allow_inf_nan=False, description="Minutes, >= 0.")
 ]
-SkillLevel = Annotated[int, Field(ge=1, le=MAX_SKILL_LEVEL, description="Skill level, 1 = basic.")]
-Quantity = Annotated[int, Field(ge=0, le=MAX_COUNT, description="Number of parts.")]
+SkillLevel = Annotated[
+    StrictInt,
+    Field(ge=1, le=MAX_SKILL_LEVEL, description="Skill level, an integer; 1 is basic."),
+]
+Quantity = Annotated[
+    StrictInt, Field(ge=0, le=MAX_COUNT, description="Number of parts, an integer.")
+]
+
+
+def _time_zone(value: str) -> str:
+    """Accept only IANA time-zone names that this machine's zone database knows."""
+    try:
+        zone_of(value)
+    except ValueError:
+        raise PydanticCustomError(
+            "timezone", "Input should be an IANA time-zone name such as Europe/Paris"
+        ) from None
+    return value
+
+
+TimeZoneName = Annotated[str, AfterValidator(_time_zone)]
 Priority = Literal["P1", "P2", "P3", "P4"]
 
 
@@ -360,6 +382,13 @@ class ProblemDoc(_Doc):
     """A dispatch problem. Times become seconds from the earliest shift start."""
 
     schema_: str | None = Field(default=None, alias="$schema", description="Ignored.")
+    timezone: TimeZoneName | None = Field(
+        default=None,
+        description="IANA time zone of the plans' datetimes, e.g. Europe/Paris: every time is "
+        "printed with the offset in force at that instant (daylight saving included). "
+        "null: the UTC offset of the earliest shift start.",
+        examples=["Europe/Paris"],
+    )
     travel: TravelDoc = GeodesicTravelDoc()
     weights: WeightsDoc | None = None
     sla_yellow_threshold_min: Minutes = 30.0
@@ -405,9 +434,23 @@ class RouteDoc(_Doc):
     breaks: list[PlacedBreakDoc] = Field(default_factory=list)
     end_travel_s: NonNegInt = 0
     end_distance_m: NonNegInt = 0
-    travel_s: int | None = None
-    distance_m: int | None = None
-    work_s: int | None = None
+    travel_s: int | None = Field(
+        default=None, description="Driving seconds, the leg home included (derived)."
+    )
+    distance_m: int | None = Field(
+        default=None, description="Driving metres, the leg home included (derived)."
+    )
+    work_s: int | None = Field(
+        default=None,
+        description="Seconds from departure to the end of the route less breaks: "
+        "travel_s + service_s + wait_s (derived).",
+    )
+    service_s: int | None = Field(default=None, description="Seconds on site serving (derived).")
+    wait_s: int | None = Field(
+        default=None,
+        description="Seconds waiting for appointment windows, breaks excluded (derived).",
+    )
+    break_s: int | None = Field(default=None, description="Seconds on break (derived).")
 
 
 class UnassignedDoc(_Doc):

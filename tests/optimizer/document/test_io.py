@@ -370,6 +370,17 @@ def test_skill_level_not_integer():
     ]
 
 
+@pytest.mark.parametrize("level", ["3", 3.0, True])
+def test_skill_level_is_strictly_an_integer(level):
+    """A level given as a string, a float or a boolean is refused, never coerced."""
+    assert _errors(_mutated("technicians.0.skills.hvac", level)) == [
+        (
+            "technicians[0].skills.hvac",
+            f"Technician T-1: skills.hvac must be an integer, got {json.dumps(level)}.",
+        )
+    ]
+
+
 def test_negative_part_quantity():
     """A negative part quantity is rejected; a key that is not an identifier is quoted."""
     assert _errors(_mutated("technicians.1.van_stock", {"filter 20x25": -1})) == [
