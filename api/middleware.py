@@ -38,6 +38,7 @@ from fastapi import FastAPI
 from starlette.routing import Match, compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.docs import DOCS_PATHS, STATIC_PREFIX
 from api.errors import add_openapi_hook, error_response, error_response_doc
 from api.metrics import REQUEST_SECONDS, REQUESTS
 from api.settings import Settings
@@ -153,7 +154,8 @@ class ApiKeyMiddleware:
         return any([hmac.compare_digest(key, k) for k in keys])
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or route_path(scope) in self.open_paths:
+        path = route_path(scope) if scope["type"] == "http" else ""
+        if scope["type"] != "http" or path in self.open_paths or path.startswith(STATIC_PREFIX):
             await self.app(scope, receive, send)
             return
         key = _header(scope, b"x-api-key")
@@ -311,9 +313,12 @@ def _header(scope: Scope, name: bytes) -> bytes | None:
 
 
 def open_paths(app: FastAPI) -> set[str]:
-    """Paths that never need a key: the health route and the API documentation."""
+    """Paths that never need a key: the health route and the API documentation.
+
+    The documentation's assets, under ``api.docs.STATIC_PREFIX``, are open too.
+    """
     urls = (app.docs_url, app.redoc_url, app.openapi_url, app.swagger_ui_oauth2_redirect_url)
-    return {"/healthz", *(url for url in urls if url)}
+    return {"/healthz", *DOCS_PATHS, *(url for url in urls if url)}
 
 
 def _document_refusals(settings: Settings, unguarded: set[str]) -> Any:

@@ -12,6 +12,7 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +79,7 @@ def _print_errors(error: InputError) -> None:
         err_console.print(f"  [cyan]{issue.field}[/]: {issue.message}", highlight=False)
 
 
-def _print_warnings(found: list[DispatchWarning]) -> None:
+def _print_warnings(found: Sequence[DispatchWarning]) -> None:
     for warning in found:
         err_console.print(
             f"[yellow]warning[/] [cyan]{warning.field}[/]: {warning.message}", highlight=False

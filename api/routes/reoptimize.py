@@ -17,6 +17,7 @@ from api.metrics import record_solve
 from api.schemas.common import ErrorOut
 from api.schemas.whatif import ReoptimizeOut, ReoptimizeRequest
 from api.solve_slots import SolveSlotsDep
+from api.time_limits import capped_warning
 from optimizer import (
     Event,
     GeoPoint,
@@ -131,6 +132,7 @@ def reoptimize_plan(
     out = plan_to_out(replan.problem, replan.plan)
     residual_violations = check_plan(replan.residual_problem, replan.residual_plan)
     out["violations"] = violations_to_out(residual_violations)
+    out["warnings"] += capped_warning(request.time_limit_s, settings)
     return {"plan": out, "diff": _diff_out(replan.diff, clock)}
 
 

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -990,7 +991,6 @@ def test_schemas_describe_the_documents():
 
 def test_example_and_plan_validate_against_schemas():
     """The bundled example and a written plan validate against the JSON Schemas."""
-    jsonschema = pytest.importorskip("jsonschema")
     problem_doc = json.loads(EXAMPLE.read_text(encoding="utf-8"))
     jsonschema.validate(problem_doc, problem_json_schema())
     plan_doc = plan_to_document(load_problem(problem_doc), _plan())
