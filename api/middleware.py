@@ -2,6 +2,8 @@
 
 Pure ASGI middleware, outermost first:
 
+0. :class:`api.logs.AccessLogMiddleware` gives each request its id
+   (``X-Request-ID``) and writes one access record with its latency.
 1. :class:`MetricsMiddleware` counts every request (``REQUESTS``) and times it
    (``REQUEST_SECONDS``), labelled by route template (``/v1/jobs/{job_id}``,
    not the concrete path) or ``unmatched``; refused requests count too.
@@ -40,6 +42,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.docs import DOCS_PATHS, STATIC_PREFIX
 from api.errors import add_openapi_hook, error_response, error_response_doc
+from api.logs import AccessLogMiddleware
 from api.metrics import REQUEST_SECONDS, REQUESTS
 from api.settings import Settings
 
@@ -383,4 +386,5 @@ def install_middleware(app: FastAPI, settings: Settings) -> None:
             open_paths=unguarded,
         )
     app.add_middleware(MetricsMiddleware, templates=RouteTemplates(app))
+    app.add_middleware(AccessLogMiddleware)
     add_openapi_hook(app, _document_refusals(settings, unguarded))
