@@ -32,7 +32,6 @@ _NEEDS_FROM = ("move", "copy")
 @router.post(
     "",
     response_model=WhatIfOut,
-    response_model_exclude_none=True,
     responses=_RESPONSES,
     summary="Compare variants",
 )
@@ -91,8 +90,7 @@ def compare_variants(request: WhatIfRequest, settings: SettingsDep) -> dict[str,
                 *warnings_to_out(result["warnings"], prefixes[k]),
             ],
         }
-        if request.include_plans:
-            row["plan"] = result["plan"]
+        row["plan"] = result["plan"] if request.include_plans else None
         rows.append(row)
     return {"rows": rows, "warnings": capped_warning(request.time_limit_s, settings)}
 

@@ -346,7 +346,7 @@ class WhatIfRowOut(BaseModel):
         "removed technician) and suspicious input of this row's problem (unknown skills).",
     )
     plan: PlanOut | None = Field(
-        default=None, description="The row's plan, when the request sets `include_plans`."
+        default=None, description="The row's plan when the request sets `include_plans`, else null."
     )
 
 
