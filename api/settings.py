@@ -9,6 +9,8 @@ from typing import Annotated, Literal
 from pydantic import BeforeValidator, Field
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from optimizer import SolveParams
+
 
 def _split(value: object) -> object:
     if isinstance(value, str):
@@ -55,6 +57,8 @@ class Settings(BaseSettings):
     job_queue_size: int = Field(64, ge=1)
     whatif_workers: int = Field(2, ge=1)
     search_processes: int = Field(1, ge=1)
+    executor: Literal["local", "ray"] = "local"
+    ray_address: str | None = None
     run_jobs: bool = True
     job_max_attempts: int = Field(3, ge=1)
     job_checkpoint_s: float = Field(600.0, gt=0)
@@ -80,6 +84,12 @@ class Settings(BaseSettings):
         except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
             return None
         return int(total // (self.job_workers + 1))
+
+    def search_params(self) -> SolveParams:
+        """The search parameters of every solve, besides its time limit and seed."""
+        return SolveParams(
+            processes=self.search_processes, executor=self.executor, ray_address=self.ray_address
+        )
 
     @property
     def is_auth_enabled(self) -> bool:

@@ -40,6 +40,7 @@ from rich.table import Table
 
 from benchmarks.pyvrp_peer import PROBE_INSTANCE, SpeedProbe, speed_probe
 from benchmarks.solomon import DEFAULT_DATA, parse_instance
+from optimizer import audit_plan
 from optimizer.check import check_plan
 from optimizer.document import load_problem
 from optimizer.domain import Priority
@@ -81,14 +82,15 @@ RESULT_KEYS = (
 
 
 def solver_function(
-    name: str, time_limit_s: float, processes: int = 1
+    name: str, time_limit_s: float, processes: int = 1, search_seed: int = 0
 ) -> Callable[[Problem], Plan]:
     """The call that runs solver ``name`` (one of :data:`SOLVERS`) on a problem.
 
-    ``processes`` is :attr:`SolveParams.processes` of ``ours`` and ``ours-warm``.
+    ``processes`` is :attr:`SolveParams.processes` of ``ours`` and ``ours-warm``;
+    ``search_seed`` is the search seed of ``ours``.
     """
     if name == "ours":
-        params = SolveParams(time_limit_s=time_limit_s, processes=processes)
+        params = SolveParams(time_limit_s=time_limit_s, processes=processes, seed=search_seed)
         return lambda problem: solve(problem, params=params)
     if name == "greedy":
         return greedy_plan
@@ -116,9 +118,13 @@ def run_one(
     problem: Problem,
     time_limit_s: float,
     processes: int = 1,
+    search_seed: int = 0,
 ) -> tuple[dict[str, Any], Plan, list[str]]:
-    """Run one solver on one problem; returns the result row, the plan and violation texts."""
-    run = solver_function(solver, time_limit_s, processes)
+    """Run one solver on one problem; returns the result row, the plan and violation texts.
+
+    A run of ``ours`` with a ``search_seed`` other than 0 is named ``ours@<seed>``.
+    """
+    run = solver_function(solver, time_limit_s, processes, search_seed)
     started = time.perf_counter()
     plan = run(problem)
     solve_s = time.perf_counter() - started
@@ -130,7 +136,7 @@ def run_one(
     row = {
         "scenario": scenario,
         "seed": seed,
-        "solver": solver,
+        "solver": f"{solver}@{search_seed}" if search_seed else solver,
         "valid": not violations,
         "violations": len(violations),
         "orders": kpis["orders"],
@@ -148,7 +154,7 @@ def run_one(
             if u.reason is UnassignedReason.CAPACITY_EXHAUSTED
             and problem.work_order(u.work_order_id).priority is Priority.P1
         ),
-        "audit_findings": plan.stats.audit_findings,
+        "audit_findings": len(audit_plan(problem, plan)),
     }
     return row, plan, [f"{v.code}: {v.message}" for v in violations]
 
@@ -191,7 +197,7 @@ def results_table(results: Sequence[dict[str, Any]], n_seeds: int) -> Table:
 
 def ratio_table(results: Sequence[dict[str, Any]]) -> Table | None:
     """Ours against the best other solver of the same run, seed by seed (lower is better)."""
-    others = {r["solver"] for r in results} - {"ours", "ours-warm"}
+    others = {r["solver"] for r in results if not r["solver"].startswith("ours")}
     if "ours" not in {r["solver"] for r in results} or not others:
         return None
     table = Table(title=f"ours / best of {', '.join(sorted(others))} (objective, per seed)")
@@ -215,6 +221,28 @@ def ratio_table(results: Sequence[dict[str, Any]]) -> Table | None:
                 f"{max(ratios):.3f}",
                 str(p1_left),
             )
+    return table
+
+
+def stability_table(results: Sequence[dict[str, Any]]) -> Table | None:
+    """Ours over its search seeds, day by day: median, worst and worst / median objective."""
+    runs = [r for r in results if r["solver"] == "ours" or r["solver"].startswith("ours@")]
+    if len({r["solver"] for r in runs}) < 2:
+        return None
+    table = Table(title="ours over search seeds (objective)")
+    for col in ("scenario", "day seed", "search seeds", "median", "worst", "worst / median"):
+        table.add_column(col, justify="left" if col == "scenario" else "right")
+    for scenario, seed in dict.fromkeys((r["scenario"], r["seed"]) for r in runs):
+        values = [r["objective"] for r in runs if (r["scenario"], r["seed"]) == (scenario, seed)]
+        median = statistics.median(values)
+        table.add_row(
+            scenario,
+            str(seed),
+            str(len(values)),
+            f"{median:,.0f}",
+            f"{max(values):,.0f}",
+            f"{max(values) / median:.3f}" if median else "—",
+        )
     return table
 
 
@@ -283,6 +311,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--processes", type=int, default=1, help="search processes per solve of ours (default 1)"
     )
     parser.add_argument(
+        "--search-seeds",
+        type=int,
+        default=1,
+        help="run ours with search seeds 0..N-1 on every day (stability table)",
+    )
+    parser.add_argument(
         "--weights",
         choices=WEIGHT_SETS,
         default="default",
@@ -295,6 +329,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     solvers = _parse_list(args.solvers, SOLVERS, "solver", parser)
     if args.seeds < 1:
         parser.error(f"--seeds must be at least 1, got {args.seeds}.")
+    if args.search_seeds < 1:
+        parser.error(f"--search-seeds must be at least 1, got {args.search_seeds}.")
     if args.time_limit <= 0:
         parser.error(f"--time-limit must be positive, got {args.time_limit}.")
     gantt_set = args.gantt or sets[0]
@@ -323,17 +359,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     SolveParams(processes=args.processes).start_processes()
     with progress:
-        task = progress.add_task("generating", total=len(sets) * args.seeds * len(solvers))
+        runs = [
+            (solver, search_seed)
+            for solver in solvers
+            for search_seed in (range(args.search_seeds) if solver == "ours" else (0,))
+        ]
+        task = progress.add_task("generating", total=len(sets) * args.seeds * len(runs))
         for name in sets:
             for seed in range(args.seeds):
                 document = generate(name, seed=seed)
                 if args.weights == "yardstick":
                     document["weights"] = YARDSTICK_WEIGHTS
                 problem = load_problem(document)
-                for solver in solvers:
+                for solver, search_seed in runs:
                     progress.update(task, description=f"{name} seed {seed} {solver}")
                     row, plan, problems = run_one(
-                        name, seed, solver, problem, args.time_limit, args.processes
+                        name, seed, solver, problem, args.time_limit, args.processes, search_seed
                     )
                     for text in problems[:5]:
                         progress.console.print(f"[red]{name}/{seed}/{solver}:[/] {text}")
@@ -343,9 +384,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                     progress.advance(task)
 
     console.print(results_table(results, args.seeds))
-    ratios = ratio_table(results)
-    if ratios is not None:
-        console.print(ratios)
+    for extra in (ratio_table(results), stability_table(results)):
+        if extra is not None:
+            console.print(extra)
     invalid = sum(1 for r in results if not r["valid"])
     console.print(f"runs: {len(results)}  valid: {len(results) - invalid}/{len(results)}")
     document = {
@@ -354,6 +395,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "settings": {
             "sets": sets, "solvers": solvers, "seeds": args.seeds, "time_limit_s": args.time_limit,
             "processes": args.processes, "weights": args.weights,
+            "search_seeds": args.search_seeds,
             "speed_probe": None if probe is None else dataclasses.asdict(probe),
         },
         "environment": environment(),

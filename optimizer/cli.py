@@ -29,7 +29,7 @@ from optimizer.document import (
     problem_json_schema,
 )
 from optimizer.errors import DispatchError, DispatchWarning, InputError
-from optimizer.params import SolveParams
+from optimizer.params import EXECUTORS, SolveParams
 from optimizer.plan import Plan
 from optimizer.problem import Problem
 from optimizer.solve import Progress, solve
@@ -198,7 +198,13 @@ def _unassigned_table(plan: Plan) -> Table:
 def _cmd_solve(args: argparse.Namespace) -> int:
     problem = load_problem(_read_json(args.problem, "problem"))
     _print_warnings(find_warnings(problem))
-    params = SolveParams(time_limit_s=args.time_limit, seed=args.seed, processes=args.processes)
+    params = SolveParams(
+        time_limit_s=args.time_limit,
+        seed=args.seed,
+        processes=args.processes,
+        executor=args.executor,
+        ray_address=args.ray_address,
+    )
     params.start_processes()  # workers start before the clock does
     started = time.perf_counter()
     live_console = err_console if args.json else console
@@ -279,8 +285,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--processes",
         type=int,
         default=1,
-        help="PyVRP search processes, sharing their best solution (default 1; "
-        "up to one per CPU core helps).",
+        help="search processes: PyVRP searches sharing their best solution, or parts of a "
+        "large problem solved at once (default 1; up to one per CPU core helps).",
+    )
+    p_solve.add_argument(
+        "--executor",
+        choices=EXECUTORS,
+        default="local",
+        help="where the parts of a large problem are solved: local worker processes (default) "
+        "or a Ray cluster (pip install '.[ray]').",
+    )
+    p_solve.add_argument(
+        "--ray-address",
+        help="Ray cluster address (default: a local cluster of --processes CPUs).",
     )
     p_solve.add_argument("-o", "--output", help="Write the plan JSON here.")
     p_solve.add_argument(

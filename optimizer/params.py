@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from optimizer.search import executor
 
 ENGINES = ("auto", "ortools", "pyvrp")
+EXECUTORS = executor.EXECUTORS
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +44,14 @@ class SolveParams:
         seed, sharing their best solution between rounds (default 1; one
         per CPU core, :meth:`usable_cores`, is the useful maximum). OR-Tools
         searches use one core. :meth:`start_processes` starts the worker
-        processes ahead of the first solve.
+        processes ahead of the first solve. Large field-service problems
+        are solved in parts, ``processes`` parts at once.
+    executor
+        Where the parts of a large problem are solved: ``"local"``
+        (default, worker processes of this machine) or ``"ray"`` (a Ray
+        cluster, ``pip install '.[ray]'``).
+    ray_address
+        The Ray cluster to use (``None``: a local one of ``processes`` CPUs).
     """
 
     time_limit_s: float = 10.0
@@ -54,6 +62,8 @@ class SolveParams:
     engine: str = "auto"
     log_search: bool = False
     processes: int = 1
+    executor: str = "local"
+    ray_address: str | None = None
 
     def __post_init__(self) -> None:
         if not math.isfinite(self.time_limit_s) or self.time_limit_s <= 0:
@@ -70,6 +80,11 @@ class SolveParams:
             raise ValueError(f"Invalid processes: {self.processes!r} must be at least 1.")
         if self.seed < 0:
             raise ValueError(f"Invalid seed: {self.seed!r} must be >= 0.")
+        if self.executor not in executor.EXECUTORS:
+            raise ValueError(
+                f"Invalid executor: {self.executor!r} must be one of "
+                f"{', '.join(executor.EXECUTORS)}."
+            )
 
     def start_processes(self) -> None:
         """Start the worker processes of a search in ``processes`` processes, ahead of the clock.

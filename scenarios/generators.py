@@ -77,6 +77,16 @@ SCENARIO_SETS: dict[str, ScenarioSet] = {
         "1.3x their shift hours; what is dropped must follow priority and tier.",
         ScenarioParams(n_technicians=40, n_orders=450),
     ),
+    "nightly": ScenarioSet(
+        "A regional night batch: 1,000 technicians in six metro areas of Auvergne-Rhône-Alpes, "
+        "10,000 orders with skills, SLAs, windows, lunch breaks and parts, about 1.1x capacity.",
+        ScenarioParams(n_technicians=1000, n_orders=10_000, metro="rhone-alpes", service_scale=0.9),
+    ),
+    "nightly-20k": ScenarioSet(
+        "The nightly region at twice the size, for the scaling curve: 2,000 technicians, "
+        "20,000 orders.",
+        ScenarioParams(n_technicians=2000, n_orders=20_000, metro="rhone-alpes", service_scale=0.9),
+    ),
     "week": ScenarioSet(
         "A Lyon working week: 20 technicians x 5 days, 600 orders, appointments across days "
         "and SLA deadlines spread over the week.",

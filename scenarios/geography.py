@@ -132,7 +132,45 @@ PARIS = Metro(
     circuity=1.4,
 )
 
-METROS: dict[str, Metro] = {"lyon": LYON, "paris": PARIS}
+RHONE_ALPES = Metro(
+    name="Auvergne-Rhône-Alpes (Lyon, Grenoble, Saint-Étienne, Clermont-Ferrand, Annecy, Valence)",
+    utc_offset_h=1,
+    lat_min=44.80,
+    lat_max=46.05,
+    lon_min=2.95,
+    lon_max=6.25,
+    depots=(
+        Place("Lyon Gerland", 45.7290, 4.8310),
+        Place("Villeurbanne", 45.7700, 4.8960),
+        Place("Vénissieux", 45.6975, 4.8867),
+        Place("Grenoble Sassenage", 45.2050, 5.6650),
+        Place("Échirolles", 45.1430, 5.7180),
+        Place("Saint-Étienne Molina", 45.4590, 4.4080),
+        Place("Clermont-Ferrand Brézet", 45.7880, 3.1330),
+        Place("Annecy Seynod", 45.8850, 6.0950),
+        Place("Valence Briffaut", 44.9170, 4.9230),
+        Place("Chambéry Bissy", 45.5800, 5.8930),
+    ),
+    centres=(
+        Place("Lyon", 45.7600, 4.8400, 8.0),
+        Place("Villeurbanne", 45.7719, 4.8902, 2.0),
+        Place("Vénissieux", 45.6973, 4.8862, 1.0),
+        Place("Grenoble", 45.1885, 5.7245, 4.0),
+        Place("Saint-Étienne", 45.4397, 4.3872, 3.0),
+        Place("Clermont-Ferrand", 45.7772, 3.0870, 3.0),
+        Place("Annecy", 45.8992, 6.1294, 2.0),
+        Place("Valence", 44.9334, 4.8924, 1.5),
+        Place("Chambéry", 45.5646, 5.9178, 1.5),
+        Place("Roanne", 46.0360, 4.0680, 0.8),
+        Place("Vienne", 45.5253, 4.8743, 0.7),
+        Place("Bourgoin-Jallieu", 45.5860, 5.2740, 0.7),
+    ),
+    spread_km=3.0,
+    speed_kmh=34.0,
+    circuity=1.3,
+)
+
+METROS: dict[str, Metro] = {"lyon": LYON, "paris": PARIS, "rhone-alpes": RHONE_ALPES}
 """The metro areas a scenario can use, by key."""
 
 

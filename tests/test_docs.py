@@ -42,6 +42,7 @@ NOT_RUN = {
     r"^python -m optimizer\.document --write": "rewrites the committed schemas",
     r"^python -m benchmarks\.(vrptw|reliability|waiting)": "benchmarks of minutes to hours",
     r"^bash scripts/vendor_docs_assets\.sh": "downloads from the npm registry",
+    r"^dispatch solve nightly\.json": "a nightly batch: 600 s on two processes, or a Ray cluster",
 }
 """Commands the docs test does not run: pattern of the command line, and why."""
 

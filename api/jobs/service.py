@@ -298,6 +298,7 @@ class JobService:
             parent_pid=os.getpid(),
             memory_bytes=self.settings.worker_memory_bytes(),
             checkpoint_s=self.settings.job_checkpoint_s,
+            search=self.settings.search_params(),
         )
         process = _CONTEXT.Process(
             target=worker_main,

@@ -27,7 +27,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
 from typing import TypeVar
 
@@ -72,11 +72,15 @@ class WorkerConfig:
         Address-space limit (``RLIMIT_AS``), or ``None`` for none.
     checkpoint_s
         Solve slice after which the best plan so far is saved.
+    search
+        The search parameters every job's solve takes besides its time limit
+        and seed (processes, executor, Ray address).
     """
 
     parent_pid: int
     memory_bytes: int | None = None
     checkpoint_s: float = 600.0
+    search: SolveParams = field(default_factory=SolveParams)
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +197,7 @@ def run_job(
     *,
     checkpoint_s: float = 600.0,
     memory_bytes: int | None = None,
+    search: SolveParams | None = None,
 ) -> JobResult:
     """Solve the run ``attempt`` of the running job ``job_id`` and record how it ended.
 
@@ -212,6 +217,9 @@ def run_job(
         :data:`MIN_RESUME_S`).
     memory_bytes
         The worker's memory limit, quoted when a solve runs out of memory.
+    search
+        Search parameters besides the time limit and seed (processes,
+        executor, Ray address); default :class:`SolveParams`.
 
     Returns
     -------
@@ -258,7 +266,7 @@ def run_job(
             watch.offset_s = elapsed_s
             plan = solve(
                 problem,
-                params=SolveParams(time_limit_s=slice_s, seed=job.seed),
+                params=replace(search or SolveParams(), time_limit_s=slice_s, seed=job.seed),
                 initial_plan=plan,
                 on_progress=watch,
             )
@@ -331,6 +339,7 @@ def worker_main(database_url: str, conn: Connection, config: WorkerConfig) -> No
                     parent_pid,
                     checkpoint_s=config.checkpoint_s,
                     memory_bytes=config.memory_bytes,
+                    search=config.search,
                 )
             except MemoryError:
                 conn.send(JobResult(job_id, "resource_exhausted", 0.0))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, HTTPException
@@ -16,7 +17,7 @@ from api.schemas.common import ErrorOut
 from api.schemas.plans import EvaluateOut, EvaluateRequest, PlanOut, PlanRequest
 from api.solve_slots import SolveSlotsDep
 from api.time_limits import capped_warning
-from optimizer import SolveParams, solve
+from optimizer import solve
 
 log = logging.getLogger("api")
 
@@ -74,9 +75,7 @@ def create_plan(
     # The time limit is the answer's deadline: waiting for a slot comes out
     # of the search, down to a floor that still finds a first plan.
     search_s = max(deadline_s - (started - arrived), min(settings.min_search_s, deadline_s))
-    params = SolveParams(
-        time_limit_s=search_s, seed=request.seed, processes=settings.search_processes
-    )
+    params = replace(settings.search_params(), time_limit_s=search_s, seed=request.seed)
     try:
         plan = solve(problem, params=params)
     except Exception:

@@ -31,7 +31,6 @@ from optimizer import (
     PlanarPoint,
     Problem,
     ReplanDiff,
-    SolveParams,
     TechnicianPosition,
     TechnicianUnavailable,
     WorkOrder,
@@ -83,10 +82,10 @@ def reoptimize_plan(
     clock = problem.clock
     events, paths = _events(request, new_orders, clock)
     requested_s = request.time_limit_s or settings.default_time_limit_s
-    params = SolveParams(
+    params = replace(
+        settings.search_params(),
         time_limit_s=min(requested_s, settings.max_time_limit_s),
         seed=request.seed,
-        processes=settings.search_processes,
     )
     if not slots.acquire(timeout=settings.max_time_limit_s):
         raise HTTPException(

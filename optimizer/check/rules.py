@@ -119,7 +119,7 @@ def check_plan(problem: Problem, plan: Plan) -> list[Violation]:
     techs = {t.id: t for t in problem.technicians}
     clock = problem.clock
     violations = list(_check_assignment(plan, orders, techs))
-    legs = TravelLegs(problem) if any(r.technician_id in techs for r in plan.routes) else None
+    legs = TravelLegs(problem, plan) if any(r.technician_id in techs for r in plan.routes) else None
     for route in plan.routes:
         tech = techs.get(route.technician_id)
         if tech is None or legs is None:

@@ -10,26 +10,28 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import numpy as np
-from numpy.typing import NDArray
 
 from optimizer.domain import Technician, WorkOrder
-from optimizer.plan import PlacedBreak, SlaStatus
+from optimizer.plan import PlacedBreak, Plan, SlaStatus
 from optimizer.problem import Problem
 from optimizer.travel.base import scale_durations
 
 
 class TravelLegs:
-    """Travel time and distance between the problem's locations, per technician.
+    """Travel time and distance of the legs a plan drives, per technician.
 
-    The locations are laid out as ``[orders..., technician starts..., ends...]``
-    (ends only for technicians that have one) and the travel model is asked
-    once for the whole list; durations are scaled by each technician's
-    ``speed_factor``, distances are not.
+    The locations are numbered ``[orders..., technician starts..., ends...]``
+    (ends only for technicians that have one). Only the legs the plan's
+    routes drive are asked of the travel model (:meth:`TravelModel.legs`),
+    so a plan of any size is checked without a square matrix; durations are
+    scaled by each technician's ``speed_factor``, distances are not.
 
     Parameters
     ----------
     problem
         The problem whose travel model and locations to use.
+    plan
+        The plan whose legs to compute.
 
     Raises
     ------
@@ -37,7 +39,7 @@ class TravelLegs:
         If the travel model cannot handle one of the locations.
     """
 
-    def __init__(self, problem: Problem) -> None:
+    def __init__(self, problem: Problem, plan: Plan) -> None:
         orders = problem.work_orders
         techs = problem.technicians
         with_end = [t for t in techs if t.end is not None]
@@ -45,12 +47,38 @@ class TravelLegs:
         self._order_node = {o.id: i for i, o in enumerate(orders)}
         self._start_node = {t.id: n_orders + k for k, t in enumerate(techs)}
         self._end_node = {t.id: n_orders + n_techs + k for k, t in enumerate(with_end)}
-        locations = [o.location for o in orders] + [t.start for t in techs]
-        locations += [t.end for t in with_end if t.end is not None]
-        matrices = problem.travel.matrices(locations)
-        self._duration_s = matrices.duration_s
-        self._distance_m = matrices.distance_m
-        self._scaled: dict[float, NDArray[np.int64]] = {}
+        self._locations = [o.location for o in orders] + [t.start for t in techs]
+        self._locations += [t.end for t in with_end if t.end is not None]
+        self._travel = problem.travel
+        self._legs: dict[tuple[int, int], tuple[int, int]] = {}
+        self._fetch(self._plan_legs(plan))
+
+    def _plan_legs(self, plan: Plan) -> set[tuple[int, int]]:
+        """Every (from, to) node pair the routes of ``plan`` drive, start and end legs included."""
+        pairs = set()
+        for route in plan.routes:
+            prev = self._start_node.get(route.technician_id)
+            for stop in route.stops:
+                node = self._order_node.get(stop.work_order_id)
+                if prev is not None and node is not None:
+                    pairs.add((prev, node))
+                prev = node
+            end = self._end_node.get(route.technician_id)
+            if prev is not None and end is not None:
+                pairs.add((prev, end))
+        return pairs
+
+    def _fetch(self, pairs: set[tuple[int, int]]) -> None:
+        todo = sorted(pairs - self._legs.keys())
+        if not todo:
+            return
+        found = self._travel.legs(
+            [self._locations[a] for a, _ in todo], [self._locations[b] for _, b in todo]
+        )
+        for pair, duration, distance in zip(
+            todo, found.duration_s.tolist(), found.distance_m.tolist(), strict=True
+        ):
+            self._legs[pair] = (duration, distance)
 
     def order_node(self, work_order_id: str) -> int | None:
         """Return the node of a work order's location, or ``None`` if unknown."""
@@ -79,11 +107,10 @@ class TravelLegs:
         tuple[int, int]
             Travel time in seconds and distance in metres.
         """
-        factor = tech.speed_factor
-        if factor not in self._scaled:
-            self._scaled[factor] = scale_durations(self._duration_s, factor)
-        duration = self._scaled[factor]
-        return int(duration[from_node, to_node]), int(self._distance_m[from_node, to_node])
+        self._fetch({(from_node, to_node)})
+        duration, distance = self._legs[(from_node, to_node)]
+        scaled = scale_durations(np.array([duration], dtype=np.int64), tech.speed_factor)
+        return int(scaled[0]), distance
 
 
 def arrival_after_drive_s(breaks: Iterable[PlacedBreak], departure_s: int, travel_s: int) -> int:

@@ -14,13 +14,14 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from optimizer.check import check_plan
-from optimizer.check.timing import TravelLegs, arrival_after_drive_s
+from optimizer.check.timing import arrival_after_drive_s
 from optimizer.domain import Break, Location, Shift, Technician, TimeWindow, WorkOrder
 from optimizer.kpis import compute_kpis
 from optimizer.plan import PlacedBreak, Plan, Route, SolveStats, Stop
 from optimizer.problem import Problem
 from optimizer.replan.events import DayState
 from optimizer.sla import sla_status
+from optimizer.travel.base import scale_durations
 
 Key = tuple[str, int]
 """A technician id and a shift index."""
@@ -466,10 +467,9 @@ def _closed(problem: Problem, tech: Technician, index: int, part: FixedPart) -> 
     end_travel_s = end_distance_m = 0
     if tech.end is not None:
         order = problem.work_order(last.work_order_id)
-        legs = TravelLegs(replace(problem, technicians=(tech,), work_orders=(order,)))
-        end_node = legs.end_node(tech)
-        if end_node is not None:
-            end_travel_s, end_distance_m = legs.leg(tech, 0, end_node)
+        leg = problem.travel.legs([order.location], [tech.end])
+        end_travel_s = int(scale_durations(leg.duration_s, tech.speed_factor)[0])
+        end_distance_m = int(leg.distance_m[0])
     breaks = list(part.breaks)
     end_s = arrival_after_drive_s(breaks, last.end_s, end_travel_s)
     for brk in tech.shifts[index].breaks[len(breaks) :]:

@@ -1,10 +1,23 @@
-"""The worker processes of the search: one pool for the whole program, and the CPU count.
+"""Where independent searches run: one executor interface, a local process pool or Ray.
 
-PyVRP's portfolio (:mod:`optimizer.search.pyvrp.portfolio`) runs its extra
-searches here. The pool lives as long as the program;
-:meth:`optimizer.SolveParams.start_processes` starts it ahead of the first
-solve, and :meth:`optimizer.SolveParams.usable_cores` is the CPU count
-callers size it by.
+:class:`Executor` runs a module-level function on a list of tasks and
+returns the results in task order. Two implementations:
+
+- :class:`LocalExecutor`: the program's shared pool of worker processes
+  (``spawn``; it lives as long as the program,
+  :meth:`optimizer.SolveParams.start_processes` starts it ahead of the first
+  solve); with one worker, or where no child process can start (a daemon
+  process), the tasks run here, one after the other;
+- :class:`RayExecutor`: tasks on a Ray cluster (``pip install '.[ray]'``),
+  at ``SolveParams.ray_address`` or a local one of ``workers`` CPUs.
+
+The parts of a decomposed solve (:mod:`optimizer.search.decomposition`) go
+through :func:`executor_for`; PyVRP's portfolio
+(:mod:`optimizer.search.pyvrp.portfolio`), whose searches meet in rounds
+under a deadline, uses the local pool directly.
+:meth:`optimizer.SolveParams.usable_cores` is the CPU count callers size
+them by. For a fixed seed and iteration limits both executors give the same
+results.
 """
 
 from __future__ import annotations
@@ -12,8 +25,17 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: The executors :func:`executor_for` knows.
+EXECUTORS = ("local", "ray")
 
 _log = logging.getLogger(__name__)
 
@@ -75,3 +97,76 @@ def drop_pool(error: BaseException) -> None:
         if _pool is not None:
             _pool.shutdown(wait=False, cancel_futures=True)
         _pool, _pool_size = None, 0
+
+
+class Executor(ABC):
+    """Runs independent tasks, as many at once as it has workers."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = max(workers, 1)
+
+    @abstractmethod
+    def map(self, fn: Callable[[T], R], tasks: Sequence[T]) -> list[R]:
+        """``[fn(task) for task in tasks]``, computed by the workers, in task order.
+
+        ``fn`` must be a module-level function and the tasks picklable. An
+        exception raised by a task is raised here.
+        """
+
+
+class LocalExecutor(Executor):
+    """The program's shared pool of worker processes (or this process alone)."""
+
+    def map(self, fn: Callable[[T], R], tasks: Sequence[T]) -> list[R]:
+        if self.workers == 1 or len(tasks) <= 1:
+            return [fn(task) for task in tasks]
+        try:
+            pool = shared_pool(self.workers)
+            assert pool is not None
+            futures = [pool.submit(fn, task) for task in tasks]
+        except Exception as error:  # a daemon process, or a broken pool: run here
+            drop_pool(error)
+            return [fn(task) for task in tasks]
+        return [future.result() for future in futures]
+
+
+class RayExecutor(Executor):
+    """Tasks on a Ray cluster: the one at ``address``, or a local one of ``workers`` CPUs.
+
+    Raises
+    ------
+    ImportError
+        If Ray is not installed (``pip install '.[ray]'``).
+    """
+
+    def __init__(self, workers: int, address: str | None = None) -> None:
+        super().__init__(workers)
+        import ray
+
+        self._ray = ray
+        if not ray.is_initialized():
+            options: dict[str, Any] = {
+                "include_dashboard": False,
+                "log_to_driver": False,
+                "ignore_reinit_error": True,
+            }
+            if address:
+                ray.init(address=address, **options)
+            else:
+                ray.init(num_cpus=self.workers, **options)
+        self._remote: dict[Callable[..., Any], Any] = {}
+
+    def map(self, fn: Callable[[T], R], tasks: Sequence[T]) -> list[R]:
+        if fn not in self._remote:
+            self._remote[fn] = self._ray.remote(num_cpus=1)(fn)
+        remote = self._remote[fn]
+        return list(self._ray.get([remote.remote(task) for task in tasks]))
+
+
+def executor_for(kind: str, workers: int, address: str | None = None) -> Executor:
+    """The executor named ``kind`` (``"local"`` or ``"ray"``) with ``workers`` workers."""
+    if kind == "ray":
+        return RayExecutor(workers, address)
+    if kind != "local":
+        raise ValueError(f"Unknown executor: {kind!r}; expected one of {', '.join(EXECUTORS)}.")
+    return LocalExecutor(workers)

@@ -31,17 +31,20 @@ from optimizer.errors import InputError
 from optimizer.params import SolveParams
 from optimizer.plan import Plan, SolveStats
 from optimizer.problem import Problem
+from optimizer.search.decomposition import PartTask, should_decompose, solve_in_parts
+from optimizer.search.executor import executor_for
 from optimizer.search.index import SearchInput, routes_from_plan
 from optimizer.search.lns.audit import audit, protect
 from optimizer.search.lns.search import Neighbourhood, improve
 from optimizer.search.lns.solution import CostModel, Solution
 from optimizer.search.ortools.search import SearchSettings, ortools_search
 from optimizer.search.prepare import Prepared, prepare
-from optimizer.search.pyvrp.stage import pyvrp_routes, unsupported_reason
+from optimizer.search.pyvrp.stage import field_service_reason, pyvrp_routes, unsupported_reason
 from optimizer.search.rules.greedy import greedy_plan, rules_routes
 from optimizer.search.timing import timing_of
 from optimizer.search.writer import finish_plan, unassigned_of, write_plan
 from optimizer.validation import ensure_valid
+from optimizer.weights import DEFAULT_WEIGHTS
 
 #: Share of the remaining budget the exact PyVRP stage gets; OR-Tools then
 #: only restores and times its routes (Homberger 400, 4 instances at 30 s:
@@ -141,6 +144,46 @@ def run(
     params = params or SolveParams()
     started = _clock.perf_counter()
     ensure_valid(problem)
+    if params.engine == "auto" and _is_large_field_service(problem):
+        executor = executor_for(params.executor, params.processes, params.ray_address)
+        plan = solve_in_parts(
+            problem,
+            params,
+            executor,
+            solve_part,
+            started,
+            start=initial_plan,
+            on_round=_report(on_progress, started),
+        )
+        if plan is not None:
+            return plan
+    return _run(problem, params, initial_plan, on_progress, started)
+
+
+def solve_part(task: PartTask) -> Plan:
+    """Solve one part of a large problem (run by the executor's workers)."""
+    return _run(task.problem, task.params, task.start, None, _clock.perf_counter())
+
+
+def _is_large_field_service(problem: Problem) -> bool:
+    """Large enough to be solved in parts, and not of the classic VRPTW shape."""
+    if not should_decompose(problem):
+        return False
+    weights = problem.weights or DEFAULT_WEIGHTS
+    return field_service_reason(problem, weights) is not None or any(
+        o.required_skills or o.pinned_technician_id or o.excluded_technician_ids or o.parts
+        for o in problem.work_orders
+    )
+
+
+def _run(
+    problem: Problem,
+    params: SolveParams,
+    initial_plan: Plan | None,
+    on_progress: ProgressCallback | None,
+    started: float,
+) -> Plan:
+    """One problem (or one part) searched whole, from validation on."""
     prepared = prepare(problem, params.seed)
     inputs = prepared.inputs
     if inputs is None:

@@ -94,3 +94,21 @@ def _timed_fits(inputs: SearchInput) -> dict[int, list[int]]:
         o: [v for v in sorted(index.allowed_vehicles[node]) if time_route(lanes[v], rules, [node])]
         for node, o in enumerate(index.order_of_node)
     }
+
+
+def reasons_for(
+    problem: Problem, work_order_ids: set[str]
+) -> dict[int, tuple[UnassignedReason, str]]:
+    """Why nobody may serve some of ``work_order_ids``: eligibility's reasons, by problem index.
+
+    Only those orders and every technician are laid out, so a large
+    problem's left-over orders are explained without its full matrices.
+    Orders not in the result could be served alone (``capacity_exhausted``
+    when left out).
+    """
+    position = {o.id: i for i, o in enumerate(problem.work_orders)}
+    subset = problem.subset(work_order_ids=work_order_ids)
+    matrices = subset.travel.matrices(problem_locations(subset))
+    out, back = leg_matrices(subset, matrices)
+    eligibility = compute_eligibility(subset, out, back)
+    return {position[subset.work_orders[o].id]: reason for o, reason in eligibility.reasons.items()}

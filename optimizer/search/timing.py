@@ -69,15 +69,6 @@ class OrderRules:
             late_cap=caps,
         )
 
-    def lateness(self, node: int, start_s: int) -> float:
-        """Points for starting ``node`` at ``start_s``."""
-        late = start_s - self.deadline_s[node]
-        if late <= 0:
-            return 0.0
-        cost = late * self.late_per_s[node]
-        cap = self.late_cap[node]
-        return cost if cost < cap else cap
-
 
 @dataclass(frozen=True, slots=True)
 class Lane:

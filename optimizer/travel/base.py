@@ -39,6 +39,28 @@ class TravelModel(ABC):
             If a location is of a kind this model cannot handle.
         """
 
+    def legs(self, origins: Sequence[Location], destinations: Sequence[Location]) -> TravelMatrices:
+        """Travel of each leg ``origins[i]`` -> ``destinations[i]``, as 1-D arrays.
+
+        The same integers as :meth:`matrices` gives for those pairs. This
+        default builds the matrices of the distinct locations involved;
+        models that can compute a leg on its own (geodesic, planar) do so,
+        so that a plan of any size can be checked without a square matrix.
+
+        Raises
+        ------
+        InputError
+            If a location is of a kind this model cannot handle.
+        """
+        if len(origins) != len(destinations):
+            raise ValueError("origins and destinations must have the same length.")
+        distinct = list(dict.fromkeys([*origins, *destinations]))
+        position = {loc: i for i, loc in enumerate(distinct)}
+        full = self.matrices(distinct)
+        rows = np.array([position[o] for o in origins], dtype=np.intp)
+        cols = np.array([position[d] for d in destinations], dtype=np.intp)
+        return TravelMatrices(full.duration_s[rows, cols], full.distance_m[rows, cols])
+
 
 def scale_durations(duration_s: NDArray[np.int64], speed_factor: float) -> NDArray[np.int64]:
     """Durations for a technician driving ``speed_factor`` times the model's speed.

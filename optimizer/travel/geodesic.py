@@ -139,9 +139,19 @@ class GeodesicTravel(TravelModel):
         """
         coords = geo_coordinates(locations, "GeodesicTravel")
         lat, lon = coords[:, 0], coords[:, 1]
-        road_m = haversine_m(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
-        road_m = road_m * self.circuity
-        np.fill_diagonal(road_m, 0.0)
+        return self._rounded(haversine_m(lat[:, None], lon[:, None], lat[None, :], lon[None, :]))
+
+    def legs(self, origins: Sequence[Location], destinations: Sequence[Location]) -> TravelMatrices:
+        """Travel of each leg ``origins[i]`` -> ``destinations[i]``, computed leg by leg."""
+        if len(origins) != len(destinations):
+            raise ValueError("origins and destinations must have the same length.")
+        a = geo_coordinates(origins, "GeodesicTravel")
+        b = geo_coordinates(destinations, "GeodesicTravel")
+        return self._rounded(haversine_m(a[:, 0], a[:, 1], b[:, 0], b[:, 1]))
+
+    def _rounded(self, crow_m: NDArray[np.float64]) -> TravelMatrices:
+        """Road distance and time from crow-flies metres, each rounded up."""
+        road_m = crow_m * self.circuity
         speed_mps = self.speed_kmh / 3.6
         return TravelMatrices(
             duration_s=np.ceil(road_m / speed_mps).astype(np.int64),

@@ -114,7 +114,19 @@ class PlanarTravel(TravelModel):
         InputError
             If a location is not a ``PlanarPoint`` or is not finite.
         """
-        euclid = euclidean_m(planar_coordinates(locations, "PlanarTravel"))
+        return self._rounded(euclidean_m(planar_coordinates(locations, "PlanarTravel")))
+
+    def legs(self, origins: Sequence[Location], destinations: Sequence[Location]) -> TravelMatrices:
+        """Travel of each leg ``origins[i]`` -> ``destinations[i]``, computed leg by leg."""
+        if len(origins) != len(destinations):
+            raise ValueError("origins and destinations must have the same length.")
+        diff = planar_coordinates(origins, "PlanarTravel") - planar_coordinates(
+            destinations, "PlanarTravel"
+        )
+        return self._rounded(np.asarray(np.hypot(diff[:, 0], diff[:, 1]), dtype=np.float64))
+
+    def _rounded(self, euclid: NDArray[np.float64]) -> TravelMatrices:
+        """Durations and distances from exact metres, each rounded up."""
         return TravelMatrices(
             duration_s=np.ceil(euclid / self.speed_mps).astype(np.int64),
             distance_m=np.ceil(euclid).astype(np.int64),

@@ -135,7 +135,7 @@ def test_seed_replaces_only_the_seed():
         ({"n_technicians": 0}, "n_technicians: 0 must be an integer of at least 1"),
         ({"n_orders": -5}, "n_orders: -5 must be an integer of at least 1"),
         ({"seed": -1}, "seed: -1 must be an integer >= 0"),
-        ({"metro": "atlantis"}, "metro: 'atlantis' must be one of lyon, paris"),
+        ({"metro": "atlantis"}, "metro: 'atlantis' must be one of lyon, paris, rhone-alpes"),
         ({"n_days": 11}, "n_days: 11 must be an integer from 1 to 10"),
         ({"start_date": date(2026, 11, 22)}, "start_date: '2026-11-22' must be a weekday"),
         ({"vip_share": 1.5}, "vip_share: 1.5 must be a share between 0 and 1"),

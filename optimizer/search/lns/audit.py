@@ -22,8 +22,13 @@ import time
 from dataclasses import dataclass
 from itertools import combinations
 
+from optimizer.plan import Plan
+from optimizer.problem import Problem
+from optimizer.search.index import routes_from_plan
 from optimizer.search.lns.search import Neighbourhood, best_insertion
-from optimizer.search.lns.solution import Solution
+from optimizer.search.lns.solution import CostModel, Solution
+from optimizer.search.prepare import prepare
+from optimizer.search.timing import timing_of
 
 #: Ejected orders considered together: pairs are taken among stops at most
 #: this far apart in the route.
@@ -161,4 +166,61 @@ def audit(sol: Solution, hood: Neighbourhood) -> list[Finding]:
         finding = find(sol, hood, node)
         if finding is not None and finding.gain > 1e-6:
             out.append(finding)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFinding:
+    """An order left out that the plan could serve for a gain (see :func:`audit_plan`).
+
+    ``technician_id``/``shift_index`` name the route it fits in, ``ejected``
+    the orders to take out of it first (none for a plain insertion), and
+    ``gain_points`` how much the objective would drop.
+    """
+
+    work_order_id: str
+    technician_id: str
+    shift_index: int
+    ejected: tuple[str, ...]
+    gain_points: float
+
+
+def audit_plan(problem: Problem, plan: Plan) -> list[AuditFinding]:
+    """The priority audit of any plan of ``problem``, whoever made it.
+
+    Every order left out is tried against the routes that may serve it:
+    inserted as the plan stands, or after taking out one or two orders of
+    lower total penalty (:func:`find`). A plan from the field-service search
+    has no finding; one with findings leaves value on the table.
+
+    Parameters
+    ----------
+    problem
+        A valid problem.
+    plan
+        A valid plan of it (its routes are re-timed by the search's timing).
+
+    Returns
+    -------
+    list[AuditFinding]
+        Most valuable orders first.
+    """
+    inputs = prepare(problem).inputs
+    if inputs is None:
+        return []
+    lanes, rules = timing_of(inputs)
+    solution = Solution(CostModel.build(inputs, lanes, rules), routes_from_plan(inputs.index, plan))
+    index = inputs.index
+    out = []
+    for finding in audit(solution, Neighbourhood(index)):
+        vehicle = index.vehicles[finding.vehicle]
+        out.append(
+            AuditFinding(
+                work_order_id=index.order_ids[finding.node],
+                technician_id=vehicle.technician.id,
+                shift_index=vehicle.shift_index,
+                ejected=tuple(index.order_ids[n] for n in finding.ejected),
+                gain_points=finding.gain,
+            )
+        )
     return out

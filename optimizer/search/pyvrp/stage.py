@@ -41,9 +41,12 @@ import numpy as np
 import pyvrp
 
 from optimizer.domain import Shift, Technician, WorkOrder
+from optimizer.problem import Problem
 from optimizer.search.eligibility import Vehicle, start_intervals
 from optimizer.search.index import SearchInput
+from optimizer.search.partition import planar_km
 from optimizer.search.pyvrp.portfolio import portfolio_search
+from optimizer.weights import Weights
 
 _UNLIMITED = 2**62
 
@@ -70,24 +73,37 @@ def search_rounds(orders: int, seconds: float) -> int:
 
 def unsupported_reason(ctx: SearchInput) -> str | None:
     """Why PyVRP cannot model this problem exactly, or ``None`` when it can (exact fidelity)."""
-    weights, idx = ctx.weights, ctx.index
-    n_veh = len(idx.vehicles)
+    reason = field_service_reason(ctx.problem, ctx.weights)
+    if reason is not None:
+        return reason
+    n_veh = len(ctx.index.vehicles)
+    if any(len(allowed) < n_veh for allowed in ctx.index.allowed_vehicles):
+        return "orders restricted to some technicians"
+    return None
+
+
+def field_service_reason(problem: Problem, weights: Weights) -> str | None:
+    """The first field-service feature of ``problem`` PyVRP cannot model exactly, or ``None``.
+
+    What the problem and weights say alone (labour cost, workload balance,
+    breaks, several windows, soft deadlines, preferences); whether every
+    order is open to every technician needs the eligibility
+    (:func:`unsupported_reason`).
+    """
+    n_veh = sum(len(t.shifts) for t in problem.technicians)
     if weights.labor_cost > 0:
         return "labour cost in the objective"
     if weights.workload_balance_per_hour > 0 and n_veh > 1:
         return "workload balance in the objective"
-    if any(veh.shift.breaks for veh in idx.vehicles):
+    if any(shift.breaks for t in problem.technicians for shift in t.shifts):
         return "breaks"
-    for o in idx.order_of_node:
-        order = ctx.problem.work_orders[o]
+    for order in problem.work_orders:
         if len(start_intervals(order)) > 1:
             return "several appointment windows"
         if order.start_deadline_s is not None and not order.is_sla_hard:
             return "soft SLA deadlines"
         if order.preferred_technician_ids or order.dispatched_technician_id:
             return "technician preferences"
-    if any(len(allowed) < n_veh for allowed in idx.allowed_vehicles):
-        return "orders restricted to some technicians"
     return None
 
 
@@ -307,8 +323,15 @@ def pyvrp_routes(
         rounds=1 if relaxed else search_rounds(len(ctx.index.order_of_node), time_limit_s),
         max_iterations=max_iterations,
         give_up_s=give_up_s,
+        coords=None if relaxed else _client_coordinates(ctx),
     )
     return [_routes(ctx, fleet, solution) for solution in found if solution.is_feasible()]
+
+
+def _client_coordinates(ctx: SearchInput) -> np.ndarray | None:
+    """Planar coordinates of each order node (PyVRP client), or ``None`` without coordinates."""
+    orders = ctx.problem.work_orders
+    return planar_km([orders[o].location for o in ctx.index.order_of_node])
 
 
 def _routes(ctx: SearchInput, fleet: _Fleet, solution: pyvrp.Solution) -> list[list[int]]:

@@ -6,6 +6,10 @@ technician-shift where it can start earliest and is appended to the end of
 that route; nothing already placed ever moves. An order no route can take
 is unassigned, with the same reason codes as :func:`optimizer.solve`.
 
+Problems of more than :data:`~optimizer.search.partition.SPLIT_MIN_ORDERS`
+orders are dispatched region by region (the first split of a decomposed
+solve), as regional dispatch desks would.
+
 Routes are timed by the search's one timing routine
 (:mod:`optimizer.search.timing`): earliest service starts, breaks taken on
 the way or on site wherever they fit, as the validator
@@ -21,9 +25,10 @@ from optimizer.domain import Tier, WorkOrder
 from optimizer.plan import Plan, SolveStats, Unassigned, UnassignedReason
 from optimizer.problem import Problem
 from optimizer.search.index import SearchInput
-from optimizer.search.prepare import prepare
+from optimizer.search.partition import PART_ORDERS, SPLIT_MIN_ORDERS, Part, part_problem, regions
+from optimizer.search.prepare import prepare, reasons_for
 from optimizer.search.timing import Lane, OrderRules, close, extend, initial_state, timing_of
-from optimizer.search.writer import NO_ROOM, finish_plan, unassigned_of, write_plan
+from optimizer.search.writer import NO_ROOM, finish_plan, timed_route, unassigned_of, write_plan
 from optimizer.validation import ensure_valid
 
 _BIG = 2**60
@@ -113,6 +118,9 @@ def greedy_plan(problem: Problem) -> Plan:
     """
     started = _clock.perf_counter()
     ensure_valid(problem)
+    parts = regions(problem, PART_ORDERS) if len(problem.work_orders) > SPLIT_MIN_ORDERS else None
+    if parts is not None:
+        return _by_region(problem, parts, started)
     prepared = prepare(problem)
     reasons = prepared.eligibility.reasons
     if prepared.inputs is None:
@@ -126,6 +134,40 @@ def greedy_plan(problem: Problem) -> Plan:
     elapsed = _clock.perf_counter() - started
     stats = SolveStats("feasible", 0.0, elapsed, 0.0, 1, "greedy")
     return write_plan(problem, prepared.inputs.index, lanes, rules, routes, reasons, stats, started)
+
+
+def _by_region(problem: Problem, parts: list[Part], started: float) -> Plan:
+    """A large problem dispatched region by region, as regional dispatch desks would.
+
+    The regions are the first split of a decomposed solve
+    (:func:`optimizer.search.partition.regions`); each is dispatched on its
+    own, so no square matrix of the whole problem is built.
+    """
+    routes = []
+    for part in parts:
+        sub = part_problem(problem, part)
+        prepared = prepare(sub)
+        if prepared.inputs is None:
+            continue
+        lanes, rules = timing_of(prepared.inputs)
+        nodes = rules_routes(prepared.inputs, lanes, rules)
+        index = prepared.inputs.index
+        routes += [
+            timed_route(sub, index, v, lanes[v], rules, route)
+            for v, route in enumerate(nodes)
+            if route
+        ]
+    served = {s.work_order_id for r in routes for s in r.stops}
+    left = {o.id for o in problem.work_orders if o.id not in served}
+    reasons = reasons_for(problem, left) if left else {}
+    unassigned = [
+        Unassigned(o.id, *reasons.get(i, (UnassignedReason.CAPACITY_EXHAUSTED, NO_ROOM)))
+        for i, o in enumerate(problem.work_orders)
+        if o.id in left
+    ]
+    elapsed = _clock.perf_counter() - started
+    stats = SolveStats("feasible", 0.0, elapsed, 0.0, 1, "greedy")
+    return finish_plan(problem, routes, unassigned, stats, started)
 
 
 def explain_unassigned(problem: Problem, work_order_ids: Iterable[str]) -> tuple[Unassigned, ...]:

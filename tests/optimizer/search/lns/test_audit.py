@@ -100,3 +100,38 @@ def test_equal_priorities_are_not_swapped():
     sol, hood, _ = _solution(prob, {"T1": ["A", "B"]})
     assert audit(sol, hood) == []
     assert protect(sol, hood, float("inf")) == 0
+
+
+def test_audit_plan_finds_what_the_rules_engine_leaves_on_the_table():
+    """The rules engine gives the only gas technician a plain P1 and drops a VIP gas P1.
+
+    T1 (gas, room for one order) reaches A first; B (VIP P1, gas) then finds
+    no room. audit_plan names B, to go to T1 with A taken out (T2 can take
+    A); our plan has no finding.
+    """
+    from optimizer import Tier, audit_plan
+    from optimizer.search.rules.greedy import greedy_plan
+    from tests.factories import solve_checked
+
+    prob = problem(
+        [
+            tech("T1", shifts=(Shift(8 * HOUR, 9 * HOUR + 1200),), skills={"gas": 1}),
+            tech("T2", start=at(13)),
+        ],
+        [
+            order("A", priority=Priority.P1, respond_by_s=9 * HOUR),
+            order(
+                "B",
+                priority=Priority.P1,
+                tier=Tier.VIP,
+                respond_by_s=10 * HOUR,
+                required_skills={"gas": 1},
+            ),
+        ],
+    )
+    greedy = greedy_plan(prob)
+    assert [u.work_order_id for u in greedy.unassigned] == ["B"]
+    (finding,) = audit_plan(prob, greedy)
+    assert (finding.work_order_id, finding.technician_id, finding.ejected) == ("B", "T1", ("A",))
+    assert finding.gain_points > 0
+    assert audit_plan(prob, solve_checked(prob)) == []

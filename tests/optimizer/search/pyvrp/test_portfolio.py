@@ -11,7 +11,8 @@ import pyvrp
 
 from optimizer import SolveParams
 from optimizer.search import executor
-from optimizer.search.pyvrp.portfolio import portfolio_search
+from optimizer.search.pyvrp import portfolio
+from optimizer.search.pyvrp.portfolio import portfolio_search, split_search
 from tests.factories import solve_checked
 from tests.optimizer.test_solve import _vrptw_shaped
 
@@ -96,3 +97,44 @@ def test_processes_must_be_positive():
     """processes=0 is refused with a message naming the field."""
     with pytest.raises(ValueError, match="Invalid processes: 0 must be at least 1"):
         SolveParams(processes=0)
+
+
+def _coords(data: pyvrp.ProblemData) -> np.ndarray:
+    locations = data.locations()
+    return np.array([(locations[c.location].x, locations[c.location].y) for c in data.clients()])
+
+
+def test_split_search_keeps_every_client_once_and_never_does_worse():
+    """Two processes split 80 clients into sectors: every client once, no worse than the start."""
+    data = _data(clients=80, vans=16, capacity=6)
+    first = portfolio_search(data, time_limit_s=30, seed=2, processes=2, max_iterations=60)
+    (found,) = split_search(
+        data, _coords(data), time_limit_s=30, seed=2, processes=2, max_iterations=200
+    )
+    assert found.is_feasible()
+    visits = sorted(a.idx for route in found.routes() for a in route if a.is_client())
+    assert visits == list(range(80))
+    assert _cost(found) <= _cost(first[0])
+
+
+def test_split_search_is_reproducible_with_an_iteration_limit():
+    """Same seed and iteration limit: the same routes after the split rounds."""
+    data = _data(clients=80, vans=16, capacity=6)
+    runs = [
+        split_search(data, _coords(data), time_limit_s=30, seed=5, processes=2, max_iterations=120)
+        for _ in range(2)
+    ]
+    assert _routes(runs[0][0]) == _routes(runs[1][0])
+
+
+def test_large_instances_with_two_processes_are_split(monkeypatch):
+    """From SPLIT_MIN_CLIENTS clients and two processes, portfolio_search cooperates by sectors."""
+    calls = []
+    monkeypatch.setattr(portfolio, "SPLIT_MIN_CLIENTS", 50)
+    monkeypatch.setattr(portfolio, "split_search", lambda *a, **k: calls.append(k) or ["split"])
+    data = _data(clients=80, vans=16, capacity=6)
+    assert portfolio_search(data, time_limit_s=1, seed=0, processes=2, coords=_coords(data)) == [
+        "split"
+    ]
+    assert portfolio_search(data, time_limit_s=1, seed=0, processes=1, coords=_coords(data))
+    assert len(calls) == 1
