@@ -22,7 +22,7 @@ from rich.table import Table
 
 from optimizer.cli import full_width_console
 from scenarios.generators import SCENARIO_SETS, document_text, generate
-from scenarios.registry import all_scenarios, get_scenario, scenario_size
+from scenarios.registry import all_scenarios, get_scenario, scenario_summaries
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
 
@@ -61,41 +61,9 @@ def add_scenarios_command(subparsers: Any) -> argparse.ArgumentParser:
     return parser
 
 
-def scenario_rows() -> list[dict[str, Any]]:
-    """One row per registered scenario: name, technicians, orders, days, source, purpose.
-
-    ``source`` is ``bundled`` for a committed document (``scenarios/data``)
-    and ``generated`` for a generator set made on demand; ``days`` is the
-    most shifts of any technician.
-    """
-    rows = []
-    for scenario in all_scenarios():
-        scenario_set = SCENARIO_SETS.get(scenario.name)
-        if scenario_set is not None:
-            p = scenario_set.params
-            technicians, orders, days = p.n_technicians, p.n_orders, p.n_days
-            is_bundled = scenario_set.is_committed
-        else:
-            document = scenario.load()
-            technicians, orders = scenario_size(scenario)
-            days = max((len(t.get("shifts", [])) for t in document["technicians"]), default=0)
-            is_bundled = True
-        rows.append(
-            {
-                "name": scenario.name,
-                "technicians": technicians,
-                "work_orders": orders,
-                "days": days,
-                "source": "bundled" if is_bundled else "generated",
-                "purpose": scenario.purpose,
-            }
-        )
-    return rows
-
-
 def run_list(args: argparse.Namespace) -> int:
     """Print every scenario: name, technicians, orders, days, source and purpose."""
-    rows = scenario_rows()
+    rows = scenario_summaries()
     if getattr(args, "json", False):
         sys.stdout.write(json.dumps({"data": rows, "count": len(rows)}, indent=2) + "\n")
         return EXIT_OK
