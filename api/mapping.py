@@ -16,15 +16,30 @@ from pydantic import BaseModel
 
 from api.schemas.common import PlanIn, ProblemIn
 from api.schemas.plans import drop_output_fields
+from api.schemas.whatif import (
+    AddOrdersIn,
+    AddTechnicianIn,
+    ChangeShiftIn,
+    OperationIn,
+    RemoveTechnicianIn,
+)
 from optimizer import (
+    AddOrders,
+    AddTechnician,
+    ChangeShift,
+    DispatchWarning,
+    Edit,
     InputError,
     InputIssue,
     Plan,
     Problem,
+    RemoveTechnician,
+    SetWeights,
     Violation,
     ViolationCode,
     check_plan,
     compute_kpis,
+    find_warnings,
     plan_cost,
 )
 from optimizer.document import load_problem, plan_from_document, plan_to_document
@@ -140,7 +155,7 @@ def violations_to_out(violations: list[Violation]) -> list[dict[str, Any]]:
 
 
 def plan_to_out(problem: Problem, plan: Plan) -> dict[str, Any]:
-    """Write ``plan`` as a ``PlanOut``: its plan document plus the validator's violations.
+    """Write ``plan`` as a ``PlanOut``: its plan document, the validator's violations, warnings.
 
     Parameters
     ----------
@@ -152,10 +167,12 @@ def plan_to_out(problem: Problem, plan: Plan) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``routes``, ``unassigned``, ``kpis``, ``stats`` and ``violations``.
+        ``routes``, ``unassigned``, ``kpis``, ``stats``, ``violations`` and
+        ``warnings`` (the problem's input warnings, fields under ``problem``).
     """
     out = plan_to_document(problem, plan)
     out["violations"] = violations_to_out(check_plan(problem, plan))
+    out["warnings"] = problem_warnings(problem)
     return out
 
 
@@ -178,3 +195,57 @@ def evaluation_to_out(problem: Problem, plan: Plan) -> dict[str, Any]:
         "kpis": compute_kpis(problem, plan) if is_scorable else None,
         "objective": plan_cost(problem, plan) if is_scorable else None,
     }
+
+
+def warnings_to_out(
+    found: list[DispatchWarning] | list[dict[str, str]], field_prefix: str = "problem"
+) -> list[dict[str, str]]:
+    """Write core warnings (or their ``{code, field, message}`` dicts) as ``WarningOut``.
+
+    Parameters
+    ----------
+    found
+        :class:`~optimizer.DispatchWarning` objects, or the dictionaries
+        :func:`optimizer.solve_document` returns.
+    field_prefix
+        Where the document sits in the request body; prefixed to each field.
+    """
+    out = []
+    for w in found:
+        code, field, message = (
+            (w["code"], w["field"], w["message"])
+            if isinstance(w, dict)
+            else (w.code, w.field, w.message)
+        )
+        out.append({"code": code, "field": prefix_field(field, field_prefix), "message": message})
+    return out
+
+
+def problem_warnings(problem: Problem, field_prefix: str = "problem") -> list[dict[str, str]]:
+    """The input warnings of ``problem`` (:func:`optimizer.find_warnings`) as ``WarningOut``."""
+    return warnings_to_out(find_warnings(problem), field_prefix)
+
+
+def edits_to_domain(operations: list[OperationIn]) -> list[Edit]:
+    """The core's what-if edits (:mod:`optimizer.variants`) for a variant's ``operations``."""
+    edits: list[Edit] = []
+    for op in operations:
+        if isinstance(op, RemoveTechnicianIn):
+            edits.append(RemoveTechnician(op.technician_id))
+        elif isinstance(op, AddTechnicianIn):
+            edits.append(AddTechnician(op.copy_of, op.id, op.changes))
+        elif isinstance(op, ChangeShiftIn):
+            breaks = (
+                None
+                if op.breaks is None
+                else [b.model_dump(mode="json", by_alias=True) for b in op.breaks]
+            )
+            edits.append(ChangeShift(op.technician_id, op.shift_index, op.start, op.end, breaks))
+        elif isinstance(op, AddOrdersIn):
+            orders = [
+                o.model_dump(mode="json", by_alias=True, exclude_unset=True) for o in op.work_orders
+            ]
+            edits.append(AddOrders(orders))
+        else:
+            edits.append(SetWeights(op.weights.model_dump(mode="json", exclude_unset=True)))
+    return edits

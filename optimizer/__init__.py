@@ -4,7 +4,8 @@ The public face: the domain and the problem, :func:`solve` with its
 parameters and weights, the plan types, :func:`check_plan`,
 :func:`compute_kpis`, :func:`plan_cost` and the priority audit
 :func:`audit_plan`, re-planning (:func:`reoptimize`
-and its events), what-if comparisons and the errors. Documents are read and
+and its events), what-if comparisons, the errors and the input warnings
+(:func:`find_warnings`), and the local :class:`Clock` of a problem. Documents are read and
 written by :mod:`optimizer.document`, travel models live in
 :mod:`optimizer.travel`. How the modules fit together: ``docs/ARCHITECTURE.md``.
 """
@@ -12,6 +13,7 @@ written by :mod:`optimizer.document`, travel models live in
 from optimizer.check import Violation as Violation
 from optimizer.check import ViolationCode as ViolationCode
 from optimizer.check import check_plan as check_plan
+from optimizer.clock import Clock as Clock
 from optimizer.compare import kpi_deltas as kpi_deltas
 from optimizer.compare import solve_document as solve_document
 from optimizer.domain import Break as Break
@@ -27,9 +29,11 @@ from optimizer.domain import TimeWindow as TimeWindow
 from optimizer.domain import WorkOrder as WorkOrder
 from optimizer.errors import DispatchError as DispatchError
 from optimizer.errors import DispatchWarning as DispatchWarning
+from optimizer.errors import EditWarning as EditWarning
 from optimizer.errors import InputError as InputError
 from optimizer.errors import InputIssue as InputIssue
 from optimizer.errors import SolverError as SolverError
+from optimizer.errors import UnknownSkillWarning as UnknownSkillWarning
 from optimizer.kpis import compute_kpis as compute_kpis
 from optimizer.objective import plan_cost as plan_cost
 from optimizer.params import SolveParams as SolveParams
@@ -55,4 +59,12 @@ from optimizer.search.lns.audit import AuditFinding as AuditFinding
 from optimizer.search.lns.audit import audit_plan as audit_plan
 from optimizer.solve import Progress as Progress
 from optimizer.solve import solve as solve
+from optimizer.validation import find_warnings as find_warnings
+from optimizer.variants import AddOrders as AddOrders
+from optimizer.variants import AddTechnician as AddTechnician
+from optimizer.variants import ChangeShift as ChangeShift
+from optimizer.variants import Edit as Edit
+from optimizer.variants import RemoveTechnician as RemoveTechnician
+from optimizer.variants import SetWeights as SetWeights
+from optimizer.variants import apply_edits as apply_edits
 from optimizer.weights import Weights as Weights

@@ -16,6 +16,7 @@ from api.metrics import record_solve
 from api.schemas.common import ErrorOut
 from api.schemas.plans import EvaluateOut, EvaluateRequest, PlanOut, PlanRequest
 from api.solve_slots import SolveSlotsDep
+from api.time_limits import capped_warning
 from optimizer import solve
 
 log = logging.getLogger("api")
@@ -84,6 +85,7 @@ def create_plan(
         slots.release()
     record_solve("plan", plan.stats.status, time.perf_counter() - started)
     out = plan_to_out(problem, plan)
+    out["warnings"] += capped_warning(request.time_limit_s, settings)
     if out["violations"]:
         log.error("solver returned an invalid plan: %s", out["violations"][:3])
     return out

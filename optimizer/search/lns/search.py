@@ -180,7 +180,8 @@ def _room_for(sol: Solution, hood: Neighbourhood, rng: random.Random, q: int) ->
     left = sorted(sol.unassigned)
     penalty = sol.model.penalty
     weights = [penalty[n] for n in left]
-    target = rng.choices(left, weights=weights)[0]
+    # weights all 0 (unserved orders that cost nothing): choose among them evenly
+    target = rng.choices(left, weights=weights)[0] if sum(weights) > 0 else rng.choice(left)
     allowed = sol.model.allowed[target]
     near = [j for j in hood.orders[target] if sol.route_of[j] in allowed]
     if not near:  # its neighbours are elsewhere: the nearest allowed routes' stops
