@@ -195,8 +195,8 @@ def route_groups(problem: Problem, plan: Plan, part_orders: int, round_: int) ->
     groups = bisect(np.array(points), np.array(weights), 2 * part_orders, round_ * TURN_RAD)
     parts = _parts(problem, groups, owners)
     served_by = {s.work_order_id: r.technician_id for r in plan.routes for s in r.stops}
-    out = []
+    out: list[Part] = []
     for part in parts:  # a technician's part holds the orders it serves
-        served = {o for o, t in served_by.items() if t in part.technician_ids}
-        out.append(Part(part.technician_ids, part.work_order_ids | served))
+        own = {o for o, t in served_by.items() if t in part.technician_ids}
+        out.append(Part(part.technician_ids, part.work_order_ids | own))
     return out

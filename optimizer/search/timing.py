@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -54,11 +55,13 @@ class OrderRules:
     @classmethod
     def build(cls, orders: Sequence[WorkOrder], weights: Weights) -> OrderRules:
         """Rules of ``orders`` (node ``i`` is ``orders[i]``) under ``weights``."""
-        deadlines, rates, caps = [], [], []
+        deadlines: list[int] = []
+        rates: list[float] = []
+        caps: list[float] = []
         for order in orders:
             deadline = order.start_deadline_s
             soft = deadline is not None and not order.is_sla_hard
-            deadlines.append(deadline if soft else _NEVER)  # type: ignore[arg-type]
+            deadlines.append(deadline if soft and deadline is not None else _NEVER)
             rates.append(weights.late_per_minute(order) / 60)
             caps.append(weights.lateness_cap(order))
         return cls(
@@ -106,6 +109,8 @@ class Lane:
 # A DP entry for one count of breaks taken: (free at, lateness points, route
 # start, trace). ``trace`` is ``None`` unless a schedule is being written.
 Entry = tuple[int, float, int, object]
+# One step of a trace: (previous step or None, node, arrival, begin, breaks placed).
+Trace = tuple[object, int, int, int, tuple[Interval, ...]]
 State = list[Entry | None]
 
 
@@ -124,7 +129,7 @@ def _leg(lane: Lane, t: int, b: int, leg: int) -> list[tuple[int, int, int, tupl
     or on site after arriving.
     """
     arrival = t + leg
-    out = [(0, arrival, arrival, ())]
+    out: list[tuple[int, int, int, tuple[Interval, ...]]] = [(0, arrival, arrival, ())]
     prev_end = t
     on_site = False
     placed: list[Interval] = []
@@ -292,10 +297,12 @@ def schedule_route(lane: Lane, rules: OrderRules, nodes: Sequence[int]) -> Sched
     legs: list[tuple[int, int, int, tuple[Interval, ...]]] = []
     trace = closing.trace
     while trace is not None:
-        trace, node, arrival, begin, placed = trace  # type: ignore[misc]
-        legs.append((node, arrival, begin, placed))
+        step = cast(Trace, trace)
+        trace = step[0]
+        legs.append(step[1:])
     legs.reverse()
-    stops, breaks = [], []
+    stops: list[TimedStop] = []
+    breaks: list[Interval] = []
     prev = lane.start_node
     for node, arrival, begin, placed in legs:
         breaks.extend(placed)

@@ -77,7 +77,7 @@ def _best_ejection(sol: Solution, hood: Neighbourhood, node: int) -> Finding | N
         nodes = list(route.nodes)
         old_cost = route.cost
         candidates = [i for i, y in enumerate(nodes) if m.penalty[y] < p_x]
-        sets = [(i,) for i in candidates]
+        sets: list[tuple[int, ...]] = [(i,) for i in candidates]
         sets += [
             (i, k)
             for i, k in combinations(candidates, 2)

@@ -29,7 +29,7 @@ def _arrive(depart_s: int, travel_s: int, breaks: list[PlacedBreak]) -> int:
 
 def route_nodes(ctx: ModelContext, solution: pywrapcp.Assignment, v: int) -> list[int]:
     """Order nodes of vehicle ``v`` in visiting order."""
-    nodes = []
+    nodes: list[int] = []
     index = ctx.routing.Start(v)
     while True:
         index = solution.Value(ctx.routing.NextVar(index))

@@ -109,14 +109,16 @@ def ortools_search(
     When the start is rejected, the search starts from scratch.
     """
     ctx = build_model(inputs.problem, inputs.weights, eligibility, inputs.index)
-    state = {"first": None, "count": 0}
+    first_s: float | None = None
+    count = 0
     n_orders = len(inputs.index.order_of_node)
 
     def at_solution() -> None:
+        nonlocal first_s, count
         now = _clock.perf_counter() - started
-        state["count"] += 1
-        if state["first"] is None:
-            state["first"] = now
+        count += 1
+        if first_s is None:
+            first_s = now
         if on_solution is None:
             return
         assigned = sum(
@@ -129,7 +131,7 @@ def ortools_search(
 
     ctx.routing.AddAtSolutionCallback(at_solution)
     solution, from_start = _solve(ctx, settings, started, start, restore_only)
-    if state["count"] == 0 or solution is None:
+    if count == 0 or solution is None:
         # OR-Tools falls back to its all-unperformed assignment when the
         # limit strikes before a first solution: that is not a plan.
         return OrtoolsResult(None, "no_solution_found", 0.0, None, 0, from_start)
@@ -137,8 +139,8 @@ def ortools_search(
         routes=extract_routes(ctx, solution),
         status=_STATUS.get(ctx.routing.status(), "feasible"),
         objective=solution.ObjectiveValue() / COST_SCALE,
-        first_solution_s=state["first"],
-        solutions=state["count"],
+        first_solution_s=first_s,
+        solutions=count,
         from_start=from_start,
     )
 

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pyvrp
@@ -107,6 +108,10 @@ def field_service_reason(problem: Problem, weights: Weights) -> str | None:
     return None
 
 
+# A requirement only some technicians meet: ("skill", name, level) or ("pin", technician id, 0).
+Need = tuple[str, str, int]
+
+
 @dataclass(frozen=True, slots=True)
 class _Fleet:
     """Model vehicles grouped into PyVRP vehicle types (identical vehicles share one)."""
@@ -116,16 +121,16 @@ class _Fleet:
     depots: list[pyvrp.Depot]
 
 
-def _requirements(order: WorkOrder) -> set[Hashable]:
+def _requirements(order: WorkOrder) -> set[Need]:
     """What only some technicians can do for ``order``: skills at its level, a pin."""
-    needs: set[Hashable] = {("skill", s, lvl) for s, lvl in order.required_skills.items()}
+    needs: set[Need] = {("skill", s, lvl) for s, lvl in order.required_skills.items()}
     if order.pinned_technician_id is not None:
         needs.add(("pin", order.pinned_technician_id, 0))
     return needs
 
 
-def _holds(tech: Technician, need: Hashable) -> bool:
-    kind, name, level = need  # type: ignore[misc]
+def _holds(tech: Technician, need: Need) -> bool:
+    kind, name, level = need
     if kind == "pin":
         return tech.id == name
     return tech.skills.get(name, 0) >= level
@@ -143,15 +148,16 @@ def _requirement_loads(
     """
     needs = [_requirements(order) for order in orders]
     dims: dict[tuple[int, ...], int] = {}
-    dim_of: dict[Hashable, int] = {}
+    dim_of: dict[Need, int] = {}
     big = len(orders)
-    for need in sorted(set().union(*needs), key=repr):
+    every: set[Need] = set().union(*needs)
+    for need in sorted(every, key=repr):
         room = tuple(big if _holds(veh.technician, need) else 0 for veh in vehicles)
         if min(room) == 0:
             dim_of[need] = dims.setdefault(room, len(dims))
     demand = [[0] * len(dims) for _ in orders]
-    for row, need in zip(demand, needs, strict=True):
-        for k in need:
+    for row, order_needs in zip(demand, needs, strict=True):
+        for k in order_needs:
             if k in dim_of:
                 row[dim_of[k]] += 1
     capacity = [[room[v] for room in dims] for v in range(len(vehicles))]
@@ -289,7 +295,8 @@ def _data(ctx: SearchInput, relaxed: bool, required: bool) -> tuple[pyvrp.Proble
             )
         )
     locations = [pyvrp.Location(0, 0) for _ in range(idx.n_nodes)]
-    matrices = [np.ascontiguousarray(idx.travel_s[s], dtype=np.int64) for s in speeds]
+    # PyVRP's stubs spell the matrix type ``np.ndarray[int]``, which no array matches.
+    matrices: list[Any] = [np.ascontiguousarray(idx.travel_s[s], dtype=np.int64) for s in speeds]
     data = pyvrp.ProblemData(locations, clients, fleet.depots, fleet.types, matrices, matrices)
     return data, fleet
 

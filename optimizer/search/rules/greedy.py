@@ -27,7 +27,15 @@ from optimizer.problem import Problem
 from optimizer.search.index import SearchInput
 from optimizer.search.partition import PART_ORDERS, SPLIT_MIN_ORDERS, Part, part_problem, regions
 from optimizer.search.prepare import prepare, reasons_for
-from optimizer.search.timing import Lane, OrderRules, close, extend, initial_state, timing_of
+from optimizer.search.timing import (
+    Lane,
+    OrderRules,
+    State,
+    close,
+    extend,
+    initial_state,
+    timing_of,
+)
 from optimizer.search.writer import NO_ROOM, finish_plan, timed_route, unassigned_of, write_plan
 from optimizer.validation import ensure_valid
 
@@ -63,7 +71,7 @@ def rules_routes(inputs: SearchInput, lanes: list[Lane], rules: OrderRules) -> l
     for node in sorted(range(len(orders)), key=lambda n: dispatch_order(orders[n])):
         parts = orders[node].parts
         service = rules.service_s[node]
-        best: tuple[tuple[int, int, int], int, object] | None = None
+        best: tuple[tuple[int, int, int], int, State] | None = None
         for v in sorted(index.allowed_vehicles[node]):
             lane = lanes[v]
             if len(routes[v]) >= lane.max_orders:
@@ -88,7 +96,7 @@ def rules_routes(inputs: SearchInput, lanes: list[Lane], rules: OrderRules) -> l
         _, v, state = best
         routes[v].append(node)
         driven[v] += lanes[v].travel.item(last[v], node)
-        states[v], last[v] = state, node  # type: ignore[assignment]
+        states[v], last[v] = state, node
         for part, qty in parts.items():
             stock[v][part] -= qty
     return routes
