@@ -49,8 +49,7 @@ def test_a_window_before_the_shift_is_widened_or_the_shift_starts_earlier():
     assert widen.fix.change.minutes == 100  # arrival 08:10 = 06:30 + 100 min
     assert widen.fix.verified and widen.fix.cost_delta < 0
     assert widen.fix.detail == (
-        "Widen window 1 (6.00 h–6.50 h) to end 100 min later, at 8.17 h: "
-        "T1 serves it at 8.17 h."
+        "Widen window 1 (6.00 h–6.50 h) to end 100 min later, at 8.17 h: T1 serves it at 8.17 h."
     )
     early = fixes[FixKind.OVERTIME]
     assert (early.fix.change.technician_id, early.fix.change.side) == ("T1", "start")
@@ -61,9 +60,7 @@ def test_a_window_before_the_shift_is_widened_or_the_shift_starts_earlier():
 
 def test_a_hard_deadline_moves_by_the_minutes_missing():
     """Respond by 08:05 when the earliest arrival is 08:10: the deadline moves 5 min."""
-    prob = problem(
-        [tech()], [order("W1", respond_by_s=8 * HOUR + 300, is_sla_hard=True)]
-    )
+    prob = problem([tech()], [order("W1", respond_by_s=8 * HOUR + 300, is_sla_hard=True)])
     found = _by_kind(prob, "W1")[FixKind.DEADLINE]
     assert found.fix.change.minutes == 5
     assert found.fix.verified
@@ -72,9 +69,7 @@ def test_a_hard_deadline_moves_by_the_minutes_missing():
 
 def test_overtime_extends_the_shift_end_by_what_the_order_runs_over():
     """Two hours from 16:00 and 10 min home: the 17:00 shift needs 70 min more."""
-    prob = problem(
-        [tech(end=at(0))], [order("W1", service_s=2 * HOUR, windows=(window(16, 16),))]
-    )
+    prob = problem([tech(end=at(0))], [order("W1", service_s=2 * HOUR, windows=(window(16, 16),))])
     found = _by_kind(prob, "W1")[FixKind.OVERTIME]
     assert (found.fix.change.side, found.fix.change.minutes) == ("end", 70)
     _assert_serves(prob, "W1", found)
@@ -184,7 +179,9 @@ def test_an_invalid_plan_is_refused():
     )
 
 
-FIX_SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FIX_SETTINGS = settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 @FIX_SETTINGS
