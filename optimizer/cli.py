@@ -1,4 +1,4 @@
-"""The ``dispatch`` command line: solve, validate, schema."""
+"""The ``dispatch`` command line: solve, validate, schema, explain, tradeoff."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from rich.live import Live
 from rich.table import Table
 
 from optimizer.check import check_plan
+from optimizer.cli_explain import add_commands, unassigned_table
 from optimizer.document import (
     load_problem,
     plan_from_document,
@@ -23,6 +24,7 @@ from optimizer.document import (
     problem_json_schema,
 )
 from optimizer.errors import DispatchError, InputError
+from optimizer.explain.unserved import explain_plan
 from optimizer.params import EXECUTORS, SolveParams
 from optimizer.plan import Plan
 from optimizer.problem import Problem
@@ -121,15 +123,6 @@ def _kpi_table(kpis: dict[str, Any]) -> Table:
     return table
 
 
-def _unassigned_table(plan: Plan) -> Table:
-    table = Table(title="Unassigned")
-    for col in ("work order", "reason", "detail"):
-        table.add_column(col)
-    for u in plan.unassigned:
-        table.add_row(u.work_order_id, u.reason.value, u.detail)
-    return table
-
-
 def _cmd_solve(args: argparse.Namespace) -> int:
     problem = load_problem(_read_json(args.problem, "problem"))
     params = SolveParams(
@@ -152,12 +145,15 @@ def _cmd_solve(args: argparse.Namespace) -> int:
 
         live.update(f"solving {len(problem.work_orders)} work orders…", refresh=True)
         plan = solve(problem, params=params, on_progress=progress)
+        if plan.unassigned and args.explain_time > 0:
+            live.update("looking for fixes of the unserved orders…", refresh=True)
+            plan = explain_plan(problem, plan, time_limit_s=args.explain_time)
     violations = check_plan(problem, plan)
     console.print(_routes_table(problem, plan))
     if len(problem.work_orders) <= MAX_STOPS_SHOWN:
         console.print(_stops_table(problem, plan))
     if plan.unassigned:
-        console.print(_unassigned_table(plan))
+        console.print(unassigned_table(plan))
     console.print(_kpi_table(plan.kpis))
     console.print(f"solved in {time.perf_counter() - started:.1f} s")
     if args.output:
@@ -225,6 +221,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--ray-address",
         help="Ray cluster address (default: a local cluster of --processes CPUs).",
     )
+    p_solve.add_argument(
+        "--explain-time",
+        type=float,
+        default=2.0,
+        help="Seconds to look for fixes of the unserved orders after solving (default 2; 0: none).",
+    )
     p_solve.add_argument("-o", "--output", help="Write the plan JSON here.")
     p_solve.set_defaults(func=_cmd_solve)
     p_val = sub.add_parser("validate", help="Check a plan against a problem; exit 0 only if valid.")
@@ -234,6 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_schema = sub.add_parser("schema", help="Print the JSON Schema of the problem document.")
     p_schema.add_argument("--plan", action="store_true", help="Print the plan schema instead.")
     p_schema.set_defaults(func=_cmd_schema)
+    add_commands(sub)
     return parser
 
 
