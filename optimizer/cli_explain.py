@@ -21,6 +21,8 @@ from optimizer.problem import Problem
 
 #: Score-analysis entries printed by ``dispatch explain --analysis``.
 ENTRIES_SHOWN = 25
+#: Measures that count orders (whole numbers on a plot's axis).
+_COUNTS = ("unassigned", "non_preferred", "reassigned")
 
 console = Console()
 
@@ -175,6 +177,7 @@ def plot_tradeoff(result: Tradeoff, path: str, *, title: str = "") -> None:
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        from matplotlib.ticker import MaxNLocator
     except ImportError as exc:
         raise InputError.single(
             "--plot", "Drawing needs matplotlib: pip install '.[bench]'."
@@ -197,14 +200,17 @@ def plot_tradeoff(result: Tradeoff, path: str, *, title: str = "") -> None:
             color="lightgrey",
             label="dominated",
         )
-    for p in [*result.points, *result.dominated]:
+    for k, p in enumerate(sorted([*result.points, *result.dominated], key=lambda p: p.factor)):
         ax.annotate(
             f"×{p.factor:g}",
             (p.measures[x], p.measures[y]),
             textcoords="offset points",
-            xytext=(6, 4),
+            xytext=(6, 6 if k % 2 == 0 else -12),  # alternate, so that close points stay legible
             fontsize=8,
         )
+    for axis, name in ((ax.xaxis, x), (ax.yaxis, y)):
+        if name in _COUNTS:
+            axis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel(f"{x}: {MEASURES[x]}")
     ax.set_ylabel(f"{y}: {MEASURES[y]}")
     ax.set_title(title or f"Trade-off: {result.sweep}")

@@ -86,11 +86,11 @@ class Tradeoff:
 
 
 def log_grid(low: float, high: float, points: int) -> list[float]:
-    """``points`` factors from ``low`` to ``high``, evenly spaced on a log scale."""
+    """``points`` factors from ``low`` to ``high``, evenly spaced on a log scale (3 digits)."""
     if points == 1:
         return [low]
     step = (math.log(high) - math.log(low)) / (points - 1)
-    return [float(f"{math.exp(math.log(low) + i * step):.6g}") for i in range(points)]
+    return [float(f"{math.exp(math.log(low) + i * step):.3g}") for i in range(points)]
 
 
 def swept_weights(weights: Weights, sweep: str, factor: float) -> Weights:
