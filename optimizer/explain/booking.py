@@ -23,7 +23,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 
-from optimizer.domain import WorkOrder
+from optimizer.domain import TimeWindow, WorkOrder
 from optimizer.errors import InputError
 from optimizer.explain.unserved import ensure_checked
 from optimizer.explain.workspace import Part, Workspace, checked_plan
@@ -147,7 +147,8 @@ def recommend(
     ensure_checked(problem, plan)
     base = plan_cost(problem, plan)["total"]
     part = Part(booked, plan, [t.id for t in problem.technicians], {order.id})
-    options = list(enumerate(order.windows)) or [(None, None)]
+    options: list[tuple[int | None, TimeWindow | None]] = list(enumerate(order.windows))
+    options = options or [(None, None)]
     candidates: list[_Candidate] = []
     eligible = False
     for wi, window in options:
@@ -216,7 +217,7 @@ def _with_moves(
     allowed = sol.model.allowed[node]
     full = [v for v in hood.vehicles_by_start[node] if v in allowed and v not in fits]
     before = sol.objective() - sol.model.penalty[node]
-    out = []
+    out: list[_Candidate] = []
     for v in cheapest[:MOVE_ROUTES] + full[:MOVE_ROUTES_FULL]:
         nodes = list(sol.routes[v].nodes)
         for y in nodes:

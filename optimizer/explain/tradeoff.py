@@ -97,9 +97,10 @@ def swept_weights(weights: Weights, sweep: str, factor: float) -> Weights:
     """``weights`` with the weight ``sweep`` multiplied by ``factor``."""
     name = _FIELDS.get(sweep, sweep)
     value = getattr(weights, name)
-    if isinstance(value, dict):
-        return replace(weights, **{name: {p: w * factor for p, w in value.items()}})
-    return replace(weights, **{name: value * factor})
+    scaled: float | dict[int, float] = (
+        {p: w * factor for p, w in value.items()} if isinstance(value, dict) else value * factor
+    )
+    return replace(weights, **{name: scaled})  # type: ignore[arg-type]
 
 
 def measures(problem: Problem, plan: Plan) -> dict[str, float]:

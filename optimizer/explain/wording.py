@@ -35,14 +35,14 @@ def fix_sentence(problem: Problem, order: WorkOrder, fix: Fix, route: Route, sto
             moved = f"to start {minutes(n)} earlier, at {clock(problem, w.start_s - n)}"
         return f"Widen {span} {moved}: {serves}."
     if fix.kind is FixKind.DEADLINE:
-        moved = [
+        deadlines = [
             f"{name} {clock(problem, t)} → {clock(problem, t + n)}"
             for name, t in (("respond-by", order.respond_by_s), ("resolve-by", order.resolve_by_s))
             if t is not None
         ]
         return (
-            f"Move its hard SLA deadline{'s' if len(moved) > 1 else ''} {minutes(n)} later "
-            f"({', '.join(moved)}): {tech} arrives at {clock(problem, stop.arrival_s)} and "
+            f"Move its hard SLA deadline{'s' if len(deadlines) > 1 else ''} {minutes(n)} later "
+            f"({', '.join(deadlines)}): {tech} arrives at {clock(problem, stop.arrival_s)} and "
             f"finishes at {clock(problem, stop.end_s)}."
         )
     if fix.kind is FixKind.OVERTIME:
