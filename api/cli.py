@@ -31,6 +31,7 @@ UNAUTHENTICATED = (
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from api.logs import configure_logging
     from api.main import create_app
     from api.settings import get_settings
 
@@ -44,7 +45,15 @@ def _serve(args: argparse.Namespace) -> int:
             )
             return 2
         sys.stderr.write(f"WARNING: {message}\n")
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level)
+    configure_logging(settings.log_format, args.log_level)
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        log_config=None,  # the records go through configure_logging's handler
+        access_log=False,  # api.logs writes one access record per request, with its id
+    )
     return 0
 
 

@@ -7,8 +7,11 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute
 
-from api.errors import install_error_handlers
+from api.docs import install_docs
+from api.errors import add_openapi_hook, install_error_handlers
+from api.examples import document_examples
 from api.jobs.service import JobService
 from api.middleware import install_middleware
 from api.routes import health, jobs, plans, recommendations, reoptimize, scenarios, whatif
@@ -48,6 +51,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        generate_unique_id_function=operation_id,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.solve_slots = SolveSlots(slot_count(settings))
@@ -63,4 +69,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     for module in (health, plans, reoptimize, recommendations, jobs, whatif, scenarios):
         app.include_router(module.router)
+    install_docs(app)
+    add_openapi_hook(app, document_examples)
     return app
+
+
+def operation_id(route: APIRoute) -> str:
+    """The OpenAPI ``operationId`` of a route: its function's name (``create_plan``)."""
+    return route.name

@@ -12,19 +12,32 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import timedelta
 from typing import Any
 
 from pydantic import BaseModel
 
 from api.schemas.common import PlanIn, ProblemIn
 from api.schemas.plans import drop_output_fields
+from api.schemas.whatif import (
+    AddOrdersIn,
+    AddTechnicianIn,
+    ChangeShiftIn,
+    OperationIn,
+    RemoveTechnicianIn,
+)
 from optimizer import (
+    AddOrders,
+    AddTechnician,
     Booking,
+    ChangeShift,
+    DispatchWarning,
+    Edit,
     InputError,
     InputIssue,
     Plan,
     Problem,
+    RemoveTechnician,
+    SetWeights,
     Tradeoff,
     TradeoffPoint,
     Violation,
@@ -33,9 +46,10 @@ from optimizer import (
     analyse_score,
     check_plan,
     compute_kpis,
+    find_warnings,
     plan_cost,
 )
-from optimizer.document import DEFAULT_EPOCH, load_problem, plan_from_document, plan_to_document
+from optimizer.document import load_problem, plan_from_document, plan_to_document
 
 _UNKNOWN_IDS = frozenset({ViolationCode.UNKNOWN_WORK_ORDER, ViolationCode.UNKNOWN_TECHNICIAN})
 
@@ -148,7 +162,7 @@ def violations_to_out(violations: list[Violation]) -> list[dict[str, Any]]:
 
 
 def plan_to_out(problem: Problem, plan: Plan, *, analysis: bool = False) -> dict[str, Any]:
-    """Write ``plan`` as a ``PlanOut``: its plan document plus the validator's violations.
+    """Write ``plan`` as a ``PlanOut``: its plan document, the validator's violations, warnings.
 
     Parameters
     ----------
@@ -162,11 +176,13 @@ def plan_to_out(problem: Problem, plan: Plan, *, analysis: bool = False) -> dict
     Returns
     -------
     dict
-        ``routes``, ``unassigned``, ``kpis``, ``stats``, ``violations`` and,
-        when asked for, ``analysis``.
+        ``routes``, ``unassigned``, ``kpis``, ``stats``, ``violations``,
+        ``warnings`` (the problem's input warnings, fields under ``problem``)
+        and, when asked for, ``analysis``.
     """
     out = plan_to_document(problem, plan)
     out["violations"] = violations_to_out(check_plan(problem, plan))
+    out["warnings"] = problem_warnings(problem)
     if analysis:
         out["analysis"] = analysis_to_out(problem, plan)
     return out
@@ -251,10 +267,7 @@ def _booking_field(field: str, n: int) -> str:
 
 def booking_to_out(booking: Booking) -> dict[str, Any]:
     """A ``RecommendationsOut``: the slots, best first, times as datetimes with an offset."""
-    epoch = booking.problem.epoch or DEFAULT_EPOCH
-
-    def at(t_s: int) -> str:
-        return (epoch + timedelta(seconds=t_s)).isoformat()
+    at = booking.problem.clock.iso  # the plan document's clock: its time zone, DST included
 
     return {
         "recommendations": [
@@ -305,3 +318,57 @@ def tradeoff_to_out(result: Tradeoff) -> dict[str, Any]:
         "points": [point(p) for p in result.points],
         "dominated": [point(p) for p in result.dominated],
     }
+
+
+def warnings_to_out(
+    found: list[DispatchWarning] | list[dict[str, str]], field_prefix: str = "problem"
+) -> list[dict[str, str]]:
+    """Write core warnings (or their ``{code, field, message}`` dicts) as ``WarningOut``.
+
+    Parameters
+    ----------
+    found
+        :class:`~optimizer.DispatchWarning` objects, or the dictionaries
+        :func:`optimizer.solve_document` returns.
+    field_prefix
+        Where the document sits in the request body; prefixed to each field.
+    """
+    out = []
+    for w in found:
+        code, field, message = (
+            (w["code"], w["field"], w["message"])
+            if isinstance(w, dict)
+            else (w.code, w.field, w.message)
+        )
+        out.append({"code": code, "field": prefix_field(field, field_prefix), "message": message})
+    return out
+
+
+def problem_warnings(problem: Problem, field_prefix: str = "problem") -> list[dict[str, str]]:
+    """The input warnings of ``problem`` (:func:`optimizer.find_warnings`) as ``WarningOut``."""
+    return warnings_to_out(find_warnings(problem), field_prefix)
+
+
+def edits_to_domain(operations: list[OperationIn]) -> list[Edit]:
+    """The core's what-if edits (:mod:`optimizer.variants`) for a variant's ``operations``."""
+    edits: list[Edit] = []
+    for op in operations:
+        if isinstance(op, RemoveTechnicianIn):
+            edits.append(RemoveTechnician(op.technician_id))
+        elif isinstance(op, AddTechnicianIn):
+            edits.append(AddTechnician(op.copy_of, op.id, op.changes))
+        elif isinstance(op, ChangeShiftIn):
+            breaks = (
+                None
+                if op.breaks is None
+                else [b.model_dump(mode="json", by_alias=True) for b in op.breaks]
+            )
+            edits.append(ChangeShift(op.technician_id, op.shift_index, op.start, op.end, breaks))
+        elif isinstance(op, AddOrdersIn):
+            orders = [
+                o.model_dump(mode="json", by_alias=True, exclude_unset=True) for o in op.work_orders
+            ]
+            edits.append(AddOrders(orders))
+        else:
+            edits.append(SetWeights(op.weights.model_dump(mode="json", exclude_unset=True)))
+    return edits

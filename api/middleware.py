@@ -2,6 +2,8 @@
 
 Pure ASGI middleware, outermost first:
 
+0. :class:`api.logs.AccessLogMiddleware` gives each request its id
+   (``X-Request-ID``) and writes one access record with its latency.
 1. :class:`MetricsMiddleware` counts every request (``REQUESTS``) and times it
    (``REQUEST_SECONDS``), labelled by route template (``/v1/jobs/{job_id}``,
    not the concrete path) or ``unmatched``; refused requests count too.
@@ -38,7 +40,9 @@ from fastapi import FastAPI
 from starlette.routing import Match, compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.docs import DOCS_PATHS, STATIC_PREFIX
 from api.errors import add_openapi_hook, error_response, error_response_doc
+from api.logs import AccessLogMiddleware
 from api.metrics import REQUEST_SECONDS, REQUESTS
 from api.settings import Settings
 
@@ -153,7 +157,8 @@ class ApiKeyMiddleware:
         return any([hmac.compare_digest(key, k) for k in keys])
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or route_path(scope) in self.open_paths:
+        path = route_path(scope) if scope["type"] == "http" else ""
+        if scope["type"] != "http" or path in self.open_paths or path.startswith(STATIC_PREFIX):
             await self.app(scope, receive, send)
             return
         key = _header(scope, b"x-api-key")
@@ -311,9 +316,12 @@ def _header(scope: Scope, name: bytes) -> bytes | None:
 
 
 def open_paths(app: FastAPI) -> set[str]:
-    """Paths that never need a key: the health route and the API documentation."""
+    """Paths that never need a key: the health route and the API documentation.
+
+    The documentation's assets, under ``api.docs.STATIC_PREFIX``, are open too.
+    """
     urls = (app.docs_url, app.redoc_url, app.openapi_url, app.swagger_ui_oauth2_redirect_url)
-    return {"/healthz", *(url for url in urls if url)}
+    return {"/healthz", *DOCS_PATHS, *(url for url in urls if url)}
 
 
 def _document_refusals(settings: Settings, unguarded: set[str]) -> Any:
@@ -378,4 +386,5 @@ def install_middleware(app: FastAPI, settings: Settings) -> None:
             open_paths=unguarded,
         )
     app.add_middleware(MetricsMiddleware, templates=RouteTemplates(app))
+    app.add_middleware(AccessLogMiddleware)
     add_openapi_hook(app, _document_refusals(settings, unguarded))

@@ -37,7 +37,9 @@ class Settings(BaseSettings):
     the machine's memory over ``job_workers + 1``; 0: no cap). Requests
     whose problem has more than ``max_orders`` work orders or
     ``max_technicians`` technicians are refused (413). A job-store outage
-    is answered 503 with ``Retry-After: store_retry_after_s``.
+    is answered 503 with ``Retry-After: store_retry_after_s``. Logs are text
+    or, with ``log_format="json"`` (``DISPATCH_LOG_FORMAT=json``), one JSON
+    object per line, each with its request id (:mod:`api.logs`).
     """
 
     model_config = SettingsConfigDict(env_prefix="DISPATCH_", extra="ignore")
@@ -65,6 +67,7 @@ class Settings(BaseSettings):
     max_orders: int = Field(10_000, ge=1)
     max_technicians: int = Field(2_000, ge=1)
     store_retry_after_s: int = Field(5, ge=1)
+    log_format: Literal["text", "json"] = "text"
 
     def worker_memory_bytes(self) -> int | None:
         """Address-space limit of each job worker in bytes; ``None`` for no limit.

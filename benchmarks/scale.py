@@ -93,6 +93,7 @@ def _child(conn: Connection, solver: str, orders: int, params: SolveParams) -> N
     plan = greedy_plan(problem) if solver == "greedy" else solve(problem, params=params)
     conn.send((plan, time.perf_counter() - started))
     conn.close()
+    SolveParams.stop_processes()  # a child joins its children on exit
 
 
 def measured(solver: str, orders: int, params: SolveParams) -> tuple[Plan, float, int]:

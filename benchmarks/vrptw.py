@@ -51,7 +51,7 @@ from optimizer.params import SolveParams
 from optimizer.plan import Plan
 from optimizer.solve import solve
 
-SETS = ("solomon", "homberger_200", "homberger_400")
+SETS = ("solomon", "homberger_200", "homberger_400", "homberger_1000")
 SOLVERS = ("ours", "pyvrp", "vroom")
 
 

@@ -7,7 +7,8 @@ parameters and weights, the plan types, :func:`check_plan`,
 and its events), what-if comparisons, explanations (fixes of unserved
 orders :func:`explain_plan`, booking recommendations :func:`recommend`,
 the score analysis :func:`analyse_score`, trade-off curves
-:func:`tradeoff`) and the errors. Documents are read and
+:func:`tradeoff`), the errors and the input warnings
+(:func:`find_warnings`), and the local :class:`Clock` of a problem. Documents are read and
 written by :mod:`optimizer.document`, travel models live in
 :mod:`optimizer.travel`. How the modules fit together: ``docs/ARCHITECTURE.md``.
 """
@@ -15,6 +16,7 @@ written by :mod:`optimizer.document`, travel models live in
 from optimizer.check import Violation as Violation
 from optimizer.check import ViolationCode as ViolationCode
 from optimizer.check import check_plan as check_plan
+from optimizer.clock import Clock as Clock
 from optimizer.compare import kpi_deltas as kpi_deltas
 from optimizer.compare import solve_document as solve_document
 from optimizer.domain import Break as Break
@@ -30,9 +32,11 @@ from optimizer.domain import TimeWindow as TimeWindow
 from optimizer.domain import WorkOrder as WorkOrder
 from optimizer.errors import DispatchError as DispatchError
 from optimizer.errors import DispatchWarning as DispatchWarning
+from optimizer.errors import EditWarning as EditWarning
 from optimizer.errors import InputError as InputError
 from optimizer.errors import InputIssue as InputIssue
 from optimizer.errors import SolverError as SolverError
+from optimizer.errors import UnknownSkillWarning as UnknownSkillWarning
 from optimizer.explain.analysis import ScoreAnalysis as ScoreAnalysis
 from optimizer.explain.analysis import ScoreEntry as ScoreEntry
 from optimizer.explain.analysis import analyse_score as analyse_score
@@ -77,4 +81,12 @@ from optimizer.search.lns.audit import AuditFinding as AuditFinding
 from optimizer.search.lns.audit import audit_plan as audit_plan
 from optimizer.solve import Progress as Progress
 from optimizer.solve import solve as solve
+from optimizer.validation import find_warnings as find_warnings
+from optimizer.variants import AddOrders as AddOrders
+from optimizer.variants import AddTechnician as AddTechnician
+from optimizer.variants import ChangeShift as ChangeShift
+from optimizer.variants import Edit as Edit
+from optimizer.variants import RemoveTechnician as RemoveTechnician
+from optimizer.variants import SetWeights as SetWeights
+from optimizer.variants import apply_edits as apply_edits
 from optimizer.weights import Weights as Weights

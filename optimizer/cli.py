@@ -1,4 +1,10 @@
-"""The ``dispatch`` command line: solve, validate, schema, explain, tradeoff."""
+"""The ``dispatch`` command line: solve, validate, schema, explain, tradeoff.
+
+Tables take the terminal's width, and every column in full when the output
+is piped or written to a file (:func:`full_width_console`); ``solve --json``
+prints the plan document instead of tables. Times are printed on the
+problem's local clock (its ``timezone``, daylight saving included).
+"""
 
 from __future__ import annotations
 
@@ -6,16 +12,16 @@ import argparse
 import json
 import sys
 import time
-from datetime import timedelta
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
 from optimizer.check import check_plan
 from optimizer.cli_explain import add_commands, unassigned_table
+from optimizer.console import full_width_console as full_width_console
 from optimizer.document import (
     load_problem,
     plan_from_document,
@@ -23,24 +29,28 @@ from optimizer.document import (
     plan_to_document,
     problem_json_schema,
 )
-from optimizer.errors import DispatchError, InputError
+from optimizer.errors import DispatchError, DispatchWarning, InputError
 from optimizer.explain.unserved import explain_plan
 from optimizer.params import EXECUTORS, SolveParams
 from optimizer.plan import Plan
 from optimizer.problem import Problem
 from optimizer.solve import Progress, solve
+from optimizer.validation import find_warnings
 
 EXIT_OK, EXIT_INVALID_PLAN, EXIT_BAD_INPUT = 0, 1, 2
 MAX_STOPS_SHOWN = 60  # larger plans: see the JSON written with -o
 
-console = Console()
-err_console = Console(stderr=True)
+
+console = full_width_console()
+err_console = full_width_console(stderr=True)
 
 
 def _clock(problem: Problem, t_s: int) -> str:
-    if problem.epoch is None:
-        return f"{t_s / 3600:.2f}h"
-    return (problem.epoch + timedelta(seconds=t_s)).strftime("%a %H:%M")
+    return problem.clock.hm(t_s)
+
+
+def _hours(seconds: int) -> str:
+    return f"{seconds / 3600:.1f}"
 
 
 def _read_json(path: str, what: str) -> Any:
@@ -59,9 +69,23 @@ def _print_errors(error: InputError) -> None:
         err_console.print(f"  [cyan]{issue.field}[/]: {issue.message}", highlight=False)
 
 
+def _print_warnings(found: Sequence[DispatchWarning]) -> None:
+    for warning in found:
+        err_console.print(
+            f"[yellow]warning[/] [cyan]{warning.field}[/]: {warning.message}", highlight=False
+        )
+
+
+ROUTE_COLUMNS = (
+    "technician", "shift", "orders", "leaves", "back", "km",
+    "work h", "drive h", "service h", "wait h", "break h",
+)  # fmt: skip
+
+
 def _routes_table(problem: Problem, plan: Plan) -> Table:
-    table = Table(title="Routes")
-    for col in ("technician", "shift", "orders", "leaves", "back", "travel min", "km", "work h"):
+    """One row per route; work (clock time less breaks) = drive + service + wait."""
+    table = Table(title="Routes (work h = drive + service + wait; breaks apart)")
+    for col in ROUTE_COLUMNS:
         table.add_column(col, justify="left" if col == "technician" else "right")
     for r in plan.routes:
         table.add_row(
@@ -70,32 +94,54 @@ def _routes_table(problem: Problem, plan: Plan) -> Table:
             str(len(r.stops)),
             _clock(problem, r.start_s),
             _clock(problem, r.end_s),
-            f"{r.travel_s / 60:.0f}",
             f"{r.distance_m / 1000:.1f}",
-            f"{r.work_s / 3600:.1f}",
+            _hours(r.work_s),
+            _hours(r.travel_s),
+            _hours(r.service_s),
+            _hours(r.wait_s),
+            _hours(r.break_s),
         )
     return table
 
 
 def _stops_table(problem: Problem, plan: Plan) -> Table:
     table = Table(title="Stops")
-    for col in ("technician", "work order", "arrive", "start", "end", "drive min", "SLA"):
+    for col in (
+        "technician",
+        "work order",
+        "drive min",
+        "arrive",
+        "wait min",
+        "start",
+        "end",
+        "SLA",
+    ):
         table.add_column(col)
     for r in plan.routes:
         rows = [
             (
                 s.start_s,
                 s.work_order_id,
+                f"{s.travel_s / 60:.0f}",
                 _clock(problem, s.arrival_s),
+                f"{s.wait_s / 60:.0f}",
                 _clock(problem, s.start_s),
                 _clock(problem, s.end_s),
-                f"{s.travel_s / 60:.0f}",
                 s.sla_status.value,
             )
             for s in r.stops
         ]
         rows += [
-            (b.start_s, "(break)", "", _clock(problem, b.start_s), _clock(problem, b.end_s), "", "")
+            (
+                b.start_s,
+                "(break)",
+                "",
+                "",
+                "",
+                _clock(problem, b.start_s),
+                _clock(problem, b.end_s),
+                "",
+            )
             for b in r.breaks
         ]
         for row in sorted(rows):
@@ -113,6 +159,13 @@ def _kpi_table(kpis: dict[str, Any]) -> Table:
         *((f"SLA met {p}", f"{v}%") for p, v in sorted(kpis["sla_met_pct_by_priority"].items())),
         ("SLA green/yellow/red", "/".join(str(v) for v in kpis["sla_status_counts"].values())),
         ("travel total", f"{kpis['travel_s_total'] / 3600:.2f} h"),
+        (
+            "service / wait / break",
+            " / ".join(
+                f"{kpis[k] / 3600:.2f} h"
+                for k in ("service_s_total", "wait_s_total", "break_s_total")
+            ),
+        ),
         ("distance total", f"{kpis['distance_m_total'] / 1000:.1f} km"),
         ("workload spread", f"{kpis['workload_spread_s'] / 60:.0f} min (CV {kpis['workload_cv']})"),
         ("objective", f"{kpis['objective']:.1f} points"),
@@ -125,6 +178,7 @@ def _kpi_table(kpis: dict[str, Any]) -> Table:
 
 def _cmd_solve(args: argparse.Namespace) -> int:
     problem = load_problem(_read_json(args.problem, "problem"))
+    _print_warnings(find_warnings(problem))
     params = SolveParams(
         time_limit_s=args.time_limit,
         seed=args.seed,
@@ -134,7 +188,8 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     )
     params.start_processes()  # workers start before the clock does
     started = time.perf_counter()
-    with Live(console=console, transient=True, auto_refresh=False) as live:
+    live_console = err_console if args.json else console
+    with Live(console=live_console, transient=True, auto_refresh=False) as live:
 
         def progress(p: Progress) -> None:
             live.update(
@@ -149,6 +204,14 @@ def _cmd_solve(args: argparse.Namespace) -> int:
             live.update("looking for fixes of the unserved orders…", refresh=True)
             plan = explain_plan(problem, plan, time_limit_s=args.explain_time)
     violations = check_plan(problem, plan)
+    document = plan_to_document(problem, plan)
+    if args.output:
+        Path(args.output).write_text(json.dumps(document, indent=2) + "\n")
+    if args.json:
+        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+        for v in violations:
+            err_console.print(f"[red]violation[/] {v.code}: {v.message}", highlight=False)
+        return EXIT_INVALID_PLAN if violations else EXIT_OK
     console.print(_routes_table(problem, plan))
     if len(problem.work_orders) <= MAX_STOPS_SHOWN:
         console.print(_stops_table(problem, plan))
@@ -157,7 +220,6 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     console.print(_kpi_table(plan.kpis))
     console.print(f"solved in {time.perf_counter() - started:.1f} s")
     if args.output:
-        Path(args.output).write_text(json.dumps(plan_to_document(problem, plan), indent=2) + "\n")
         console.print(f"plan written to {args.output}")
     if violations:
         for v in violations:
@@ -228,6 +290,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="Seconds to look for fixes of the unserved orders after solving (default 2; 0: none).",
     )
     p_solve.add_argument("-o", "--output", help="Write the plan JSON here.")
+    p_solve.add_argument(
+        "--json",
+        action="store_true",
+        help="Print the plan document as JSON on standard output instead of tables.",
+    )
     p_solve.set_defaults(func=_cmd_solve)
     p_val = sub.add_parser("validate", help="Check a plan against a problem; exit 0 only if valid.")
     p_val.add_argument("problem")

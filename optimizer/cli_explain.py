@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
 from rich.table import Table
 
+from optimizer.console import full_width_console
 from optimizer.document import load_problem, plan_from_document, plan_to_document
 from optimizer.errors import InputError
 from optimizer.explain.analysis import analyse_score
@@ -24,7 +24,7 @@ ENTRIES_SHOWN = 25
 #: Measures that count orders (whole numbers on a plot's axis).
 _COUNTS = ("unassigned", "non_preferred", "reassigned")
 
-console = Console()
+console = full_width_console()
 
 
 def unassigned_table(plan: Plan) -> Table:

@@ -12,12 +12,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from optimizer.check import check_plan
-from optimizer.document import load_problem
+from optimizer.document import load_problem, plan_to_document
 from optimizer.kpis import compute_kpis
 from optimizer.params import SolveParams
 from optimizer.plan import Plan
 from optimizer.problem import Problem
 from optimizer.solve import solve
+from optimizer.validation import find_warnings
 
 COMPARED_KPIS = (
     "assigned_pct",
@@ -83,7 +84,7 @@ def _minus(a: float, b: float) -> float:
 
 
 def solve_document(
-    document: Mapping[str, Any], time_limit_s: float, seed: int = 0
+    document: Mapping[str, Any], time_limit_s: float, seed: int = 0, include_plan: bool = False
 ) -> dict[str, Any]:
     """Read, solve and check one problem document; meant to run in a worker process.
 
@@ -95,13 +96,19 @@ def solve_document(
         Search budget in seconds.
     seed
         Search seed.
+    include_plan
+        Also return the plan document, with the validator's findings.
 
     Returns
     -------
     dict
         ``kpis`` (:func:`kpi_row`), ``status`` (solver status),
         ``violations`` (how many rules :func:`optimizer.check.check_plan`
-        finds broken; 0 for every plan the solver returns) and ``wall_s``.
+        finds broken; 0 for every plan the solver returns), ``wall_s``,
+        ``warnings`` (``{code, field, message}`` of
+        :func:`optimizer.validation.find_warnings`, fields in the document)
+        and, with ``include_plan``, ``plan``: the plan document plus
+        ``violations`` as ``{code, message, work_order_id, technician_id}``.
 
     Raises
     ------
@@ -111,9 +118,26 @@ def solve_document(
     started = _clock.perf_counter()
     problem = load_problem(document)
     plan = solve(problem, params=SolveParams(time_limit_s=time_limit_s, seed=seed))
-    return {
+    violations = check_plan(problem, plan)
+    row: dict[str, Any] = {
         "kpis": kpi_row(problem, plan),
         "status": plan.stats.status,
-        "violations": len(check_plan(problem, plan)),
-        "wall_s": _clock.perf_counter() - started,
+        "violations": len(violations),
+        "warnings": [
+            {"code": w.code, "field": w.field, "message": w.message} for w in find_warnings(problem)
+        ],
     }
+    if include_plan:
+        row["plan"] = plan_to_document(problem, plan) | {
+            "violations": [
+                {
+                    "code": v.code.value,
+                    "message": v.message,
+                    "work_order_id": v.work_order_id,
+                    "technician_id": v.technician_id,
+                }
+                for v in violations
+            ]
+        }
+    row["wall_s"] = _clock.perf_counter() - started
+    return row

@@ -52,4 +52,34 @@ class SolverError(DispatchError):
 
 
 class DispatchWarning(UserWarning):
-    """Legal but suspicious input, for example a shift longer than 24 hours."""
+    """Legal but suspicious input, for example a skill that no technician has.
+
+    Parameters
+    ----------
+    field
+        Path of the field concerned in the problem document, e.g.
+        ``work_orders[3].required_skills.hvack``.
+    message
+        One sentence naming the entity, its id and what looks wrong.
+
+    ``code`` is a stable machine-readable name of the kind of warning.
+    """
+
+    code = "warning"
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+class UnknownSkillWarning(DispatchWarning):
+    """A work order requires a skill that no technician has (often a typo)."""
+
+    code = "unknown_skill"
+
+
+class EditWarning(DispatchWarning):
+    """A what-if edit changed more than it names, e.g. references to a removed technician."""
+
+    code = "references_removed"

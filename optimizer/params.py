@@ -98,6 +98,15 @@ class SolveParams:
         executor.start_search_pool(self.processes)
 
     @staticmethod
+    def stop_processes() -> None:
+        """Stop the worker processes started for searches (a new search starts them again).
+
+        A program that is itself a ``multiprocessing`` child process must call
+        it before returning, or its exit waits for the workers forever.
+        """
+        executor.stop_search_pool()
+
+    @staticmethod
     def usable_cores() -> int:
         """CPU cores this process may run on: the most useful ``processes``.
 

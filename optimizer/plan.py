@@ -93,8 +93,31 @@ class Route:
 
     @property
     def work_s(self) -> int:
-        """Clock time from departure to the end of the route, breaks excluded."""
-        return self.end_s - self.start_s - sum(b.end_s - b.start_s for b in self.breaks)
+        """Clock time from departure to the end of the route, breaks excluded.
+
+        It splits into driving (:attr:`travel_s`), :attr:`service_s` and
+        :attr:`wait_s`; breaks (:attr:`break_s`) come on top.
+        """
+        return self.end_s - self.start_s - self.break_s
+
+    @property
+    def service_s(self) -> int:
+        """Time on site serving work orders."""
+        return sum(s.end_s - s.start_s for s in self.stops)
+
+    @property
+    def break_s(self) -> int:
+        """Time on break, on the road or on site."""
+        return sum(b.end_s - b.start_s for b in self.breaks)
+
+    @property
+    def wait_s(self) -> int:
+        """Time neither driving, serving nor on break: waiting for appointment windows.
+
+        ``work_s - travel_s - service_s``; breaks taken while waiting on site
+        are not counted (a stop's own ``wait_s`` includes them).
+        """
+        return self.work_s - self.travel_s - self.service_s
 
 
 class FixKind(StrEnum):

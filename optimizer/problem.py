@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from optimizer.clock import Clock
 from optimizer.domain import Technician, WorkOrder
 from optimizer.travel.base import TravelModel
 from optimizer.weights import Weights
@@ -32,6 +33,9 @@ class Problem:
         An SLA met with less margin than this is reported yellow (default 30 min).
     epoch
         The instant that time 0 stands for; only used to print times.
+    timezone
+        IANA time-zone name (``Europe/Paris``) that times are printed in,
+        daylight-saving changes included; ``None``: the epoch's fixed offset.
     """
 
     technicians: tuple[Technician, ...]
@@ -40,6 +44,12 @@ class Problem:
     weights: Weights | None = None
     sla_yellow_threshold_s: int = 1800
     epoch: datetime | None = None
+    timezone: str | None = None
+
+    @property
+    def clock(self) -> Clock:
+        """Seconds from the epoch as local datetimes (:class:`optimizer.clock.Clock`)."""
+        return Clock(self.epoch, self.timezone)
 
     def technician(self, technician_id: str) -> Technician:
         """Return the technician with this id (``KeyError`` if unknown)."""
@@ -98,4 +108,5 @@ class Problem:
             weights=self.weights,
             sla_yellow_threshold_s=self.sla_yellow_threshold_s,
             epoch=self.epoch,
+            timezone=self.timezone,
         )

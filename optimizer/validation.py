@@ -13,8 +13,8 @@ Field paths use the names and indices of the problem document, for example
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator, Sequence
-from datetime import timedelta
 
 import networkx as nx
 
@@ -27,7 +27,7 @@ from optimizer.domain import (
     Technician,
     WorkOrder,
 )
-from optimizer.errors import InputError, InputIssue
+from optimizer.errors import InputError, InputIssue, UnknownSkillWarning
 from optimizer.problem import Problem
 from optimizer.scaling import scaling_issues
 from optimizer.travel import GeodesicTravel, MatrixTravel, PlanarTravel, RoadGraphTravel
@@ -90,16 +90,60 @@ def ensure_valid(problem: Problem) -> None:
         raise InputError(issues)
 
 
+def find_warnings(problem: Problem) -> list[UnknownSkillWarning]:
+    """Legal but suspicious input: today, required skills that no technician has.
+
+    Such an order can never be served (``no_qualified_technician``); when the
+    name is close to a skill some technician has, it is likely a typo, and
+    the warning suggests it (``hvack``: did you mean ``hvac``?).
+
+    Parameters
+    ----------
+    problem
+        A problem that :func:`validate_problem` accepts.
+
+    Returns
+    -------
+    list of UnknownSkillWarning
+        One per work order and unknown skill, in document order; each has
+        the ``field`` (``work_orders[3].required_skills.hvack``) and a
+        one-sentence ``message``.
+    """
+    skills = problem_skills(problem)
+    known = sorted(skills)
+    found = []
+    for i, order in enumerate(problem.work_orders):
+        for skill in order.required_skills:
+            if skill in skills:
+                continue
+            close = difflib.get_close_matches(skill, known, n=1, cutoff=0.6)
+            hint = f" Did you mean {close[0]}?" if close else ""
+            found.append(
+                UnknownSkillWarning(
+                    f"work_orders[{i}].required_skills.{skill}",
+                    f"Work order {order.id} requires skill {skill}, which no technician has: "
+                    f"it cannot be served.{hint}",
+                )
+            )
+    return found
+
+
+def problem_skills(problem: Problem) -> frozenset[str]:
+    """Every skill name some technician of ``problem`` has."""
+    return frozenset(skill for tech in problem.technicians for skill in tech.skills)
+
+
 class _TimeFormat:
     """Prints a time in seconds as an ISO datetime when the problem has an epoch."""
 
     def __init__(self, problem: Problem) -> None:
         self.epoch = problem.epoch
+        self.clock = problem.clock
 
     def __call__(self, t_s: int) -> str:
         if self.epoch is not None:
             try:
-                return (self.epoch + timedelta(seconds=t_s)).isoformat()
+                return self.clock.iso(t_s)
             except OverflowError:
                 pass  # beyond year 9999: print the seconds
         return f"{t_s} s"

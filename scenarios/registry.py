@@ -111,6 +111,42 @@ def scenario_size(scenario: Scenario) -> tuple[int, int]:
     return len(document.get("technicians", [])), len(document.get("work_orders", []))
 
 
+def scenario_summaries() -> list[dict[str, Any]]:
+    """One row per registered scenario, sorted by name, without generating any.
+
+    Each row has ``name``, ``purpose``, ``technicians``, ``work_orders``,
+    ``days`` (the most shifts of a technician) and ``source``: ``bundled``
+    for a document committed in ``scenarios/data``, ``generated`` for a
+    seeded set made on demand. A generator set's sizes are its parameters'
+    (its documents have exactly those), so listing stays fast however large
+    the set (the nightly batches have 10,000 and 20,000 orders); a bundled
+    document that is no generator set is read.
+    """
+    rows = []
+    for scenario in all_scenarios():
+        scenario_set = SCENARIO_SETS.get(scenario.name)
+        if scenario_set is not None:
+            p = scenario_set.params
+            technicians, orders, days = p.n_technicians, p.n_orders, p.n_days
+            is_bundled = scenario_set.is_committed
+        else:
+            document = scenario.load()
+            technicians, orders = scenario_size(scenario)
+            days = max((len(t.get("shifts", [])) for t in document["technicians"]), default=0)
+            is_bundled = True
+        rows.append(
+            {
+                "name": scenario.name,
+                "purpose": scenario.purpose,
+                "technicians": technicians,
+                "work_orders": orders,
+                "days": days,
+                "source": "bundled" if is_bundled else "generated",
+            }
+        )
+    return rows
+
+
 @cache
 def _bundled_text(filename: str) -> str:
     return resources.files(DATA_PACKAGE).joinpath(DATA_FOLDER, filename).read_text("utf-8")

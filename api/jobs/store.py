@@ -46,7 +46,7 @@ class StoreUnavailable(Exception):
 
 
 class FailureCode(enum.StrEnum):
-    """Why a job failed (``JobOut.error_code``)."""
+    """Why a job failed (`error_code` of a job)."""
 
     INPUT_ERROR = "input_error"
     SOLVER_ERROR = "solver_error"

@@ -13,13 +13,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
 
-from api.deps import JobServiceDep
+from api.deps import JobServiceDep, SettingsDep
 from api.jobs.service import JobNotCancellable, JobNotFound, QueueFull
 from api.jobs.store import JobStatus
-from api.mapping import analysis_to_out, plan_from_in, prefix_error, to_domain
-from api.schemas.common import ErrorOut
+from api.mapping import analysis_to_out, plan_from_in, prefix_error, problem_warnings, to_domain
+from api.schemas.common import ErrorOut, WarningOut
 from api.schemas.jobs import JobIn, JobOut, JobsOut
 from api.schemas.plans import PlanOut
+from api.time_limits import capped_warning
 from optimizer import InputError
 
 router = APIRouter(
@@ -64,7 +65,9 @@ MAX_OFFSET = 2**31 - 1
         },
     },
 )
-def submit_job(body: JobIn, service: JobServiceDep, response: Response) -> JobOut:
+def submit_job(
+    body: JobIn, service: JobServiceDep, settings: SettingsDep, response: Response
+) -> JobOut:
     """Queue a problem to solve in the background.
 
     The problem is validated first (422 with every issue, nothing queued).
@@ -80,7 +83,9 @@ def submit_job(body: JobIn, service: JobServiceDep, response: Response) -> JobOu
     with _as_http_errors():
         job = service.submit(problem, time_limit_s=body.time_limit_s, seed=body.seed)
     response.headers["Location"] = f"{router.prefix}/{job.id}"
-    return JobOut.of(job)
+    warnings = capped_warning(body.time_limit_s, settings, is_job=True)
+    warnings += problem_warnings(to_domain(problem))
+    return JobOut.of(job).model_copy(update={"warnings": [WarningOut(**w) for w in warnings]})
 
 
 @router.get("", response_model=JobsOut)

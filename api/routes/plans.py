@@ -16,6 +16,7 @@ from api.metrics import record_solve
 from api.schemas.common import ErrorOut
 from api.schemas.plans import EvaluateOut, EvaluateRequest, ExplainRequest, PlanOut, PlanRequest
 from api.solve_slots import SolveSlots, SolveSlotsDep
+from api.time_limits import capped_warning
 from optimizer import explain_plan, solve
 
 log = logging.getLogger("api")
@@ -80,6 +81,7 @@ def create_plan(
         slots.release()
     record_solve("plan", plan.stats.status, time.perf_counter() - started)
     out = plan_to_out(problem, plan, analysis=request.analysis)
+    out["warnings"] += capped_warning(request.time_limit_s, settings)
     if out["violations"]:
         log.error("solver returned an invalid plan: %s", out["violations"][:3])
     return out
@@ -151,4 +153,6 @@ def explain(request: ExplainRequest, settings: SettingsDep, slots: SolveSlotsDep
     finally:
         slots.release()
     record_solve("explain", "explained", time.perf_counter() - started)
-    return plan_to_out(problem, explained)
+    out = plan_to_out(problem, explained)
+    out["warnings"] += capped_warning(request.time_limit_s, settings)
+    return out

@@ -6,7 +6,6 @@ import math
 import re
 import time
 from dataclasses import replace
-from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, HTTPException
@@ -17,7 +16,9 @@ from api.metrics import record_solve
 from api.schemas.common import ErrorOut
 from api.schemas.whatif import ReoptimizeOut, ReoptimizeRequest
 from api.solve_slots import SolveSlotsDep
+from api.time_limits import capped_warning
 from optimizer import (
+    Clock,
     Event,
     GeoPoint,
     InputError,
@@ -36,7 +37,7 @@ from optimizer import (
     check_plan,
     reoptimize,
 )
-from optimizer.document import DEFAULT_EPOCH, GeoPointDoc, MatrixRefDoc, PlanarPointDoc
+from optimizer.document import GeoPointDoc, MatrixRefDoc, PlanarPointDoc
 
 router = APIRouter(prefix="/v1/plans", tags=["plans"])
 
@@ -47,19 +48,6 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
         "description": "Every solver slot stayed busy (code `queue_full`); retry later.",
     },
 }
-
-
-class _Clock:
-    """Datetimes of a request on the problem's clock: whole seconds from its epoch."""
-
-    def __init__(self, problem: Problem) -> None:
-        self.epoch = problem.epoch or DEFAULT_EPOCH
-
-    def seconds(self, when: datetime) -> int:
-        return round((when - self.epoch) / timedelta(seconds=1))
-
-    def datetime(self, t_s: int) -> datetime:
-        return self.epoch + timedelta(seconds=t_s)
 
 
 @router.post(
@@ -91,7 +79,7 @@ def reoptimize_plan(
     """
     problem, new_orders = _problem_and_new_orders(request)
     plan = plan_from_in(problem, request.plan)
-    clock = _Clock(problem)
+    clock = problem.clock
     events, paths = _events(request, new_orders, clock)
     requested_s = request.time_limit_s or settings.default_time_limit_s
     params = replace(
@@ -130,6 +118,7 @@ def reoptimize_plan(
     out = plan_to_out(replan.problem, replan.plan)
     residual_violations = check_plan(replan.residual_problem, replan.residual_plan)
     out["violations"] = violations_to_out(residual_violations)
+    out["warnings"] += capped_warning(request.time_limit_s, settings)
     return {"plan": out, "diff": _diff_out(replan.diff, clock)}
 
 
@@ -169,7 +158,7 @@ def _location(doc: GeoPointDoc | PlanarPointDoc | MatrixRefDoc) -> Location:
 
 
 def _events(
-    request: ReoptimizeRequest, new_orders: tuple[WorkOrder, ...], clock: _Clock
+    request: ReoptimizeRequest, new_orders: tuple[WorkOrder, ...], clock: Clock
 ) -> tuple[list[Event], list[str]]:
     """The core's events, and for each the request field it came from."""
     body = request.events
@@ -205,7 +194,7 @@ def _on_request_fields(error: InputError, paths: list[str]) -> InputError:
     return InputError(issues)
 
 
-def _diff_out(diff: ReplanDiff, clock: _Clock) -> dict[str, Any]:
+def _diff_out(diff: ReplanDiff, clock: Clock) -> dict[str, Any]:
     return {
         "moved": [
             {
@@ -226,8 +215,8 @@ def _diff_out(diff: ReplanDiff, clock: _Clock) -> dict[str, Any]:
         "eta_changes": [
             {
                 "work_order_id": e.work_order_id,
-                "old_start": clock.datetime(e.old_start_s).isoformat(),
-                "new_start": clock.datetime(e.new_start_s).isoformat(),
+                "old_start": clock.at(e.old_start_s).isoformat(),
+                "new_start": clock.at(e.new_start_s).isoformat(),
                 "delta_min": round(e.delta_s / 60, 2),
             }
             for e in diff.eta_changes

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import multiprocessing
 import re
 from collections.abc import Sequence
@@ -14,12 +13,19 @@ import jsonpointer
 from fastapi import APIRouter
 
 from api.deps import SettingsDep
-from api.mapping import to_domain, tradeoff_to_out
+from api.mapping import (
+    edits_to_domain,
+    problem_warnings,
+    to_domain,
+    tradeoff_to_out,
+    warnings_to_out,
+)
 from api.metrics import record_solve
 from api.schemas.common import ErrorOut
 from api.schemas.tradeoff import TradeoffOut, TradeoffRequest
 from api.schemas.whatif import BASE_ROW, PatchOperationIn, VariantIn, WhatIfOut, WhatIfRequest
-from optimizer import InputError, InputIssue, kpi_deltas, solve_document, tradeoff
+from api.time_limits import capped_warning
+from optimizer import InputError, InputIssue, apply_edits, kpi_deltas, solve_document, tradeoff
 
 router = APIRouter(prefix="/v1/whatif", tags=["whatif"])
 
@@ -30,50 +36,70 @@ _NEEDS_VALUE = ("add", "replace", "test")
 _NEEDS_FROM = ("move", "copy")
 
 
-@router.post("", response_model=WhatIfOut, responses=_RESPONSES, summary="Compare variants")
+@router.post(
+    "",
+    response_model=WhatIfOut,
+    responses=_RESPONSES,
+    summary="Compare variants",
+)
 def compare_variants(request: WhatIfRequest, settings: SettingsDep) -> dict[str, Any]:
     """Solve a base problem and variants of it, and compare their KPIs.
 
-    Each variant is a list of RFC 6902 JSON Patch operations applied to the
-    base problem document: add or remove technicians, change shifts, add
-    demand, change SLA deadlines or weights. The base and every variant are
-    solved in parallel worker processes (`DISPATCH_WHATIF_WORKERS` at once),
-    each for `time_limit_s` seconds, so a request takes about
+    Each variant changes the base problem document by named `operations`
+    (`remove_technician` with its pins, preferences, exclusions and
+    dispatches; `add_technician`, a copy of one with a new id; `change_shift`;
+    `set_weights`; `add_orders`), then by RFC 6902 JSON Patch operations
+    (`patch`) for anything else. The base and every variant are solved in
+    parallel worker processes (`DISPATCH_WHATIF_WORKERS` at once), each for
+    `time_limit_s` seconds, so a request takes about
     `time_limit_s` x ceil((variants + 1) / workers) seconds.
 
     The answer has one row per problem, the base first (named `base`):
     assigned %, SLA met % (overall and per priority), total travel and
     distance, workload spread (coefficient of variation), objective points
-    and unassigned count, with deltas against the base (variant - base).
-    `violations` counts the rules the independent validator finds broken
-    in that plan (always 0).
+    and unassigned count, with deltas against the base (variant - base),
+    the row's warnings (each reference an operation removed) and, with
+    `include_plans`, its plan. `violations` counts the rules the independent
+    validator finds broken in that plan (always 0).
 
-    A patch that cannot be applied is a 422 naming `variants[i].patch[j]`; a
-    patched document that is not a valid problem is a 422 whose fields start
-    with `variants[i].document.`.
+    An operation naming a technician or shift that does not exist is a 422
+    naming `variants[i].operations[j]`; a patch that cannot be applied names
+    `variants[i].patch[j]`; a changed document that is not a valid problem
+    is a 422 whose fields start with `variants[i].document.`.
     """
     base = request.base.model_dump(mode="json", by_alias=True, exclude_unset=True)
     to_domain(base, field_prefix="base")
-    documents = _variant_documents(base, request.variants)
+    documents, edit_warnings = _variant_documents(base, request.variants)
     requested_s = request.time_limit_s or settings.default_time_limit_s
     time_limit_s = min(requested_s, settings.max_time_limit_s)
     names = [BASE_ROW, *(v.name for v in request.variants)]
-    results = _solve_all([base, *documents], time_limit_s, request.seed, settings.whatif_workers)
+    prefixes = ["base", *(f"variants[{i}].document" for i in range(len(documents)))]
+    results = _solve_all(
+        [base, *documents],
+        time_limit_s,
+        request.seed,
+        settings.whatif_workers,
+        request.include_plans,
+    )
     for result in results:
         record_solve("whatif", result["status"], result["wall_s"])
     base_kpis = results[0]["kpis"]
-    return {
-        "rows": [
-            {
-                "name": name,
-                "status": result["status"],
-                "kpis": result["kpis"],
-                "deltas": kpi_deltas(base_kpis, result["kpis"]),
-                "violations": result["violations"],
-            }
-            for name, result in zip(names, results, strict=True)
-        ]
-    }
+    rows = []
+    for k, (name, result) in enumerate(zip(names, results, strict=True)):
+        row = {
+            "name": name,
+            "status": result["status"],
+            "kpis": result["kpis"],
+            "deltas": kpi_deltas(base_kpis, result["kpis"]),
+            "violations": result["violations"],
+            "warnings": [
+                *(edit_warnings[k - 1] if k else []),
+                *warnings_to_out(result["warnings"], prefixes[k]),
+            ],
+        }
+        row["plan"] = result["plan"] if request.include_plans else None
+        rows.append(row)
+    return {"rows": rows, "warnings": capped_warning(request.time_limit_s, settings)}
 
 
 @router.post(
@@ -115,21 +141,33 @@ def tradeoff_curve(request: TradeoffRequest, settings: SettingsDep) -> dict[str,
         seed=request.seed,
         workers=settings.whatif_workers,
     )
-    return tradeoff_to_out(result)
+    out = tradeoff_to_out(result)
+    out["warnings"] = [*problem_warnings(problem), *capped_warning(request.time_limit_s, settings)]
+    return out
 
 
-def _variant_documents(base: dict[str, Any], variants: Sequence[VariantIn]) -> list[dict[str, Any]]:
-    """Apply each variant's patch to a copy of ``base`` and check the result.
+def _variant_documents(
+    base: dict[str, Any], variants: Sequence[VariantIn]
+) -> tuple[list[dict[str, Any]], list[list[dict[str, str]]]]:
+    """Apply each variant's operations and patch to a copy of ``base`` and check the result.
+
+    Returns
+    -------
+    tuple
+        The variant documents, and per variant the ``WarningOut`` of what
+        its operations changed beyond what they name.
 
     Raises
     ------
     InputError
-        Listing, for every variant, a reserved or repeated name, the first
+        Listing, for every variant, a reserved or repeated name, an operation
+        that cannot apply (``variants[i].operations[j]``), the first patch
         operation that cannot be applied (``variants[i].patch[j]``) or the
-        issues of the patched document (``variants[i].document.*``).
+        issues of the changed document (``variants[i].document.*``).
     """
     issues: list[InputIssue] = []
     documents = []
+    all_warnings = []
     seen: set[str] = set()
     for i, variant in enumerate(variants):
         if variant.name == BASE_ROW or variant.name in seen:
@@ -137,7 +175,14 @@ def _variant_documents(base: dict[str, Any], variants: Sequence[VariantIn]) -> l
             msg = f"Variant name {variant.name} {why}; variant names must be unique and not base."
             issues.append(InputIssue(f"variants[{i}].name", msg))
         seen.add(variant.name)
-        document: Any = copy.deepcopy(base)
+        try:
+            edited, warnings = apply_edits(
+                base, edits_to_domain(variant.operations), field_prefix=f"variants[{i}].operations"
+            )
+        except InputError as exc:
+            issues += exc.issues
+            continue
+        document: Any = edited
         is_patched = True
         for j, operation in enumerate(variant.patch):
             try:
@@ -151,11 +196,26 @@ def _variant_documents(base: dict[str, Any], variants: Sequence[VariantIn]) -> l
         try:
             to_domain(document, field_prefix=f"variants[{i}].document")
         except InputError as exc:
-            issues += exc.issues
+            issues += [_with_hint(issue, variant) for issue in exc.issues]
         documents.append(document)
+        all_warnings.append(warnings_to_out(warnings, f"variants[{i}].document"))
     if issues:
         raise InputError(issues)
-    return documents
+    return documents, all_warnings
+
+
+def _with_hint(issue: InputIssue, variant: VariantIn) -> InputIssue:
+    """Point a dangling technician reference left by a patch at ``remove_technician``."""
+    removes_technician = any(
+        op.op == "remove" and op.path.startswith("/technicians/") for op in variant.patch
+    )
+    if removes_technician and "unknown technician" in issue.message:
+        hint = (
+            " A JSON Patch remove leaves a technician's references behind; the "
+            "remove_technician operation removes them too."
+        )
+        return InputIssue(issue.field, issue.message.rstrip() + hint)
+    return issue
 
 
 class _MissingMember(jsonpatch.JsonPatchException):
@@ -193,10 +253,16 @@ def _patch_issue(
 
 
 def _solve_all(
-    documents: list[dict[str, Any]], time_limit_s: float, seed: int, workers: int
+    documents: list[dict[str, Any]],
+    time_limit_s: float,
+    seed: int,
+    workers: int,
+    include_plans: bool = False,
 ) -> list[dict[str, Any]]:
     """Solve the documents in worker processes (spawned: no state shared with the server)."""
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=min(workers, len(documents)), mp_context=context) as pool:
-        futures = [pool.submit(solve_document, d, time_limit_s, seed) for d in documents]
+        futures = [
+            pool.submit(solve_document, d, time_limit_s, seed, include_plans) for d in documents
+        ]
         return [future.result() for future in futures]

@@ -53,4 +53,21 @@ class ErrorOut(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    error: ErrorDetail
+    error: ErrorDetail = Field(description="What went wrong.")
+
+
+class WarningOut(BaseModel):
+    """Something legal but worth a look: the request was served as it came."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(
+        description="Stable machine-readable kind: `unknown_skill` (no technician has a "
+        "required skill), `references_removed` (a what-if edit dropped references to a "
+        "removed technician), `time_limit_capped` (the server lowered `time_limit_s`)."
+    )
+    field: str = Field(
+        description="Path of the field concerned in the request body, e.g. "
+        "`problem.work_orders[3].required_skills.hvack`."
+    )
+    message: str = Field(description="One sentence naming the entity, its id and the matter.")

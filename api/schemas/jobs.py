@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.jobs.store import FailureCode, Job, JobStatus
-from api.schemas.common import ProblemIn
+from api.schemas.common import ProblemIn, WarningOut
 from api.schemas.plans import MAX_SEED, MAX_TIME_LIMIT_S
 
 
@@ -16,7 +16,7 @@ class JobIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    problem: ProblemIn
+    problem: ProblemIn = Field(description="The problem document to solve.")
     time_limit_s: float | None = Field(
         default=None,
         gt=0,
@@ -69,6 +69,11 @@ class JobOut(BaseModel):
         "(its worker's memory limit), worker_crashed (its worker died on every attempt) or "
         "internal_error.",
     )
+    warnings: list[WarningOut] = Field(
+        default_factory=list,
+        description="In the answer to POST /v1/jobs only: `time_limit_capped` when the "
+        "server lowered `time_limit_s`, `unknown_skill` for skills no technician has.",
+    )
 
     @classmethod
     def of(cls, job: Job) -> JobOut:
@@ -102,7 +107,7 @@ class JobsOut(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    data: list[JobOut]
+    data: list[JobOut] = Field(description="The jobs of this page.")
     count: int = Field(description="Jobs matching the filter, all pages together.")
-    limit: int
-    offset: int
+    limit: int = Field(description="Page size asked for.")
+    offset: int = Field(description="Jobs skipped before this page.")

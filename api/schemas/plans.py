@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from api.schemas.common import PlanIn, ProblemIn
+from api.schemas.common import PlanIn, ProblemIn, WarningOut
 from optimizer import ViolationCode
 
 MAX_SEED = 2**31 - 1
@@ -15,12 +15,12 @@ MAX_SEED = 2**31 - 1
 MAX_TIME_LIMIT_S = 1_000_000.0
 """Largest ``time_limit_s`` a request may give (the server caps it lower anyway)."""
 
-OUTPUT_ONLY_PLAN_FIELDS = ("violations", "analysis")
+OUTPUT_ONLY_PLAN_FIELDS = ("violations", "warnings", "analysis")
 """Fields of :class:`PlanOut` the server computes; ignored when a plan is sent back as input."""
 
 
 def drop_output_fields(plan: Any) -> Any:
-    """Return ``plan`` (raw JSON) without the output-only fields of :class:`PlanOut`."""
+    """Return ``plan`` (raw JSON) without the output-only fields of a ``PlanOut``."""
     if isinstance(plan, dict) and any(k in plan for k in OUTPUT_ONLY_PLAN_FIELDS):
         return {k: v for k, v in plan.items() if k not in OUTPUT_ONLY_PLAN_FIELDS}
     return plan
@@ -31,7 +31,7 @@ class PlanRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    problem: ProblemIn
+    problem: ProblemIn = Field(description="The problem document to solve.")
     time_limit_s: float | None = Field(
         default=None,
         gt=0,
@@ -100,11 +100,12 @@ class ViolationOut(BaseModel):
 
 
 class PlanOut(PlanIn):
-    """A plan document (routes, unassigned orders with reasons, KPIs, solve statistics)
-    plus the violations the independent validator found (empty for a valid plan).
+    """A plan: routes with timed stops, unassigned orders with reasons, KPIs, solve
+    statistics, the independent validator's violations (empty for a valid plan),
+    warnings about the input and, when asked for, the score analysis.
 
-    ``violations`` is computed by the server and never read: a ``PlanOut`` may
-    be sent back as is wherever a plan is expected (see :func:`drop_output_fields`).
+    `violations`, `warnings` and `analysis` are computed by the server and ignored when
+    a plan is sent back, so a `PlanOut` may be posted as is wherever a plan is expected.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -112,6 +113,11 @@ class PlanOut(PlanIn):
     schema_: str | None = Field(default=None, alias="$schema", exclude=True)
     violations: list[ViolationOut] = Field(
         description="Rules the plan breaks according to optimizer.check_plan; empty when valid."
+    )
+    warnings: list[WarningOut] = Field(
+        default_factory=list,
+        description="Suspicious input (`unknown_skill`: a skill no technician has, with a "
+        "suggestion) and `time_limit_capped`. The plan was made all the same.",
     )
     analysis: ScoreAnalysisOut | None = Field(
         default=None,
@@ -124,7 +130,7 @@ class EvaluateRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    problem: ProblemIn
+    problem: ProblemIn = Field(description="The problem the plan answers.")
     plan: PlanIn = Field(
         description="A plan document; the `violations` of a `PlanOut` may stay (ignored)."
     )
@@ -142,7 +148,7 @@ class ExplainRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    problem: ProblemIn
+    problem: ProblemIn = Field(description="The problem the plan answers.")
     plan: PlanIn = Field(
         description="A valid plan of the problem (a `PlanOut` may be sent back as is)."
     )
@@ -170,7 +176,9 @@ class EvaluateOut(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     is_valid: bool = Field(description="True when the plan breaks no rule.")
-    violations: list[ViolationOut]
+    violations: list[ViolationOut] = Field(
+        description="Every rule the plan breaks; empty when valid."
+    )
     kpis: dict[str, Any] | None = Field(
         description="Recomputed KPIs (optimizer.compute_kpis); null when the plan names a "
         "work order or technician the problem does not have."

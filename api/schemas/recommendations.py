@@ -52,11 +52,11 @@ class BookingMoveOut(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    work_order_id: str
-    from_technician_id: str
-    from_shift_index: int
-    to_technician_id: str
-    to_shift_index: int
+    work_order_id: str = Field(description="The order moved.")
+    from_technician_id: str = Field(description="The technician it was planned with.")
+    from_shift_index: int = Field(description="That technician's shift (0-based).")
+    to_technician_id: str = Field(description="The technician it is given to.")
+    to_shift_index: int = Field(description="That technician's shift (0-based).")
 
 
 class RecommendationOut(BaseModel):
@@ -64,14 +64,14 @@ class RecommendationOut(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    technician_id: str
-    shift_index: int
+    technician_id: str = Field(description="Who would serve the new order.")
+    shift_index: int = Field(description="In which of their shifts (0-based).")
     window_index: int | None = Field(
         description="The candidate window service starts in; null when the order has none."
     )
-    arrival: datetime
+    arrival: datetime = Field(description="Arrival at the new order's location.")
     start: datetime = Field(description="Service start.")
-    end: datetime
+    end: datetime = Field(description="Service end.")
     objective_delta: float = Field(
         description="Objective of the plan with the order booked minus the given plan's (points)."
     )
@@ -86,7 +86,10 @@ class RecommendationsOut(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    recommendations: list[RecommendationOut]
+    recommendations: list[RecommendationOut] = Field(
+        description="Best first (lowest objective_delta); at most top_k, one per "
+        "technician-shift and window."
+    )
     reason: UnassignedReason | None = Field(
         description="Why there is no recommendation (an unassigned reason code); null otherwise."
     )

@@ -21,5 +21,5 @@ class ScenariosOut(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    data: list[ScenarioOut]
-    count: int = Field(ge=0)
+    data: list[ScenarioOut] = Field(description="The scenarios, sorted by name.")
+    count: int = Field(description="How many scenarios.", ge=0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.schemas.common import ProblemIn
+from api.schemas.common import ProblemIn, WarningOut
 from api.schemas.plans import MAX_SEED, MAX_TIME_LIMIT_S
 from api.schemas.whatif import KpisOut
 
@@ -14,7 +14,7 @@ class TradeoffRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    problem: ProblemIn
+    problem: ProblemIn = Field(description="The base problem; its weights are the factor 1.")
     sweep: str = Field(
         description="The weight multiplied (per-priority weights as a whole): late_per_minute "
         "(late_per_minute_by_priority), travel_per_hour, unassigned (unassigned_by_priority), "
@@ -66,10 +66,16 @@ class TradeoffOut(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    sweep: str
+    sweep: str = Field(description="The weight swept, as in the request.")
     measure: str = Field(description="The measure the swept weight prices (first axis).")
     against: str = Field(description="The measure it is traded against (second axis).")
     points: list[TradeoffPointOut] = Field(
         description="No other point is as good on both axes and better on one."
     )
-    dominated: list[TradeoffPointOut]
+    dominated: list[TradeoffPointOut] = Field(
+        description="The other points: another point is as good on both axes and better on one."
+    )
+    warnings: list[WarningOut] = Field(
+        default_factory=list,
+        description="Suspicious input of the problem (`unknown_skill`) and `time_limit_capped`.",
+    )

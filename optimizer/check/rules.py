@@ -5,7 +5,8 @@ and SLA status from the problem alone and lists every disagreement as a
 :class:`Violation`. It shares no code with the search engines (it never
 imports ``optimizer.search`` or ``optimizer.solve``), so a bug there cannot
 hide itself here. Times are integer seconds from the
-epoch, distances integer metres.
+epoch, distances integer metres; messages print times on the problem's
+local clock (``Mon 23 Nov 16:27``, :class:`optimizer.clock.Clock`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from optimizer.check.timing import (
     expected_sla_status,
     latest_break_end_s,
 )
+from optimizer.clock import Clock
 from optimizer.domain import Shift, Technician, WorkOrder
 from optimizer.plan import Plan, Route, Stop
 from optimizer.problem import Problem
@@ -115,6 +117,7 @@ def check_plan(problem: Problem, plan: Plan) -> list[Violation]:
     """
     orders = {o.id: o for o in problem.work_orders}
     techs = {t.id: t for t in problem.technicians}
+    clock = problem.clock
     violations = list(_check_assignment(plan, orders, techs))
     legs = TravelLegs(problem, plan) if any(r.technician_id in techs for r in plan.routes) else None
     for route in plan.routes:
@@ -123,14 +126,14 @@ def check_plan(problem: Problem, plan: Plan) -> list[Violation]:
             continue
         visits = [(s, orders[s.work_order_id]) for s in route.stops if s.work_order_id in orders]
         violations += _check_eligibility(tech, visits)
-        violations += _check_time_windows(visits)
-        violations += _check_hard_sla(visits)
-        violations += _check_stop_timing(tech, route, legs, orders)
-        violations += _check_route_end(tech, route, legs)
+        violations += _check_time_windows(visits, clock)
+        violations += _check_hard_sla(visits, clock)
+        violations += _check_stop_timing(tech, route, legs, orders, clock)
+        violations += _check_route_end(tech, route, legs, clock)
         if 0 <= route.shift_index < len(tech.shifts):
             shift = tech.shifts[route.shift_index]
-            violations += _check_shift_bounds(route, shift)
-            violations += _check_breaks(route, shift)
+            violations += _check_shift_bounds(route, shift, clock)
+            violations += _check_breaks(route, shift, clock)
         violations += _check_route_limits(tech, route)
         violations += _check_parts(tech, route, visits)
         violations += _check_sla_status(problem.sla_yellow_threshold_s, visits)
@@ -205,45 +208,58 @@ def _check_eligibility(tech: Technician, visits: list[_Visit]) -> Iterator[Viola
             yield Violation(ViolationCode.EXCLUDED_TECHNICIAN, msg, order.id, tech.id)
 
 
-def _check_time_windows(visits: list[_Visit]) -> Iterator[Violation]:
+def _duration(duration_s: int) -> str:
+    """``90 min`` for whole minutes, ``95 s`` otherwise."""
+    return f"{duration_s // 60} min" if duration_s % 60 == 0 else f"{duration_s} s"
+
+
+def _check_time_windows(visits: list[_Visit], clock: Clock) -> Iterator[Violation]:
     """Service starts inside an appointment window and not before ``not_before_s``."""
+    at = clock.label
     for stop, order in visits:
         if order.windows and not any(w.contains(stop.start_s) for w in order.windows):
-            spans = ", ".join(f"{w.start_s}-{w.end_s} s" for w in order.windows)
-            msg = f"Work order {order.id} starts at {stop.start_s} s, outside its windows {spans}."
+            spans = ", ".join(clock.span(w.start_s, w.end_s) for w in order.windows)
+            msg = (
+                f"Work order {order.id} starts at {at(stop.start_s)}, outside its windows {spans}."
+            )
             yield Violation(ViolationCode.OUTSIDE_TIME_WINDOW, msg, order.id)
         if order.not_before_s is not None and stop.start_s < order.not_before_s:
             msg = (
-                f"Work order {order.id} starts at {stop.start_s} s, before its "
-                f"earliest start {order.not_before_s} s."
+                f"Work order {order.id} starts at {at(stop.start_s)}, before its "
+                f"earliest start {at(order.not_before_s)}."
             )
             yield Violation(ViolationCode.BEFORE_NOT_BEFORE, msg, order.id)
 
 
-def _check_hard_sla(visits: list[_Visit]) -> Iterator[Violation]:
+def _check_hard_sla(visits: list[_Visit], clock: Clock) -> Iterator[Violation]:
     """Hard SLA orders arrive by ``respond_by_s`` and finish by ``resolve_by_s``."""
+    at = clock.label
     for stop, order in visits:
         if not order.is_sla_hard:
             continue
         if order.respond_by_s is not None and stop.arrival_s > order.respond_by_s:
             msg = (
-                f"Work order {order.id} has a hard SLA but arrives at {stop.arrival_s} s, "
-                f"after its respond-by deadline {order.respond_by_s} s."
+                f"Work order {order.id} has a hard SLA but arrives at {at(stop.arrival_s)}, "
+                f"after its respond-by deadline {at(order.respond_by_s)}."
             )
             yield Violation(ViolationCode.HARD_SLA_BREACHED, msg, order.id)
         if order.resolve_by_s is not None and stop.end_s > order.resolve_by_s:
             msg = (
-                f"Work order {order.id} has a hard SLA but ends at {stop.end_s} s, "
-                f"after its resolve-by deadline {order.resolve_by_s} s."
+                f"Work order {order.id} has a hard SLA but ends at {at(stop.end_s)}, "
+                f"after its resolve-by deadline {at(order.resolve_by_s)}."
             )
             yield Violation(ViolationCode.HARD_SLA_BREACHED, msg, order.id)
 
 
 def _check_stop_timing(
-    tech: Technician, route: Route, legs: TravelLegs, orders: Mapping[str, WorkOrder]
+    tech: Technician,
+    route: Route,
+    legs: TravelLegs,
+    orders: Mapping[str, WorkOrder],
+    clock: Clock,
 ) -> Iterator[Violation]:
     """Service length, wait, travel and distance legs, and arrival after the gap."""
-    code, tid = ViolationCode, tech.id
+    code, tid, at = ViolationCode, tech.id, clock.label
     prev_node: int | None = legs.start_node(tech)
     departure_s = route.start_s
     for stop in route.stops:
@@ -251,17 +267,17 @@ def _check_stop_timing(
         order, who = orders.get(wid), f"Work order {wid} of technician {tid}"
         if order is not None and stop.end_s != stop.start_s + order.service_s:
             msg = (
-                f"{who} ends at {stop.end_s} s but starts at {stop.start_s} s "
-                f"with service {order.service_s} s."
+                f"{who} ends at {at(stop.end_s)} but starts at {at(stop.start_s)} "
+                f"with service {_duration(order.service_s)}."
             )
             yield Violation(code.SERVICE_DURATION_MISMATCH, msg, wid, tid)
         if stop.start_s < stop.arrival_s:
-            msg = f"{who} starts at {stop.start_s} s, before arrival {stop.arrival_s} s."
+            msg = f"{who} starts at {at(stop.start_s)}, before arrival at {at(stop.arrival_s)}."
             yield Violation(code.START_BEFORE_ARRIVAL, msg, wid, tid)
         elif stop.wait_s != stop.start_s - stop.arrival_s:
             msg = (
-                f"{who} reports wait {stop.wait_s} s but starts "
-                f"{stop.start_s - stop.arrival_s} s after arrival."
+                f"{who} reports wait {_duration(stop.wait_s)} but starts "
+                f"{_duration(stop.start_s - stop.arrival_s)} after arrival."
             )
             yield Violation(code.WAIT_MISMATCH, msg, wid, tid)
         travel_s = stop.travel_s
@@ -273,8 +289,9 @@ def _check_stop_timing(
         if stop.arrival_s != expected_s:
             gap_break_s = expected_s - departure_s - travel_s
             msg = (
-                f"{who} arrives at {stop.arrival_s} s but departure {departure_s} s + travel "
-                f"{travel_s} s + breaks on the way {gap_break_s} s gives {expected_s} s."
+                f"{who} arrives at {at(stop.arrival_s)} but departure {at(departure_s)} + "
+                f"travel {_duration(travel_s)} + breaks on the way {_duration(gap_break_s)} "
+                f"gives {at(expected_s)}."
             )
             yield Violation(code.ARRIVAL_MISMATCH, msg, wid, tid)
         prev_node, departure_s = node, stop.end_s
@@ -294,7 +311,9 @@ def _check_leg(
         yield Violation(ViolationCode.DISTANCE_MISMATCH, msg, wid, tid)
 
 
-def _check_route_end(tech: Technician, route: Route, legs: TravelLegs) -> Iterator[Violation]:
+def _check_route_end(
+    tech: Technician, route: Route, legs: TravelLegs, clock: Clock
+) -> Iterator[Violation]:
     """The leg home matches the travel model and the route ends no earlier than possible."""
     last = route.stops[-1] if route.stops else None
     departure_s = last.end_s if last else route.start_s
@@ -315,43 +334,45 @@ def _check_route_end(tech: Technician, route: Route, legs: TravelLegs) -> Iterat
     )
     if route.end_s < earliest_s:
         label = _route_label(route)
-        msg = f"{label} ends at {route.end_s} s, before its earliest end {earliest_s} s."
+        at = clock.label
+        msg = f"{label} ends at {at(route.end_s)}, before its earliest end {at(earliest_s)}."
         yield Violation(ViolationCode.ROUTE_END_TOO_EARLY, msg, technician_id=tech.id)
 
 
-def _check_shift_bounds(route: Route, shift: Shift) -> Iterator[Violation]:
+def _check_shift_bounds(route: Route, shift: Shift, clock: Clock) -> Iterator[Violation]:
     """The route starts and ends inside its shift."""
     if route.start_s < shift.start_s or route.end_s > shift.end_s:
         msg = (
-            f"{_route_label(route)} runs {route.start_s}-{route.end_s} s, outside its "
-            f"shift {shift.start_s}-{shift.end_s} s."
+            f"{_route_label(route)} runs {clock.span(route.start_s, route.end_s)}, outside its "
+            f"shift {clock.span(shift.start_s, shift.end_s)}."
         )
         yield Violation(ViolationCode.OUTSIDE_SHIFT, msg, technician_id=route.technician_id)
 
 
-def _check_breaks(route: Route, shift: Shift) -> Iterator[Violation]:
+def _check_breaks(route: Route, shift: Shift, clock: Clock) -> Iterator[Violation]:
     """Each due shift break placed once, with its duration, in its window, clear of work."""
     code, tid, label = ViolationCode, route.technician_id, _route_label(route)
+    span_of = clock.span
     placed = sorted(route.breaks, key=lambda b: (b.start_s, b.end_s))
     candidates = [b for b in shift.breaks if b.window.start_s < route.end_s]
     required = len(candidates) if route.stops else 0
     for k in range(len(placed), required):
-        msg = f"{label} lacks break {k} of {candidates[k].duration_s} s, which is due."
+        msg = f"{label} lacks break {k} of {_duration(candidates[k].duration_s)}, which is due."
         yield Violation(code.BREAK_MISSING, msg, technician_id=tid)
     for extra in placed[len(candidates) :]:
-        msg = f"{label} has an extra break at {extra.start_s}-{extra.end_s} s."
+        msg = f"{label} has an extra break at {span_of(extra.start_s, extra.end_s)}."
         yield Violation(code.EXTRA_BREAK, msg, technician_id=tid)
     for k, (pb, due) in enumerate(zip(placed, candidates, strict=False)):
-        span = f"{label} places break {k} at {pb.start_s}-{pb.end_s} s"
+        span = f"{label} places break {k} at {span_of(pb.start_s, pb.end_s)}"
         window = due.window
         if pb.end_s - pb.start_s != due.duration_s:
-            msg = f"{span}, not lasting its {due.duration_s} s."
+            msg = f"{span}, not lasting its {_duration(due.duration_s)}."
             yield Violation(code.BREAK_DURATION_MISMATCH, msg, technician_id=tid)
         if pb.start_s < window.start_s or pb.end_s > window.end_s:
-            msg = f"{span}, outside its window {window.start_s}-{window.end_s} s."
+            msg = f"{span}, outside its window {span_of(window.start_s, window.end_s)}."
             yield Violation(code.BREAK_OUTSIDE_WINDOW, msg, technician_id=tid)
         if pb.start_s < route.start_s or pb.end_s > route.end_s:
-            msg = f"{span}, outside the route {route.start_s}-{route.end_s} s."
+            msg = f"{span}, outside the route {span_of(route.start_s, route.end_s)}."
             yield Violation(code.BREAK_OUTSIDE_ROUTE, msg, technician_id=tid)
         for stop in route.stops:
             if pb.start_s < stop.end_s and stop.start_s < pb.end_s:
@@ -359,21 +380,30 @@ def _check_breaks(route: Route, shift: Shift) -> Iterator[Violation]:
                 yield Violation(code.BREAK_OVERLAPS_SERVICE, msg, stop.work_order_id, tid)
     for before, after in pairwise(placed):
         if after.start_s < before.end_s:
-            msg = f"{label} has breaks at {before.start_s} s and {after.start_s} s that overlap."
+            msg = (
+                f"{label} has breaks at {clock.label(before.start_s)} and "
+                f"{clock.label(after.start_s)} that overlap."
+            )
             yield Violation(code.BREAKS_OVERLAP, msg, technician_id=tid)
 
 
 def _check_route_limits(tech: Technician, route: Route) -> Iterator[Violation]:
     """Orders, work time and travel time per shift within the technician's limits."""
     label, code = _route_label(route), ViolationCode
+    if tech.max_orders_per_shift is not None and len(route.stops) > tech.max_orders_per_shift:
+        msg = (
+            f"{label} has {len(route.stops)} orders, above the limit of "
+            f"{tech.max_orders_per_shift}."
+        )
+        yield Violation(code.MAX_ORDERS_EXCEEDED, msg, technician_id=tech.id)
     limits = (
-        (len(route.stops), tech.max_orders_per_shift, "orders", code.MAX_ORDERS_EXCEEDED),
-        (route.work_s, tech.max_work_s_per_shift, "s of work", code.MAX_WORK_EXCEEDED),
-        (route.travel_s, tech.max_travel_s_per_shift, "s of travel", code.MAX_TRAVEL_EXCEEDED),
+        (route.work_s, tech.max_work_s_per_shift, "work", code.MAX_WORK_EXCEEDED),
+        (route.travel_s, tech.max_travel_s_per_shift, "driving", code.MAX_TRAVEL_EXCEEDED),
     )
     for value, limit, what, violation_code in limits:
         if limit is not None and value > limit:
-            msg = f"{label} has {value} {what}, above the limit of {limit}."
+            limit_text = _duration(limit)
+            msg = f"{label} has {_duration(value)} of {what}, above the limit of {limit_text}."
             yield Violation(violation_code, msg, technician_id=tech.id)
 
 

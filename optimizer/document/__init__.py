@@ -20,6 +20,7 @@ from optimizer.document.io import plan_to_document as plan_to_document
 from optimizer.document.io import problem_json_schema as problem_json_schema
 from optimizer.document.io import problem_to_document as problem_to_document
 from optimizer.document.io import schema_files as schema_files
+from optimizer.document.models import BreakDoc as BreakDoc
 from optimizer.document.models import GeoPointDoc as GeoPointDoc
 from optimizer.document.models import IsoDatetime as IsoDatetime
 from optimizer.document.models import LocationDoc as LocationDoc
@@ -28,4 +29,5 @@ from optimizer.document.models import PlanarPointDoc as PlanarPointDoc
 from optimizer.document.models import PlanDoc as PlanDoc
 from optimizer.document.models import ProblemDoc as ProblemDoc
 from optimizer.document.models import TechnicianDoc as TechnicianDoc
+from optimizer.document.models import WeightsDoc as WeightsDoc
 from optimizer.document.models import WorkOrderDoc as WorkOrderDoc

@@ -118,6 +118,7 @@ _RULES = {
     "finite_number": "must be a finite number",
     "int_type": "must be an integer",
     "int_parsing": "must be an integer",
+    "timezone": "must be an IANA time-zone name such as Europe/Paris",
     "int_from_float": "must be an integer",
     "float_type": "must be a number",
     "float_parsing": "must be a number",

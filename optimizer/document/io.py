@@ -19,12 +19,14 @@ import argparse
 import json
 import sys
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
+from optimizer.clock import DEFAULT_EPOCH as DEFAULT_EPOCH
+from optimizer.clock import Clock
 from optimizer.document.errors import PLAN, PROBLEM, JsonInput, read_document
 from optimizer.document.models import (
     FixDoc,
@@ -59,8 +61,9 @@ from optimizer.weights import Weights
 SCHEMA_DIR = Path(__file__).parents[1] / "schemas"
 """Folder of the committed JSON Schemas (``optimizer/schemas``)."""
 
-DEFAULT_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-"""Instant that time 0 stands for when writing a problem whose ``epoch`` is ``None``."""
+
+DERIVED_ROUTE_FIELDS = ("travel_s", "distance_m", "work_s", "service_s", "wait_s", "break_s")
+"""Route totals a plan document carries that follow from its stops and breaks."""
 
 
 # --- public API ----------------------------------------------------------------
@@ -118,8 +121,10 @@ def problem_to_document(problem: Problem) -> dict[str, Any]:
     TypeError
         If the travel model is not one of the four built-in ones.
     """
-    iso = _Iso(problem.epoch or DEFAULT_EPOCH)
+    iso = _Iso(problem.clock)
     doc: dict[str, Any] = {"travel": travel_to_doc(problem.travel)}
+    if problem.timezone is not None:
+        doc["timezone"] = problem.timezone
     if problem.weights is not None:
         doc["weights"] = _weights_to_doc(problem.weights)
     doc["sla_yellow_threshold_min"] = _minutes(problem.sla_yellow_threshold_s)
@@ -142,10 +147,11 @@ def plan_to_document(problem: Problem, plan: Plan) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``routes`` (with the derived ``travel_s``, ``distance_m`` and
-        ``work_s`` totals), ``unassigned``, ``kpis`` and ``stats``.
+        ``routes`` (with the derived totals of :data:`DERIVED_ROUTE_FIELDS`:
+        driving, distance, work, and work split into service, waiting and
+        breaks), ``unassigned``, ``kpis`` and ``stats``.
     """
-    iso = _Iso(problem.epoch or DEFAULT_EPOCH)
+    iso = _Iso(problem.clock)
     return {
         "routes": [_route_to_doc(r, iso) for r in plan.routes],
         "unassigned": [_unassigned_to_doc(u) for u in plan.unassigned],
@@ -188,7 +194,7 @@ def plan_from_document(problem: Problem, data: JsonInput) -> Plan:
         Listing every issue found in the document.
     """
     doc = read_document(PlanDoc, data, PLAN)
-    secs = _Seconds(problem.epoch or DEFAULT_EPOCH)
+    secs = _Seconds(problem.clock)
     routes = tuple(
         Route(
             technician_id=r.technician_id,
@@ -222,7 +228,7 @@ def plan_from_document(problem: Problem, data: JsonInput) -> Plan:
             "the value its stops and breaks give.",
         )
         for i, (route, route_doc) in enumerate(zip(routes, doc.routes, strict=True))
-        for name in ("travel_s", "distance_m", "work_s")
+        for name in DERIVED_ROUTE_FIELDS
         if (given := getattr(route_doc, name)) is not None and given != getattr(route, name)
     ]
     if issues:
@@ -304,11 +310,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 class _Seconds:
     """Datetime to whole seconds from the epoch."""
 
-    def __init__(self, epoch: datetime) -> None:
-        self.epoch = epoch
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
 
     def __call__(self, when: datetime) -> int:
-        return round((when - self.epoch) / timedelta(seconds=1))
+        return self.clock.seconds(when)
 
     def opt(self, when: datetime | None) -> int | None:
         return None if when is None else self(when)
@@ -391,7 +397,7 @@ def _work_order(doc: WorkOrderDoc, secs: _Seconds) -> WorkOrder:
 
 def _to_problem(doc: ProblemDoc) -> tuple[Problem, list[InputIssue]]:
     epoch = _epoch_of(doc)
-    secs = _Seconds(epoch or DEFAULT_EPOCH)
+    secs = _Seconds(Clock(epoch))
     travel, issues = travel_from_doc(doc.travel)
     weights = None
     if (w := doc.weights) is not None:
@@ -413,6 +419,7 @@ def _to_problem(doc: ProblemDoc) -> tuple[Problem, list[InputIssue]]:
         weights=weights,
         sla_yellow_threshold_s=_seconds(doc.sla_yellow_threshold_min),
         epoch=epoch,
+        timezone=doc.timezone,
     )
     return problem, issues
 
@@ -425,13 +432,13 @@ def _by_priority(doc: BaseModel) -> dict[int, float]:
 
 
 class _Iso:
-    """Whole seconds from the epoch to an ISO-8601 datetime in the epoch's offset."""
+    """Whole seconds from the epoch to an ISO-8601 datetime in the problem's local time."""
 
-    def __init__(self, epoch: datetime) -> None:
-        self.epoch = epoch
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
 
     def __call__(self, t_s: int) -> str:
-        return (self.epoch + timedelta(seconds=t_s)).isoformat()
+        return self.clock.iso(t_s)
 
     def opt(self, t_s: int | None) -> str | None:
         return None if t_s is None else self(t_s)
@@ -596,6 +603,9 @@ def _route_to_doc(r: Route, iso: _Iso) -> dict[str, Any]:
         "travel_s": r.travel_s,
         "distance_m": r.distance_m,
         "work_s": r.work_s,
+        "service_s": r.service_s,
+        "wait_s": r.wait_s,
+        "break_s": r.break_s,
     }
 
 

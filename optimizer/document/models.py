@@ -16,16 +16,19 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
+    StrictInt,
     Tag,
 )
 from pydantic_core import PydanticCustomError
 
+from optimizer.clock import zone_of
 from optimizer.domain import Tier
 from optimizer.plan import FixKind, SlaStatus, UnassignedReason
 from optimizer.weights import DEFAULT_WEIGHTS
@@ -79,8 +82,27 @@ LengthMetres = Annotated[float, Field(ge=0, le=MAX_LENGTH_M, allow_inf_nan=False
 Minutes = Annotated[
     float, Field(ge=0, le=MAX_MINUTES, allow_inf_nan=False, description="Minutes, >= 0.")
 ]
-SkillLevel = Annotated[int, Field(ge=1, le=MAX_SKILL_LEVEL, description="Skill level, 1 = basic.")]
-Quantity = Annotated[int, Field(ge=0, le=MAX_COUNT, description="Number of parts.")]
+SkillLevel = Annotated[
+    StrictInt,
+    Field(ge=1, le=MAX_SKILL_LEVEL, description="Skill level, an integer; 1 is basic."),
+]
+Quantity = Annotated[
+    StrictInt, Field(ge=0, le=MAX_COUNT, description="Number of parts, an integer.")
+]
+
+
+def _time_zone(value: str) -> str:
+    """Accept only IANA time-zone names that this machine's zone database knows."""
+    try:
+        zone_of(value)
+    except ValueError:
+        raise PydanticCustomError(
+            "timezone", "Input should be an IANA time-zone name such as Europe/Paris"
+        ) from None
+    return value
+
+
+TimeZoneName = Annotated[str, AfterValidator(_time_zone)]
 Priority = Literal["P1", "P2", "P3", "P4"]
 
 
@@ -94,21 +116,32 @@ class _Doc(BaseModel):
 class GeoPointDoc(_Doc):
     """A WGS84 position in decimal degrees."""
 
-    lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
-    lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
+    lat: float = Field(
+        description="Latitude in decimal degrees, -90 to 90.", ge=-90, le=90, allow_inf_nan=False
+    )
+    lon: float = Field(
+        description="Longitude in decimal degrees, -180 to 180.",
+        ge=-180,
+        le=180,
+        allow_inf_nan=False,
+    )
 
 
 class PlanarPointDoc(_Doc):
     """A position on a plane, in metres."""
 
-    x: Coordinate
-    y: Coordinate
+    x: Coordinate = Field(description="Easting in metres.")
+    y: Coordinate = Field(description="Northing in metres.")
 
 
 class MatrixRefDoc(_Doc):
     """A row/column of the travel matrix."""
 
-    matrix_index: int = Field(ge=0, le=MAX_COUNT)
+    matrix_index: int = Field(
+        description="Row and column of this place in the travel matrices (0-based).",
+        ge=0,
+        le=MAX_COUNT,
+    )
 
 
 def _location_kind(value: Any) -> str | None:
@@ -144,22 +177,42 @@ LocationDoc = Annotated[
 class GeodesicTravelDoc(_Doc):
     """Crow-flies distance times a circuity factor, at a constant speed."""
 
-    kind: Literal["geodesic"] = "geodesic"
-    speed_kmh: float = Field(default=40.0, ge=0.1, le=10_000, allow_inf_nan=False)
-    circuity: float = Field(default=1.3, ge=1, le=10, allow_inf_nan=False)
+    kind: Literal["geodesic"] = Field(
+        default="geodesic", description="Travel model: geodesic (the default)."
+    )
+    speed_kmh: float = Field(
+        description="Average driving speed in km/h.",
+        default=40.0,
+        ge=0.1,
+        le=10_000,
+        allow_inf_nan=False,
+    )
+    circuity: float = Field(
+        description="Road distance over crow-flies distance (1 = straight roads).",
+        default=1.3,
+        ge=1,
+        le=10,
+        allow_inf_nan=False,
+    )
 
 
 class PlanarTravelDoc(_Doc):
     """Straight-line travel on a plane at a constant speed."""
 
-    kind: Literal["planar"]
-    speed_mps: float = Field(default=1.0, ge=0.01, le=10_000, allow_inf_nan=False)
+    kind: Literal["planar"] = Field(description="Travel model: planar.")
+    speed_mps: float = Field(
+        description="Driving speed in metres per second.",
+        default=1.0,
+        ge=0.01,
+        le=10_000,
+        allow_inf_nan=False,
+    )
 
 
 class MatrixTravelDoc(_Doc):
-    """Caller-supplied square matrices; locations are ``{matrix_index}``."""
+    """Caller-supplied square matrices; locations are `{matrix_index}`."""
 
-    kind: Literal["matrix"]
+    kind: Literal["matrix"] = Field(description="Travel model: matrix.")
     durations_s: list[list[TravelSeconds]] = Field(description="Square matrix of driving seconds.")
     distances_m: list[list[LengthMetres]] | None = Field(
         default=None, description="Square matrix of driving metres, same shape; null if unknown."
@@ -169,17 +222,21 @@ class MatrixTravelDoc(_Doc):
 class GeoNodeDoc(_Doc):
     """A road-graph node in decimal degrees."""
 
-    id: Id
-    lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
-    lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
+    id: Id = Field(description="Node id, unique in the graph.")
+    lat: float = Field(
+        description="Latitude in decimal degrees.", ge=-90, le=90, allow_inf_nan=False
+    )
+    lon: float = Field(
+        description="Longitude in decimal degrees.", ge=-180, le=180, allow_inf_nan=False
+    )
 
 
 class PlanarNodeDoc(_Doc):
     """A road-graph node on a plane, in metres."""
 
-    id: Id
-    x: Coordinate
-    y: Coordinate
+    id: Id = Field(description="Node id, unique in the graph.")
+    x: Coordinate = Field(description="Easting in metres.")
+    y: Coordinate = Field(description="Northing in metres.")
 
 
 def _node_kind(value: Any) -> str | None:
@@ -205,21 +262,25 @@ NodeDoc = Annotated[
 
 
 class EdgeDoc(_Doc):
-    """A road segment; both directions unless ``oneway``."""
+    """A road segment; both directions unless `oneway`."""
 
-    from_: Id = Field(alias="from")
-    to: Id
-    duration_s: TravelSeconds
-    length_m: LengthMetres
-    oneway: bool = False
+    from_: Id = Field(description="Id of the node the segment starts at.", alias="from")
+    to: Id = Field(description="Id of the node the segment ends at.")
+    duration_s: TravelSeconds = Field(description="Driving seconds along the segment.")
+    length_m: LengthMetres = Field(description="Length of the segment in metres.")
+    oneway: bool = Field(
+        default=False, description="True: only from `from` to `to`; false: both directions."
+    )
 
 
 class RoadGraphTravelDoc(_Doc):
     """Shortest paths on a road graph; locations snap to the nearest node."""
 
-    kind: Literal["road_graph"]
-    nodes: list[NodeDoc] = Field(min_length=1)
-    edges: list[EdgeDoc] = Field(default_factory=list)
+    kind: Literal["road_graph"] = Field(description="Travel model: road_graph.")
+    nodes: list[NodeDoc] = Field(
+        description="Graph nodes, all {id, lat, lon} or all {id, x, y}.", min_length=1
+    )
+    edges: list[EdgeDoc] = Field(description="Road segments between nodes.", default_factory=list)
 
 
 def _travel_kind(value: Any) -> str | None:
@@ -252,36 +313,87 @@ _LATE = DEFAULT_WEIGHTS.late_per_minute_by_priority
 class UnassignedWeightsDoc(_Doc):
     """Points for leaving an order unserved, by priority."""
 
-    P1: Weight = _UNASSIGNED[1]
-    P2: Weight = _UNASSIGNED[2]
-    P3: Weight = _UNASSIGNED[3]
-    P4: Weight = _UNASSIGNED[4]
+    P1: Weight = Field(
+        default=_UNASSIGNED[1],
+        description="Points for leaving a P1 order unserved (default 100000).",
+    )
+    P2: Weight = Field(
+        default=_UNASSIGNED[2],
+        description="Points for leaving a P2 order unserved (default 30000).",
+    )
+    P3: Weight = Field(
+        default=_UNASSIGNED[3],
+        description="Points for leaving a P3 order unserved (default 10000).",
+    )
+    P4: Weight = Field(
+        default=_UNASSIGNED[4], description="Points for leaving a P4 order unserved (default 3000)."
+    )
 
 
 class LateWeightsDoc(_Doc):
     """Points per minute past a soft SLA deadline, by priority."""
 
-    P1: Weight = _LATE[1]
-    P2: Weight = _LATE[2]
-    P3: Weight = _LATE[3]
-    P4: Weight = _LATE[4]
+    P1: Weight = Field(
+        default=_LATE[1], description="Points per minute a P1 order is late (default 50)."
+    )
+    P2: Weight = Field(
+        default=_LATE[2], description="Points per minute a P2 order is late (default 20)."
+    )
+    P3: Weight = Field(
+        default=_LATE[3], description="Points per minute a P3 order is late (default 5)."
+    )
+    P4: Weight = Field(
+        default=_LATE[4], description="Points per minute a P4 order is late (default 1)."
+    )
 
 
 class WeightsDoc(_Doc):
     """Objective weights in points; every field is optional (see optimizer.weights)."""
 
-    travel_per_hour: Weight = DEFAULT_WEIGHTS.travel_per_hour
-    unassigned_by_priority: UnassignedWeightsDoc = Field(default_factory=UnassignedWeightsDoc)
-    late_per_minute_by_priority: LateWeightsDoc = Field(default_factory=LateWeightsDoc)
-    vip_multiplier: float = Field(
-        default=DEFAULT_WEIGHTS.vip_multiplier, ge=0, le=MAX_VIP_MULTIPLIER, allow_inf_nan=False
+    travel_per_hour: Weight = Field(
+        default=DEFAULT_WEIGHTS.travel_per_hour,
+        description="Points per hour of driving (default 60: one a minute).",
     )
-    non_preferred_technician: Weight = DEFAULT_WEIGHTS.non_preferred_technician
-    reassignment: Weight = DEFAULT_WEIGHTS.reassignment
-    workload_balance_per_hour: Weight = DEFAULT_WEIGHTS.workload_balance_per_hour
-    labor_cost: Weight = DEFAULT_WEIGHTS.labor_cost
+    unassigned_by_priority: UnassignedWeightsDoc = Field(
+        description="Points per unserved order, by priority.", default_factory=UnassignedWeightsDoc
+    )
+    late_per_minute_by_priority: LateWeightsDoc = Field(
+        description="Points per minute past a soft SLA deadline, for each priority.",
+        default_factory=LateWeightsDoc,
+    )
+    vip_multiplier: float = Field(
+        description="Multiplies the unserved and lateness points of VIP orders (default 2).",
+        default=DEFAULT_WEIGHTS.vip_multiplier,
+        ge=0,
+        le=MAX_VIP_MULTIPLIER,
+        allow_inf_nan=False,
+    )
+    non_preferred_technician: Weight = Field(
+        default=DEFAULT_WEIGHTS.non_preferred_technician,
+        description=("Points when an order with preferred technicians gets another (default 30)."),
+    )
+    reassignment: Weight = Field(
+        default=DEFAULT_WEIGHTS.reassignment,
+        description=("Points for moving a dispatched order to another technician (default 100)."),
+    )
+    workload_balance_per_hour: Weight = Field(
+        default=DEFAULT_WEIGHTS.workload_balance_per_hour,
+        description=("Points per hour of the busiest shift's driving and service (default 10)."),
+    )
+    labor_cost: Weight = Field(
+        default=DEFAULT_WEIGHTS.labor_cost,
+        description=(
+            "Multiplies cost_per_hour x route hours (default 0: reported, not optimised)."
+        ),
+    )
     lateness_cap_share: float = Field(
-        default=DEFAULT_WEIGHTS.lateness_cap_share, ge=0, le=1, allow_inf_nan=False
+        description=(
+            "Largest share (0-1) of its unserved points an order's lateness may cost (default 0.5)."
+        ),
+        default=DEFAULT_WEIGHTS.lateness_cap_share,
+        ge=0,
+        le=1,
+        allow_inf_nan=False,
     )
 
 
@@ -291,65 +403,123 @@ class WeightsDoc(_Doc):
 class WindowDoc(_Doc):
     """A time interval, both ends included."""
 
-    start: IsoDatetime
-    end: IsoDatetime
+    start: IsoDatetime = Field(description="Earliest service start.")
+    end: IsoDatetime = Field(description="Latest service start.")
 
 
 class BreakDoc(_Doc):
-    """A break of ``duration_min`` taken entirely inside its window."""
+    """A break of `duration_min` taken entirely inside its window."""
 
-    duration_min: float = Field(gt=0, le=MAX_MINUTES, allow_inf_nan=False)
-    window_start: IsoDatetime
-    window_end: IsoDatetime
+    duration_min: float = Field(
+        description="Length of the break in minutes.", gt=0, le=MAX_MINUTES, allow_inf_nan=False
+    )
+    window_start: IsoDatetime = Field(description="The break starts no earlier than this.")
+    window_end: IsoDatetime = Field(description="The break ends no later than this.")
 
 
 class ShiftDoc(_Doc):
     """One working period of a technician."""
 
-    start: IsoDatetime
-    end: IsoDatetime
-    breaks: list[BreakDoc] = Field(default_factory=list)
+    start: IsoDatetime = Field(description="Earliest departure.")
+    end: IsoDatetime = Field(
+        description="Latest return (or end of the last order without an end location)."
+    )
+    breaks: list[BreakDoc] = Field(
+        description="Breaks to take during the shift.", default_factory=list
+    )
 
 
 class TechnicianDoc(_Doc):
     """A field technician."""
 
-    id: Id
-    name: str = ""
-    skills: dict[Id, SkillLevel] = Field(default_factory=dict)
-    shifts: list[ShiftDoc] = Field(min_length=1)
-    start: LocationDoc
+    id: Id = Field(description="Technician id, unique among technicians.")
+    name: str = Field(default="", description="Name, for people.")
+    skills: dict[Id, SkillLevel] = Field(
+        description="Skill name to level (an integer, 1 = basic).", default_factory=dict
+    )
+    shifts: list[ShiftDoc] = Field(
+        description="One or more shifts; each is one route.", min_length=1
+    )
+    start: LocationDoc = Field(description="Where every shift starts (home or depot).")
     end: LocationDoc | None = Field(
         default=None, description="Where shifts end; null: the route ends at the last order."
     )
-    max_orders_per_shift: Annotated[int, Field(ge=0, le=MAX_COUNT)] | None = None
-    max_work_min_per_shift: Minutes | None = None
-    max_travel_min_per_shift: Minutes | None = None
-    van_stock: dict[Id, Quantity] = Field(default_factory=dict)
-    cost_per_hour: float = Field(default=0.0, ge=0, le=MAX_COST_PER_HOUR, allow_inf_nan=False)
-    speed_factor: float = Field(default=1.0, ge=0.01, le=100, allow_inf_nan=False)
+    max_orders_per_shift: Annotated[int, Field(ge=0, le=MAX_COUNT)] | None = Field(
+        default=None, description="Most work orders per shift; null: no limit."
+    )
+    max_work_min_per_shift: Minutes | None = Field(
+        default=None,
+        description=(
+            "Most minutes from departure to end of route, breaks excluded; null: no limit."
+        ),
+    )
+    max_travel_min_per_shift: Minutes | None = Field(
+        default=None,
+        description="Most driving minutes per shift, leg home included; null: no limit.",
+    )
+    van_stock: dict[Id, Quantity] = Field(
+        description="Parts on board, part to quantity; restocked before each shift.",
+        default_factory=dict,
+    )
+    cost_per_hour: float = Field(
+        description=(
+            "Labour cost of an hour of work (reported; optimised with weights.labor_cost)."
+        ),
+        default=0.0,
+        ge=0,
+        le=MAX_COST_PER_HOUR,
+        allow_inf_nan=False,
+    )
+    speed_factor: float = Field(
+        description=("Multiplies driving speed: 1.25 drives 25% faster than the travel model."),
+        default=1.0,
+        ge=0.01,
+        le=100,
+        allow_inf_nan=False,
+    )
 
 
 class WorkOrderDoc(_Doc):
     """A job at a customer's location."""
 
-    id: Id
-    location: LocationDoc
-    service_min: Minutes
-    required_skills: dict[Id, SkillLevel] = Field(default_factory=dict)
-    priority: Priority = "P3"
-    tier: Tier = Tier.STANDARD
+    id: Id = Field(description="Work-order id, unique among work orders.")
+    location: LocationDoc = Field(description="Where the work is.")
+    service_min: Minutes = Field(description="Minutes on site.")
+    required_skills: dict[Id, SkillLevel] = Field(
+        description="Skill name to the least level needed (an integer).", default_factory=dict
+    )
+    priority: Priority = Field(
+        default="P3", description="P1 (most urgent) to P4; lower priorities are dropped first."
+    )
+    tier: Tier = Field(
+        default=Tier.STANDARD,
+        description="Customer tier; vip multiplies penalties by weights.vip_multiplier.",
+    )
     windows: list[WindowDoc] = Field(
         default_factory=list, description="Service must start in one of them; empty: any time."
     )
     respond_by: IsoDatetime | None = Field(default=None, description="SLA: arrive by.")
     resolve_by: IsoDatetime | None = Field(default=None, description="SLA: finish by.")
-    sla_hard: bool = False
-    parts: dict[Id, Quantity] = Field(default_factory=dict)
-    pinned_technician_id: Id | None = None
-    preferred_technician_ids: list[Id] = Field(default_factory=list)
-    excluded_technician_ids: list[Id] = Field(default_factory=list)
-    not_before: IsoDatetime | None = None
+    sla_hard: bool = Field(
+        default=False,
+        description="True: the SLA deadlines are constraints; false: lateness costs points.",
+    )
+    parts: dict[Id, Quantity] = Field(
+        description="Parts used, part to quantity, taken from the van stock.", default_factory=dict
+    )
+    pinned_technician_id: Id | None = Field(
+        default=None, description="Only this technician may serve it (hard)."
+    )
+    preferred_technician_ids: list[Id] = Field(
+        description="Another technician costs weights.non_preferred_technician.",
+        default_factory=list,
+    )
+    excluded_technician_ids: list[Id] = Field(
+        description="These technicians may not serve it (hard).", default_factory=list
+    )
+    not_before: IsoDatetime | None = Field(
+        default=None, description="Service starts no earlier than this."
+    )
     dispatched_technician_id: Id | None = Field(
         default=None,
         description="Already dispatched to this technician; moving it costs weights.reassignment.",
@@ -360,11 +530,25 @@ class ProblemDoc(_Doc):
     """A dispatch problem. Times become seconds from the earliest shift start."""
 
     schema_: str | None = Field(default=None, alias="$schema", description="Ignored.")
-    travel: TravelDoc = GeodesicTravelDoc()
-    weights: WeightsDoc | None = None
-    sla_yellow_threshold_min: Minutes = 30.0
-    technicians: list[TechnicianDoc]
-    work_orders: list[WorkOrderDoc]
+    timezone: TimeZoneName | None = Field(
+        default=None,
+        description="IANA time zone of the plans' datetimes, e.g. Europe/Paris: every time is "
+        "printed with the offset in force at that instant (daylight saving included). "
+        "null: the UTC offset of the earliest shift start.",
+        examples=["Europe/Paris"],
+    )
+    travel: TravelDoc = Field(
+        default=GeodesicTravelDoc(),
+        description="How driving times and distances are computed (default geodesic).",
+    )
+    weights: WeightsDoc | None = Field(
+        default=None, description="Objective weights; null: the defaults."
+    )
+    sla_yellow_threshold_min: Minutes = Field(
+        default=30.0, description="An SLA met with less than this many minutes to spare is yellow."
+    )
+    technicians: list[TechnicianDoc] = Field(description="The fleet; may be empty.")
+    work_orders: list[WorkOrderDoc] = Field(description="The demand; may be empty.")
 
 
 # --- plan ----------------------------------------------------------------------
@@ -373,41 +557,73 @@ class ProblemDoc(_Doc):
 class StopDoc(_Doc):
     """One visit of a route."""
 
-    work_order_id: Id
-    arrival: IsoDatetime
-    start: IsoDatetime
-    end: IsoDatetime
-    wait_s: NonNegInt
-    travel_s: NonNegInt
-    distance_m: NonNegInt
-    sla_status: SlaStatus = SlaStatus.NONE
+    work_order_id: Id = Field(description="The order served.")
+    arrival: IsoDatetime = Field(
+        description="Arrival on site: departure + travel_s + breaks taken on the road."
+    )
+    start: IsoDatetime = Field(description="Service start.")
+    end: IsoDatetime = Field(description="Service end: start + the order's service_min.")
+    wait_s: NonNegInt = Field(
+        description=(
+            "Seconds from arrival to service start (waiting for a window, breaks on site)."
+        )
+    )
+    travel_s: NonNegInt = Field(
+        description="Driving seconds from the previous stop or the start location."
+    )
+    distance_m: NonNegInt = Field(
+        description="Driving metres from the previous stop or the start location."
+    )
+    sla_status: SlaStatus = Field(
+        default=SlaStatus.NONE, description="SLA traffic light: green, yellow, red or none."
+    )
 
 
 class PlacedBreakDoc(_Doc):
     """A break as scheduled."""
 
-    start: IsoDatetime
-    end: IsoDatetime
+    start: IsoDatetime = Field(description="Start of the break.")
+    end: IsoDatetime = Field(description="End of the break.")
 
 
 class RouteDoc(_Doc):
     """The ordered work of one technician in one shift.
 
-    ``travel_s``, ``distance_m`` and ``work_s`` are totals derived from the
-    rest; when given on input they must match.
+    `travel_s`, `distance_m`, `work_s`, `service_s`, `wait_s` and `break_s` are
+    totals derived from the rest; when given on input they must match.
     """
 
-    technician_id: Id
-    shift_index: NonNegInt
-    start: IsoDatetime
-    end: IsoDatetime
-    stops: list[StopDoc]
-    breaks: list[PlacedBreakDoc] = Field(default_factory=list)
-    end_travel_s: NonNegInt = 0
-    end_distance_m: NonNegInt = 0
-    travel_s: int | None = None
-    distance_m: int | None = None
-    work_s: int | None = None
+    technician_id: Id = Field(description="Whose route.")
+    shift_index: NonNegInt = Field(description="Which of the technician's shifts (0-based).")
+    start: IsoDatetime = Field(description="Departure from the start location.")
+    end: IsoDatetime = Field(
+        description=("Arrival at the end location (or end of the last order or break without one).")
+    )
+    stops: list[StopDoc] = Field(description="The stops, in visiting order.")
+    breaks: list[PlacedBreakDoc] = Field(description="Breaks as scheduled.", default_factory=list)
+    end_travel_s: NonNegInt = Field(
+        default=0, description="Driving seconds of the leg home (0 without an end location)."
+    )
+    end_distance_m: NonNegInt = Field(
+        default=0, description="Driving metres of the leg home (0 without an end location)."
+    )
+    travel_s: int | None = Field(
+        default=None, description="Driving seconds, the leg home included (derived)."
+    )
+    distance_m: int | None = Field(
+        default=None, description="Driving metres, the leg home included (derived)."
+    )
+    work_s: int | None = Field(
+        default=None,
+        description="Seconds from departure to the end of the route less breaks: "
+        "travel_s + service_s + wait_s (derived).",
+    )
+    service_s: int | None = Field(default=None, description="Seconds on site serving (derived).")
+    wait_s: int | None = Field(
+        default=None,
+        description="Seconds waiting for appointment windows, breaks excluded (derived).",
+    )
+    break_s: int | None = Field(default=None, description="Seconds on break (derived).")
 
 
 class FixChangeDoc(_Doc):
@@ -434,7 +650,9 @@ class FixChangeDoc(_Doc):
 class FixDoc(_Doc):
     """A single change that would make an unserved order servable."""
 
-    kind: FixKind
+    kind: FixKind = Field(
+        description="window, deadline, overtime, bump, skill, parts or exclusion: what changes."
+    )
     detail: str = Field(description="One sentence: the change and what it allows.")
     cost_delta: float | None = Field(
         description="Objective of the fixed plan minus this plan's, in points; null when "
@@ -444,15 +662,17 @@ class FixDoc(_Doc):
         description="The order was inserted into the plan under the changed problem and the "
         "validator accepted the result."
     )
-    change: FixChangeDoc = Field(default_factory=FixChangeDoc)
+    change: FixChangeDoc = Field(
+        default_factory=FixChangeDoc, description="The change itself, as data (see its kind)."
+    )
 
 
 class UnassignedDoc(_Doc):
     """An order left out of the plan, with the reason (and, once explained, fixes)."""
 
-    work_order_id: Id
-    reason: UnassignedReason
-    detail: str = ""
+    work_order_id: Id = Field(description="The order left out.")
+    reason: UnassignedReason = Field(description="Why, as a stable reason code.")
+    detail: str = Field(default="", description="Why, in one sentence.")
     fixes: list[FixDoc] | None = Field(
         default=None,
         description="Smallest single changes that would serve it, verified first; "
@@ -461,22 +681,37 @@ class UnassignedDoc(_Doc):
 
 
 class SolveStatsDoc(_Doc):
-    """How the solve went; ``objective`` in points, times in seconds."""
+    """How the solve went; `objective` in points, times in seconds."""
 
-    status: str
-    objective: float
-    first_solution_s: float | None = None
-    wall_s: float = Field(ge=0)
-    solutions: NonNegInt = 0
-    engine: str = "ortools"
-    audit_findings: NonNegInt | None = None
+    status: str = Field(
+        description="optimal, feasible, no_solution_found, not_solved or evaluated."
+    )
+    objective: float = Field(description="The plan's objective in points.")
+    first_solution_s: float | None = Field(
+        default=None, description="Seconds to the first solution; null if none."
+    )
+    wall_s: float = Field(description="Solve wall time in seconds, model building included.", ge=0)
+    solutions: NonNegInt = Field(
+        default=0, description="Improving solutions (OR-Tools) or search iterations (LNS)."
+    )
+    engine: str = Field(
+        default="ortools", description="Which search produced the plan, e.g. greedy+lns."
+    )
+    audit_findings: NonNegInt | None = Field(
+        default=None,
+        description=(
+            "Orders left out that the priority audit could still serve (0); null if no audit ran."
+        ),
+    )
 
 
 class PlanDoc(_Doc):
     """A plan: routes, unassigned orders, KPIs and solve statistics."""
 
     schema_: str | None = Field(default=None, alias="$schema", description="Ignored.")
-    routes: list[RouteDoc]
-    unassigned: list[UnassignedDoc]
-    kpis: dict[str, Any] = Field(default_factory=dict)
-    stats: SolveStatsDoc
+    routes: list[RouteDoc] = Field(description="One route per technician shift with work.")
+    unassigned: list[UnassignedDoc] = Field(description="Orders left out, each with a reason.")
+    kpis: dict[str, Any] = Field(
+        description="Key figures (optimizer.compute_kpis).", default_factory=dict
+    )
+    stats: SolveStatsDoc = Field(description="How the solve went.")

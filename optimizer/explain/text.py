@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from optimizer.domain import Tier, WorkOrder
 from optimizer.problem import Problem
 
@@ -11,14 +9,16 @@ _DAY_S = 86_400
 
 
 def clock(problem: Problem, t_s: int) -> str:
-    """``t_s`` (seconds from the epoch) as the problem's local time: ``11:45``.
+    """``t_s`` (seconds from the epoch) on the problem's local clock: ``11:45``.
 
-    The weekday is added (``Tue 11:45``) when the problem's shifts span
-    more than one day; without an epoch, hours from it (``3.75 h``).
+    Local time is the problem's :class:`~optimizer.clock.Clock` (its time
+    zone, daylight saving included). The weekday is added (``Tue 11:45``)
+    when the problem's shifts span more than one day; without an epoch,
+    hours from it (``3.75 h``).
     """
     if problem.epoch is None:
         return f"{t_s / 3600:.2f} h"
-    when = problem.epoch + timedelta(seconds=t_s)
+    when = problem.clock.at(t_s)
     ends = [s.end_s for t in problem.technicians for s in t.shifts]
     multi_day = bool(ends) and max(ends) > _DAY_S
     return when.strftime("%a %H:%M" if multi_day else "%H:%M")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import timedelta
 
 from optimizer.domain import Location, Technician, WorkOrder
 from optimizer.errors import InputError, InputIssue
@@ -165,11 +164,12 @@ class _TimeFormat:
 
     def __init__(self, problem: Problem) -> None:
         self.epoch = problem.epoch
+        self.clock = problem.clock
 
     def __call__(self, t_s: int) -> str:
         if self.epoch is not None:
             try:
-                return (self.epoch + timedelta(seconds=t_s)).isoformat()
+                return self.clock.iso(t_s)
             except OverflowError:
                 pass
         return f"{t_s} s"

@@ -89,6 +89,20 @@ def shared_pool(workers: int) -> ProcessPoolExecutor | None:
         return _pool
 
 
+def stop_search_pool() -> None:
+    """Shut the shared pool down (its workers exit); the next search starts a new one.
+
+    A process that is itself a ``multiprocessing`` child must call it before
+    it returns: such a process joins its children on exit, before the pool
+    would be told to stop.
+    """
+    global _pool, _pool_size
+    with _pool_lock:
+        if _pool is not None:
+            _pool.shutdown(wait=True, cancel_futures=True)
+        _pool, _pool_size = None, 0
+
+
 def drop_pool(error: BaseException) -> None:
     """Shut the pool down after ``error``; searches go on in this process (a warning is logged)."""
     global _pool, _pool_size

@@ -23,6 +23,7 @@ three paths:
 
 from __future__ import annotations
 
+import random
 import time as _clock
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -35,7 +36,7 @@ from optimizer.search.decomposition import PartTask, should_decompose, solve_in_
 from optimizer.search.executor import executor_for
 from optimizer.search.index import SearchInput, routes_from_plan
 from optimizer.search.lns.audit import audit, protect
-from optimizer.search.lns.search import Neighbourhood, improve
+from optimizer.search.lns.search import Neighbourhood, improve, recreate
 from optimizer.search.lns.solution import CostModel, Solution
 from optimizer.search.ortools.search import SearchSettings, ortools_search
 from optimizer.search.prepare import Prepared, prepare
@@ -234,7 +235,12 @@ def _field_plan(
             inputs, budget, params.seed, iterations, relaxed=True, processes=params.processes
         )
         starts += [("pyvrp", routes) for routes in found]
-    candidates = [(name, Solution(model, routes)) for name, routes in starts]
+    hood = Neighbourhood(inputs.index)
+    candidates = []
+    for name, routes in starts:  # each start filled the way the search fills, then compared
+        candidate = Solution(model, routes)
+        recreate(candidate, sorted(candidate.unassigned), hood, random.Random(params.seed))
+        candidates.append((name, candidate))
     first_s = _clock.perf_counter() - started
     name, solution = min(candidates, key=lambda c: c[1].objective())
     report = _report(on_progress, started)
@@ -242,7 +248,6 @@ def _field_plan(
         deadline = _clock.perf_counter()  # stopped by the caller: keep the start
     else:
         deadline = started + params.time_limit_s * (1 - FINISH_SHARE)
-    hood = Neighbourhood(inputs.index)
     routes, _, iterations = improve(
         solution,
         hood,

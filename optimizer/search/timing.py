@@ -69,15 +69,6 @@ class OrderRules:
             late_cap=caps,
         )
 
-    def lateness(self, node: int, start_s: int) -> float:
-        """Points for starting ``node`` at ``start_s``."""
-        late = start_s - self.deadline_s[node]
-        if late <= 0:
-            return 0.0
-        cost = late * self.late_per_s[node]
-        cap = self.late_cap[node]
-        return cost if cost < cap else cap
-
 
 @dataclass(frozen=True, slots=True)
 class Lane:
@@ -97,6 +88,11 @@ class Lane:
     max_work_s: int
     max_travel_s: int
     max_orders: int
+
+    @property
+    def shift_s(self) -> int:
+        """Length of the shift: no route lasts longer."""
+        return self.shift_end_s - self.shift_start_s
 
     @property
     def break_total_s(self) -> list[int]:
@@ -195,12 +191,13 @@ def extend(lane: Lane, rules: OrderRules, state: State, prev: int, node: int, tr
 
 @dataclass(frozen=True, slots=True)
 class Closing:
-    """How a route ends: its end time, lateness, start and (when tracked) its trace."""
+    """How a route ends: its end time, lateness, start, breaks taken and (when tracked) trace."""
 
     end_s: int
     lateness: float
     start_s: int
     trace: object
+    break_s: int = 0
 
 
 def close(lane: Lane, state: State, last: int, track: bool) -> Closing | None:
@@ -228,7 +225,7 @@ def close(lane: Lane, state: State, last: int, track: bool) -> Closing | None:
                 continue
             if best is None or end < best.end_s or (end == best.end_s and late < best.lateness):
                 info = (trace, -1, arrival, end, placed) if track else None
-                best = Closing(end, late, rs, info)
+                best = Closing(end, late, rs, info, totals[b + j])
     return best
 
 

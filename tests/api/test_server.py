@@ -35,6 +35,7 @@ def _serve(
     database_url: str | None = None,
     run_jobs: bool = False,
     env_extra: dict[str, str] | None = None,
+    log_level: str = "warning",
 ) -> Iterator[str]:
     """Run the server on a free loopback port with its own store; yield its base URL."""
     port = _free_port()
@@ -49,7 +50,7 @@ def _serve(
     env |= env_extra or {}
     log_path = tmp_path / "server.log"
     command = [sys.executable, "-m", "api.cli", "serve", "--port", str(port)]
-    command += ["--log-level", "warning"]
+    command += ["--log-level", log_level]
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"

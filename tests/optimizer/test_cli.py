@@ -71,3 +71,32 @@ def test_schema_prints_json_schema(capsys):
     assert "work_orders" in json.loads(capsys.readouterr().out)["properties"]
     assert main(["schema", "--plan"]) == 0
     assert "routes" in json.loads(capsys.readouterr().out)["properties"]
+
+
+def test_solve_json_prints_the_plan_document(capsys):
+    """solve --json prints only the plan document on standard output, with the work split."""
+    assert main(["solve", str(EXAMPLE), "--time-limit", "1", "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    for route in document["routes"]:
+        split = route["travel_s"] + route["service_s"] + route["wait_s"]
+        assert split == route["work_s"]
+
+
+def test_solve_tables_piped_show_every_column(plan_file, capsys):
+    """Piped tables are not cut at 80 columns: the work split and every time show in full."""
+    assert main(["solve", str(EXAMPLE), "--time-limit", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "drive h" in out and "service h" in out and "wait h" in out and "break h" in out
+    assert "technici…" not in out
+
+
+def test_solve_warns_of_an_unknown_skill_with_a_suggestion(tmp_path, capsys):
+    """A skill typo (hvack) is a warning on standard error naming the field and a suggestion."""
+    data = json.loads(EXAMPLE.read_text())
+    data["work_orders"][0]["required_skills"] = {"hvack": 2}
+    path = tmp_path / "typo.json"
+    path.write_text(json.dumps(data))
+    assert main(["solve", str(path), "--time-limit", "1", "--json"]) == 0
+    err = capsys.readouterr().err
+    assert "work_orders[0].required_skills.hvack" in err
+    assert "Did you mean hvac?" in err

@@ -32,7 +32,7 @@ from optimizer.travel import (
     TravelMatrices,
     TravelModel,
 )
-from optimizer.validation import ensure_valid, validate_problem
+from optimizer.validation import ensure_valid, find_warnings, validate_problem
 
 H = 3600
 EPOCH = datetime(2026, 11, 23, 8, 0, tzinfo=timezone(timedelta(hours=1)))  # 08:00+01:00 is 0
@@ -438,3 +438,29 @@ def test_replace_keeps_checks():
     problem = _problem([_tech("T1")], [_order("W1")])
     bad = replace(problem, work_orders=(_order("W1", pinned_technician_id="T2"),))
     assert [i.field for i in validate_problem(bad)] == ["work_orders[0].pinned_technician_id"]
+
+
+def test_unknown_skill_warns_with_a_did_you_mean_suggestion():
+    """A required skill no technician has is a warning naming the field and the close name."""
+    techs = (Technician("T-1", (Shift(0, 8 * H),), PlanarPoint(0, 0), skills={"hvac": 2}),)
+    orders = (
+        WorkOrder("WO-1", PlanarPoint(1, 0), 600, required_skills={"hvack": 1}),
+        WorkOrder("WO-2", PlanarPoint(1, 0), 600, required_skills={"welding": 1}),
+        WorkOrder("WO-3", PlanarPoint(1, 0), 600, required_skills={"hvac": 3}),
+    )
+    problem = Problem(techs, orders, PlanarTravel())
+    assert validate_problem(problem) == []
+    found = [(w.code, w.field, w.message) for w in find_warnings(problem)]
+    assert found == [
+        (
+            "unknown_skill",
+            "work_orders[0].required_skills.hvack",
+            "Work order WO-1 requires skill hvack, which no technician has: it cannot be served. "
+            "Did you mean hvac?",
+        ),
+        (
+            "unknown_skill",
+            "work_orders[1].required_skills.welding",
+            "Work order WO-2 requires skill welding, which no technician has: it cannot be served.",
+        ),
+    ]

@@ -24,7 +24,7 @@ from scenarios.generators import (
     main,
     scenario_params,
 )
-from scenarios.geography import LYON, PARIS, Metro
+from scenarios.geography import LYON, METROS, Metro
 from scenarios.params import ScenarioParams
 
 HOUR = 3600
@@ -166,9 +166,9 @@ def test_every_order_has_a_qualified_technician_with_its_parts(name, problems):
 
 
 def test_real_geography_depots_and_home_based_technicians(problems):
-    """Lyon sets stay in Lyon's box, metro-large in Paris's; several depots and homes are used."""
+    """Every set stays in its metro's box (Lyon, Paris, the region); several depots and homes."""
     for name, problem in problems.items():
-        metro = PARIS if SCENARIO_SETS[name].params.metro == "paris" else LYON
+        metro = METROS[SCENARIO_SETS[name].params.metro]
         assert all(_in_box(metro, o.location) for o in problem.work_orders), name
         assert all(_in_box(metro, t.start) for t in problem.technicians), name
     small = problems["metro-small"]

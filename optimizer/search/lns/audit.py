@@ -102,8 +102,8 @@ def _best_ejection(sol: Solution, hood: Neighbourhood, node: int) -> Finding | N
 def _insert_cost_in(sol: Solution, v: int, node: int, bound: float) -> tuple[float, int, int]:
     """Cheapest insertion of ``node`` in route ``v`` alone."""
     best = (math.inf, -1, -1)
-    for pos in range(len(sol.routes[v].nodes) + 1):
-        cost = sol.insertion_cost(v, node, pos, min(bound, best[0]))
+    for added, pos in sol.insertion_places(v, node):
+        cost = sol.timed_insertion_cost(v, node, pos, added, min(bound, best[0]))
         if cost < best[0]:
             best = (cost, v, pos)
     return best

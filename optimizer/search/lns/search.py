@@ -105,26 +105,18 @@ def best_insertion(
                 added += 1
                 if added >= NEAREST_VEHICLES:
                     break
-    candidates: list[tuple[float, int, int]] = []
+    candidates: list[tuple[float, int, int, int]] = []
     wt = m.travel_point_per_s
     for v in routes:
-        nodes = sol.routes[v].nodes
-        travel = m.lanes[v].travel
-        prev = m.lanes[v].start_node
         static = m.static[node].get(v, 0.0)
-        for pos in range(len(nodes) + 1):
-            nxt = nodes[pos] if pos < len(nodes) else m.lanes[v].end_node
-            added = int(travel.item(prev, node)) + int(travel.item(node, nxt))
-            if nodes:  # an empty route drives nowhere
-                added -= int(travel.item(prev, nxt))
-            candidates.append((added * wt + static, v, pos))
-            prev = nxt
+        for added, pos in sol.insertion_places(v, node):
+            candidates.append((added * wt + static, v, pos, added))
     candidates.sort()
     best = (math.inf, -1, -1)
-    for lower, v, pos in candidates:
+    for lower, v, pos, added in candidates:
         if lower >= min(bound, best[0]):
             break
-        cost = sol.insertion_cost(v, node, pos, min(bound, best[0]))
+        cost = sol.timed_insertion_cost(v, node, pos, added, min(bound, best[0]))
         if cost < best[0] and cost < bound:
             best = (cost, v, pos)
     return best
@@ -188,7 +180,8 @@ def _room_for(sol: Solution, hood: Neighbourhood, rng: random.Random, q: int) ->
     left = sorted(sol.unassigned)
     penalty = sol.model.penalty
     weights = [penalty[n] for n in left]
-    target = rng.choices(left, weights=weights)[0]
+    # weights all 0 (unserved orders that cost nothing): choose among them evenly
+    target = rng.choices(left, weights=weights)[0] if sum(weights) > 0 else rng.choice(left)
     allowed = sol.model.allowed[target]
     near = [j for j in hood.orders[target] if sol.route_of[j] in allowed]
     if not near:  # its neighbours are elsewhere: the nearest allowed routes' stops

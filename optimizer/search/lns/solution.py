@@ -30,13 +30,21 @@ from optimizer.search.timing import (
     extend,
     initial_state,
 )
+from optimizer.travel import GeodesicTravel, PlanarTravel, RoadGraphTravel
 
 _INFEASIBLE = float("inf")
+#: Travel models whose times obey the triangle inequality (shortest paths, straight lines).
+METRIC_TRAVEL = (GeodesicTravel, PlanarTravel, RoadGraphTravel)
 
 
 @dataclass(frozen=True, slots=True)
 class CostModel:
-    """Everything the search needs to price a route, indexed by order node and vehicle."""
+    """Everything the search needs to price a route, indexed by order node and vehicle.
+
+    ``is_metric``: the travel model obeys the triangle inequality (no detour
+    saves driving), so a route with no room for an order's service has no
+    room anywhere along it.
+    """
 
     rules: OrderRules
     lanes: list[Lane]
@@ -49,6 +57,7 @@ class CostModel:
     allowed: list[frozenset[int]]
     static: list[dict[int, float]]
     busy_service_s: list[int]
+    is_metric: bool = False
 
     @classmethod
     def build(cls, inputs: SearchInput, lanes: list[Lane], rules: OrderRules) -> CostModel:
@@ -86,12 +95,18 @@ class CostModel:
             allowed=list(index.allowed_vehicles),
             static=static,
             busy_service_s=[o.service_s for o in orders],
+            is_metric=isinstance(problem.travel, METRIC_TRAVEL),
         )
 
 
 @dataclass(slots=True)
 class RouteState:
-    """One vehicle's sequence and what is cached about it."""
+    """One vehicle's sequence and what is cached about it.
+
+    ``busy_s`` is its driving and service time; with its breaks, ``fixed_s``:
+    the least the route lasts, whatever its waits (an insertion adds at
+    least its detour and its service to it).
+    """
 
     nodes: list[int]
     states: list[State]
@@ -100,6 +115,8 @@ class RouteState:
     cost: float
     busy_s: int
     parts_used: dict[str, int]
+    fixed_s: int = 0
+    legs: list[int] | None = None
 
 
 class Solution:
@@ -142,23 +159,25 @@ class Solution:
             return None
         travel = lane.travel
         states = [initial_state(lane)]
-        prev, travel_s = lane.start_node, 0
+        prev, legs = lane.start_node, []
         for node in nodes:
-            travel_s += int(travel.item(prev, node))
+            legs.append(int(travel.item(prev, node)))
             nxt = extend(lane, m.rules, states[-1], prev, node, False)
             if not any(nxt):
                 return None
             states.append(nxt)
             prev = node
-        travel_s += int(travel.item(prev, lane.end_node))
+        legs.append(int(travel.item(prev, lane.end_node)))
+        travel_s = sum(legs)
         if travel_s > lane.max_travel_s:
             return None
         closing = close(lane, states[-1], prev, False) if nodes else None
         if nodes and closing is None:
             return None
         cost = self._route_cost(v, nodes, travel_s, closing)
-        busy = travel_s + sum(m.busy_service_s[n] for n in nodes) if nodes else 0
-        return RouteState(nodes, states, closing, travel_s, cost, busy, used)
+        busy = travel_s + sum(m.busy_service_s[n] for n in nodes)
+        fixed = busy + (closing.break_s if closing is not None else 0)
+        return RouteState(nodes, states, closing, travel_s, cost, busy, used, fixed, legs)
 
     def _route_cost(
         self, v: int, nodes: list[int], travel_s: int, closing: Closing | None
@@ -188,29 +207,63 @@ class Solution:
 
         Candidates whose added driving alone reaches ``bound`` are not timed.
         """
+        for added, at in self.insertion_places(v, node):
+            if at == pos:
+                return self.timed_insertion_cost(v, node, pos, added, bound)
+        return _INFEASIBLE
+
+    def insertion_places(self, v: int, node: int) -> list[tuple[int, int]]:
+        """``(added driving seconds, position)`` of each place in route ``v`` that may fit ``node``.
+
+        The checks that need no timing are made here: the order and parts
+        limits, the driving limit, and whether the route's driving, service
+        and breaks plus the detour and the service still fit in the shift
+        and the work limit (waits can absorb nothing more).
+        """
         m = self.model
         route = self.routes[v]
         nodes = route.nodes
         lane = m.lanes[v]
         if len(nodes) >= lane.max_orders:
-            return _INFEASIBLE
+            return []
         need = m.parts[node]
         if need:
             stock, used = m.stock[v], route.parts_used
             if any(stock.get(p, 0) < used.get(p, 0) + q for p, q in need.items()):
-                return _INFEASIBLE
+                return []
+        service = m.busy_service_s[node]
+        limit = min(
+            lane.max_travel_s - route.travel_s,
+            lane.shift_s - route.fixed_s - service,
+            lane.max_work_s - route.busy_s - service,
+        )
+        if limit < 0 and m.is_metric:
+            return []
         travel = lane.travel
-        a = nodes[pos - 1] if pos > 0 else lane.start_node
-        b = nodes[pos] if pos < len(nodes) else lane.end_node
-        added = int(travel.item(a, node)) + int(travel.item(node, b))
-        if nodes:  # an empty route drives nowhere
-            added -= int(travel.item(a, b))
-        if route.travel_s + added > lane.max_travel_s:
-            return _INFEASIBLE
+        if not nodes:  # an empty route drives nowhere
+            added = int(travel.item(lane.start_node, node)) + int(travel.item(node, lane.end_node))
+            return [(added, 0)] if added <= limit else []
+        legs = route.legs or []
+        prev = lane.start_node
+        places = []
+        for pos, nxt in enumerate([*nodes, lane.end_node]):
+            added = int(travel.item(prev, node)) + int(travel.item(node, nxt)) - legs[pos]
+            if added <= limit:
+                places.append((added, pos))
+            prev = nxt
+        return places
+
+    def timed_insertion_cost(self, v: int, node: int, pos: int, added: int, bound: float) -> float:
+        """The added cost of a place from :meth:`insertion_places`, timed (inf: infeasible)."""
+        m = self.model
+        route = self.routes[v]
+        nodes = route.nodes
+        lane = m.lanes[v]
         base = added * m.travel_point_per_s + m.static[node].get(v, 0.0)
         if base >= bound:
             return _INFEASIBLE
         rules = m.rules
+        a = nodes[pos - 1] if pos > 0 else lane.start_node
         state = extend(lane, rules, route.states[pos], a, node, False)
         if not any(state):
             return _INFEASIBLE

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from optimizer.document import load_problem
 from scenarios import Scenario, all_scenarios, get_scenario, register
 from scenarios.generators import SCENARIO_SETS, generate
+from scenarios.registry import scenario_summaries
 from tests.api.helpers import error_of
 
 DATA = Path(__file__).resolve().parents[3] / "scenarios" / "data"
@@ -101,3 +102,18 @@ def test_registry_refuses_duplicate_and_malformed_names():
         Scenario("empty-purpose", " ", dict)
     with pytest.raises(KeyError, match="Unknown scenario: nope"):
         get_scenario("nope")
+
+
+def test_bug_15_api_and_cli_list_the_same_scenarios_with_their_sizes(client: TestClient):
+    """GET /v1/scenarios names what `dispatch scenarios list` does; bundled sizes are the files'."""
+    listed = client.get("/v1/scenarios").json()["data"]
+    rows = scenario_summaries()
+    assert [(s["name"], s["technicians"], s["work_orders"]) for s in listed] == [
+        (r["name"], r["technicians"], r["work_orders"]) for r in rows
+    ]
+    assert "lyon-small" in {s["name"] for s in listed}
+    for row in rows:
+        if row["source"] == "bundled":
+            document = get_scenario(row["name"]).load()
+            sizes = (len(document["technicians"]), len(document["work_orders"]))
+            assert sizes == (row["technicians"], row["work_orders"]), row["name"]

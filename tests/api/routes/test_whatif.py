@@ -19,7 +19,8 @@ import pytest
 
 import api.routes.whatif as whatif_route
 from api.metrics import REGISTRY
-from tests.api.helpers import error_of
+from scenarios import get_scenario
+from tests.api.helpers import assert_valid_plan, error_of
 
 DAY = "2026-11-23T{}:00+01:00"
 
@@ -338,6 +339,7 @@ def test_tradeoff_sweeps_travel_against_lateness(make_client, base):
     assert sorted(p["factor"] for p in points) == [0.5, 1.0, 2.0]
     assert [p["factor"] for p in out["points"]] == sorted(p["factor"] for p in out["points"])
     assert all(p["violations"] == 0 for p in points)  # check_plan ran on each point
+    assert out["warnings"] == []  # known skills, time limit under the cap
     assert {p["factor"]: p["value"] for p in points} == {0.5: 30.0, 1.0: 60.0, 2.0: 120.0}
     for p in out["dominated"]:
         assert any(
@@ -373,3 +375,176 @@ def test_tradeoff_grid_limits_are_422(client, base):
         "high",
         "Invalid grid: low 3 and high 1 need 0 < low <= high.",
     )
+
+
+# --- named operations (issue 15) ---------------------------------------------------
+
+
+def test_bug_15_documented_example_removes_t02_with_its_references(client, inline_pool):
+    """lyon-small without T-02: 200, its preference on WO-1008 removed and reported, plans back."""
+    lyon = get_scenario("lyon-small").load()
+    variant = {
+        "name": "T-02 off",
+        "operations": [{"op": "remove_technician", "technician_id": "T-02"}],
+    }
+    response = client.post("/v1/whatif", json=_body(lyon, variant, include_plans=True))
+    assert response.status_code == 200, response.text
+    base_row, off = response.json()["rows"]
+    assert off["warnings"] == [
+        {
+            "code": "references_removed",
+            "field": "variants[0].document.work_orders[7].preferred_technician_ids",
+            "message": "Work order WO-1008 preferred T-02; T-02 is removed from its "
+            "preferred_technician_ids.",
+        },
+        {
+            "code": "unknown_skill",
+            "field": "variants[0].document.work_orders[10].required_skills.gas",
+            "message": "Work order WO-1011 requires skill gas, which no technician has: "
+            "it cannot be served.",
+        },
+    ]
+    assert {r["technician_id"] for r in off["plan"]["routes"]} <= {"T-01", "T-03"}
+    assert_valid_plan(lyon, base_row["plan"])
+    without = {**lyon, "technicians": [t for t in lyon["technicians"] if t["id"] != "T-02"]}
+    for order in without["work_orders"]:
+        order["preferred_technician_ids"] = [
+            t for t in order.get("preferred_technician_ids", []) if t != "T-02"
+        ]
+    assert_valid_plan(without, off["plan"])
+    assert off["deltas"]["unassigned"] == off["kpis"]["unassigned"] - base_row["kpis"]["unassigned"]
+
+
+def test_json_patch_removal_points_at_remove_technician(client, inline_pool):
+    """A JSON Patch removing T-02 still fails, and the message says what to use instead."""
+    lyon = get_scenario("lyon-small").load()
+    variant = {"name": "v", "patch": [{"op": "remove", "path": "/technicians/1"}]}
+    response = client.post("/v1/whatif", json=_body(lyon, variant))
+    assert response.status_code == 422
+    error = error_of(response)
+    assert error["field"] == "variants[0].document.work_orders[7].preferred_technician_ids[0]"
+    assert error["message"] == (
+        "Work order WO-1008 prefers unknown technician T-02. A JSON Patch remove leaves a "
+        "technician's references behind; the remove_technician operation removes them too."
+    )
+
+
+def test_pins_exclusions_and_dispatches_are_removed_with_the_technician(client, inline_pool, base):
+    """Each reference to the removed T2 goes, one warning each; the variant is solvable."""
+    base["work_orders"][0].update(pinned_technician_id="T2", excluded_technician_ids=["T1"])
+    base["work_orders"][1].update(excluded_technician_ids=["T2"], dispatched_technician_id="T2")
+    variant = {"name": "v", "operations": [{"op": "remove_technician", "technician_id": "T2"}]}
+    response = client.post("/v1/whatif", json=_body(base, variant, include_plans=True))
+    assert response.status_code == 200, response.text
+    row = response.json()["rows"][1]
+    prefix = "variants[0].document.work_orders"
+    assert [w["field"] for w in row["warnings"]] == [
+        f"{prefix}[0].pinned_technician_id",
+        f"{prefix}[1].dispatched_technician_id",
+        f"{prefix}[1].excluded_technician_ids",
+    ]
+    assert row["plan"]["violations"] == []
+    assert {r["technician_id"] for r in row["plan"]["routes"]} == {"T1"}
+
+
+def test_add_technician_copies_one_with_changes(client, inline_pool, base):
+    """A copy of T1 placed at W3 takes W3 over: less driving than the base."""
+    variant = {
+        "name": "van at W3",
+        "operations": [
+            {
+                "op": "add_technician",
+                "copy_of": "T1",
+                "id": "T3",
+                "changes": {"start": {"x": 0, "y": 36000}, "name": "Temp"},
+            }
+        ],
+    }
+    response = client.post("/v1/whatif", json=_body(base, variant, include_plans=True))
+    assert response.status_code == 200, response.text
+    row = response.json()["rows"][1]
+    assert row["deltas"]["travel_s_total"] < 0
+    served_by = {
+        s["work_order_id"]: r["technician_id"] for r in row["plan"]["routes"] for s in r["stops"]
+    }
+    assert served_by["W3"] == "T3"
+    assert row["plan"]["violations"] == []
+
+
+def test_change_shift_set_weights_and_add_orders(client, inline_pool, base):
+    """A shift cut to 08:00-09:30, P3 orders free to drop, and one more order, in one variant."""
+    variant = {
+        "name": "short day",
+        "operations": [
+            {"op": "change_shift", "technician_id": "T1", "end": DAY.format("09:30")},
+            {"op": "set_weights", "weights": {"unassigned_by_priority": {"P3": 0}}},
+            {"op": "add_orders", "work_orders": [_order("W4", 3, 0)]},
+        ],
+    }
+    response = client.post("/v1/whatif", json=_body(base, variant, include_plans=True))
+    assert response.status_code == 200, response.text
+    row = response.json()["rows"][1]
+    routes = row["plan"]["routes"]
+    assert all(r["end"] <= DAY.format("09:30") for r in routes if r["technician_id"] == "T1")
+    left = {u["work_order_id"] for u in row["plan"]["unassigned"]}
+    assert row["kpis"]["unassigned"] == len(left) >= 1
+    assert "W4" in left | {s["work_order_id"] for r in routes for s in r["stops"]}
+    assert row["plan"]["violations"] == []
+
+
+def test_operations_naming_unknown_technicians_or_shifts_are_422(client, inline_pool, base):
+    """Every bad operation is listed with its path and one sentence; nothing is solved."""
+    variant: dict[str, Any] = {
+        "name": "v",
+        "operations": [
+            {"op": "remove_technician", "technician_id": "T9"},
+            {"op": "change_shift", "technician_id": "T1", "shift_index": 3},
+            {"op": "add_technician", "copy_of": "T1", "id": "T2"},
+        ],
+    }
+    response = client.post("/v1/whatif", json=_body(base, variant))
+    assert response.status_code == 422
+    assert error_of(response)["issues"] == [
+        {
+            "field": "variants[0].operations[0]",
+            "message": "Cannot remove technician T9: the problem has no technician T9 "
+            "(technicians: T1, T2).",
+        },
+        {
+            "field": "variants[0].operations[1]",
+            "message": "Cannot change shift 3 of technician T1: it has 1 shift(s), "
+            "numbered from 0.",
+        },
+        {
+            "field": "variants[0].operations[2]",
+            "message": "Cannot add technician T2 as a copy of T1: technician T2 already exists.",
+        },
+    ]
+    assert inline_pool.created == []
+
+
+def test_unknown_operation_is_422_naming_op(client, inline_pool, base):
+    """An operation kind that does not exist is refused with the allowed ones named."""
+    variant = {"name": "v", "operations": [{"op": "fire_technician", "technician_id": "T1"}]}
+    response = client.post("/v1/whatif", json=_body(base, variant))
+    assert response.status_code == 422
+    error = error_of(response)
+    assert error["field"] == "variants[0].operations[0]"
+    assert "remove_technician" in error["message"] and "add_orders" in error["message"]
+
+
+def test_capped_time_limit_is_reported(make_client, inline_pool, base):
+    """A time_limit_s above the cap runs at the cap and says so in a warning."""
+    client = make_client(max_time_limit_s=0.2)
+    variant = {"name": "v", "operations": [{"op": "remove_technician", "technician_id": "T2"}]}
+    response = client.post("/v1/whatif", json=_body(base, variant, time_limit_s=999))
+    assert response.status_code == 200, response.text
+    assert response.json()["warnings"] == [
+        {
+            "code": "time_limit_capped",
+            "field": "time_limit_s",
+            "message": "time_limit_s 999 is above this server's cap of 0.2 s "
+            "(DISPATCH_MAX_TIME_LIMIT_S): the solve ran for 0.2 s; longer solves belong "
+            "in POST /v1/jobs.",
+        }
+    ]

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -366,6 +367,17 @@ def test_skill_level_not_integer():
         (
             "work_orders[0].required_skills.hvac",
             "Work order WO-1: required_skills.hvac must be an integer, got 1.5.",
+        )
+    ]
+
+
+@pytest.mark.parametrize("level", ["3", 3.0, True])
+def test_skill_level_is_strictly_an_integer(level):
+    """A level given as a string, a float or a boolean is refused, never coerced."""
+    assert _errors(_mutated("technicians.0.skills.hvac", level)) == [
+        (
+            "technicians[0].skills.hvac",
+            f"Technician T-1: skills.hvac must be an integer, got {json.dumps(level)}.",
         )
     ]
 
@@ -979,7 +991,6 @@ def test_schemas_describe_the_documents():
 
 def test_example_and_plan_validate_against_schemas():
     """The bundled example and a written plan validate against the JSON Schemas."""
-    jsonschema = pytest.importorskip("jsonschema")
     problem_doc = json.loads(EXAMPLE.read_text(encoding="utf-8"))
     jsonschema.validate(problem_doc, problem_json_schema())
     plan_doc = plan_to_document(load_problem(problem_doc), _plan())

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import random
 
-from optimizer import Priority, Shift, Weights, plan_cost
+from optimizer import Priority, Shift, SolveParams, Weights, check_plan, plan_cost, solve
 from optimizer.document import load_problem
 from optimizer.search.lns.search import Neighbourhood, improve, recreate
 from optimizer.search.lns.solution import CostModel, Solution
 from optimizer.search.prepare import prepare
 from optimizer.search.rules.greedy import greedy_plan
 from optimizer.search.timing import timing_of
+from scenarios import get_scenario
 from scenarios.generators import generate
 from tests.factories import HOUR, at, order, problem, solve_checked, tech
 
@@ -89,3 +90,13 @@ def test_a_solve_beats_the_rules_engine_on_an_overloaded_day():
     assert plan.stats.engine.endswith("+lns")
     assert plan.stats.audit_findings == 0
     assert plan.stats.objective < greedy_plan(prob).stats.objective
+
+
+def test_bug_15_orders_left_out_at_no_cost_do_not_crash_the_search():
+    """lyon-small with unserved P4 orders costing 0 points (a what-if weight) solves, no error."""
+    document = get_scenario("lyon-small").load()
+    document["weights"] = {"unassigned_by_priority": {"P4": 0}}
+    prob = load_problem(document)
+    plan = solve(prob, params=SolveParams(time_limit_s=1, seed=0))
+    assert check_plan(prob, plan) == []
+    assert {u.work_order_id for u in plan.unassigned} >= {"WO-1011"}

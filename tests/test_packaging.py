@@ -1,0 +1,30 @@
+"""What the wheel installs: the three packages with their data, never a top-level benchmarks."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from setuptools import find_packages
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_wheel_installs_no_benchmarks_package():
+    """The packages found for the wheel are optimizer, api and scenarios, not benchmarks."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    found = find_packages(str(ROOT), include=config["packages"]["find"]["include"])
+    assert {p.split(".")[0] for p in found} == {"optimizer", "api", "scenarios"}
+
+
+def test_docs_assets_and_dependencies_are_declared():
+    """The vendored docs assets are package data; httpx, tzdata, jsonschema and mypy are pinned."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    patterns = project["tool"]["setuptools"]["package-data"]["api"]
+    shipped = {p for pattern in patterns for p in (ROOT / "api").glob(pattern)}
+    assert ROOT / "api/static/redoc/redoc.standalone.js" in shipped
+    assert ROOT / "api/static/swagger-ui/LICENSE" in shipped
+    names = [d.split(">")[0].split("[")[0] for d in project["project"]["dependencies"]]
+    dev = [d.split(">")[0] for d in project["project"]["optional-dependencies"]["dev"]]
+    assert {"httpx", "tzdata"} <= set(names)
+    assert {"jsonschema", "mypy"} <= set(dev)
