@@ -3,7 +3,7 @@
 Usage (from the project root)::
 
     python -m benchmarks.recommend [--set metro-medium] [--requests 30] [--solve-time 30]
-        [--top-k 5] [--port 0] [--seed 7] [--json OUT.json]
+        [--top-k 5] [--port 0] [--seed 7] [--json OUT.json] [--no-probe]
 
 Generates the scenario set (default ``metro-medium``: 50 technicians, 500
 orders), solves it once with the library (``--solve-time`` seconds), starts
@@ -21,6 +21,9 @@ Afterwards, outside the timings, every answer is checked with the library:
 brute force (the order at every position of every shift in each window,
 timed by the search's timing routine, priced by ``plan_cost``, the best one
 checked by the validator); the first recommendation must be no worse.
+Before anything, the machine's speed probe of :mod:`benchmarks.vrptw` (3,000
+PyVRP iterations on RC101, one core, median of three) is printed and
+recorded when the Solomon data is beside the project (``--no-probe``: not).
 Target: p50 <= 300 ms. Exit status 1 if any request failed, any plan is
 invalid or a first recommendation is worse than the best single insertion;
 a missed latency target is reported, not an error.
@@ -48,6 +51,8 @@ from rich.table import Table
 from api.mapping import booking_inputs, plan_from_in, to_domain
 from api.schemas.recommendations import RecommendationRequest
 from benchmarks.api_latency import serve
+from benchmarks.pyvrp_peer import PROBE_INSTANCE, speed_probe
+from benchmarks.solomon import DEFAULT_DATA, parse_instance
 from optimizer import (
     Plan,
     Problem,
@@ -151,8 +156,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=0, help="server port (0: a free one)")
     parser.add_argument("--seed", type=int, default=7, help="seed of the new orders (7)")
     parser.add_argument("--json", help="write the rows and the summary here")
+    parser.add_argument("--no-probe", action="store_true", help="skip the machine's speed probe")
     args = parser.parse_args(argv)
 
+    probe_path = DEFAULT_DATA / "solomon" / f"{PROBE_INSTANCE}.txt"
+    is_probed = probe_path.exists() and not args.no_probe
+    probe = speed_probe(parse_instance(probe_path)) if is_probed else None
+    if probe is not None:
+        console.print(
+            f"speed probe: {probe.iterations:,} PyVRP iterations on {probe.instance} "
+            f"in {probe.seconds:.2f} s (one core)"
+        )
     problem_doc = generate(args.set)
     problem = to_domain(problem_doc)
     console.print(
@@ -217,6 +231,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "p95_ms": round(_quantile(latencies, 0.95) * 1000, 1) if latencies else math.nan,
         "max_ms": round(max(latencies) * 1000, 1) if latencies else math.nan,
         "target_p50_ms": TARGET_P50_S * 1000,
+        "speed_probe_s": None if probe is None else round(probe.seconds, 3),
     }
     console.print(_table(rows))
     met = summary["p50_ms"] <= TARGET_P50_S * 1000

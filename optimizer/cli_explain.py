@@ -214,6 +214,7 @@ def plot_tradeoff(result: Tradeoff, path: str, *, title: str = "") -> None:
     ax.set_xlabel(f"{x}: {MEASURES[x]}")
     ax.set_ylabel(f"{y}: {MEASURES[y]}")
     ax.set_title(title or f"Trade-off: {result.sweep}")
+    ax.margins(x=0.1, y=0.1)  # room for the labels of the outermost points
     ax.grid(True, alpha=0.3)
     ax.legend()
     fig.tight_layout()
