@@ -62,12 +62,38 @@ def _job(status: str = "succeeded") -> dict[str, Any]:
     }
 
 
+NEW_ORDER: dict[str, Any] = {
+    "id": "WO-NEW",
+    "location": {"lat": 45.76, "lon": 4.84},
+    "service_min": 45,
+    "required_skills": {"hvac": 1},
+    "windows": [
+        {"start": "2026-11-23T08:00:00+01:00", "end": "2026-11-23T12:00:00+01:00"},
+        {"start": "2026-11-23T13:00:00+01:00", "end": "2026-11-23T17:00:00+01:00"},
+    ],
+}
+"""The order of the booking example: an hvac visit, morning or afternoon."""
+
+
+def only_gas_order(problem: dict[str, Any]) -> dict[str, Any]:
+    """``problem`` with only its order nobody can serve (WO-1011 needs gas at level 2)."""
+    return {**problem, "work_orders": [o for o in problem["work_orders"] if o["id"] == "WO-1011"]}
+
+
 def request_examples() -> dict[str, dict[str, Any]]:
     """``operationId`` to one request body, for every operation that takes one."""
     problem = lyon()
+    gas = only_gas_order(lyon())
     return {
         "create_plan": {"problem": problem, "time_limit_s": 1},
         "evaluate_plan": {"problem": problem, "plan": unplanned(problem)},
+        "explain": {"problem": gas, "plan": unplanned(gas), "time_limit_s": 1},
+        "recommend_slots": {
+            "problem": problem,
+            "plan": unplanned(problem),
+            "work_order": copy.deepcopy(NEW_ORDER),
+            "top_k": 3,
+        },
         "reoptimize_plan": {
             "problem": problem,
             "plan": unplanned(problem),
@@ -93,6 +119,14 @@ def request_examples() -> dict[str, dict[str, Any]]:
             ],
             "time_limit_s": 1,
             "include_plans": False,
+        },
+        "tradeoff_curve": {
+            "problem": problem,
+            "sweep": "late_per_minute",
+            "points": 4,
+            "low": 0.1,
+            "high": 10,
+            "time_limit_s": 1,
         },
     }
 

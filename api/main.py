@@ -14,7 +14,7 @@ from api.errors import add_openapi_hook, install_error_handlers
 from api.examples import document_examples
 from api.jobs.service import JobService
 from api.middleware import install_middleware
-from api.routes import health, jobs, plans, reoptimize, scenarios, whatif
+from api.routes import health, jobs, plans, recommendations, reoptimize, scenarios, whatif
 from api.settings import Settings, get_settings
 from api.solve_slots import SolveSlots, slot_count
 from optimizer import SolveParams
@@ -22,8 +22,10 @@ from optimizer import SolveParams
 DESCRIPTION = """Field-service dispatch optimization.
 
 Synchronous plans for dispatch consoles, durable asynchronous jobs for batch
-routing, re-optimization when the day changes, plan evaluation and what-if
-comparisons. Errors: `{"error": {"code", "message", "issues": [{"field", "message"}]}}`.
+routing, re-optimization when the day changes, plan evaluation with a score
+analysis, fixes for unserved orders, booking recommendations, what-if
+comparisons and trade-off curves.
+Errors: `{"error": {"code", "message", "issues": [{"field", "message"}]}}`.
 """
 
 
@@ -65,7 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["*"],
         )
-    for module in (health, plans, reoptimize, jobs, whatif, scenarios):
+    for module in (health, plans, reoptimize, recommendations, jobs, whatif, scenarios):
         app.include_router(module.router)
     install_docs(app)
     add_openapi_hook(app, document_examples)

@@ -9,7 +9,9 @@ raised while reading the ``problem`` of a request names
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from pydantic import BaseModel
@@ -26,6 +28,7 @@ from api.schemas.whatif import (
 from optimizer import (
     AddOrders,
     AddTechnician,
+    Booking,
     ChangeShift,
     DispatchWarning,
     Edit,
@@ -35,8 +38,12 @@ from optimizer import (
     Problem,
     RemoveTechnician,
     SetWeights,
+    Tradeoff,
+    TradeoffPoint,
     Violation,
     ViolationCode,
+    WorkOrder,
+    analyse_score,
     check_plan,
     compute_kpis,
     find_warnings,
@@ -154,7 +161,7 @@ def violations_to_out(violations: list[Violation]) -> list[dict[str, Any]]:
     ]
 
 
-def plan_to_out(problem: Problem, plan: Plan) -> dict[str, Any]:
+def plan_to_out(problem: Problem, plan: Plan, *, analysis: bool = False) -> dict[str, Any]:
     """Write ``plan`` as a ``PlanOut``: its plan document, the validator's violations, warnings.
 
     Parameters
@@ -163,17 +170,44 @@ def plan_to_out(problem: Problem, plan: Plan) -> dict[str, Any]:
         The problem solved.
     plan
         Its plan, ``kpis`` already filled (as :func:`optimizer.solve` returns it).
+    analysis
+        Add the score analysis (:func:`analysis_to_out`).
 
     Returns
     -------
     dict
-        ``routes``, ``unassigned``, ``kpis``, ``stats``, ``violations`` and
-        ``warnings`` (the problem's input warnings, fields under ``problem``).
+        ``routes``, ``unassigned``, ``kpis``, ``stats``, ``violations``,
+        ``warnings`` (the problem's input warnings, fields under ``problem``)
+        and, when asked for, ``analysis``.
     """
     out = plan_to_document(problem, plan)
     out["violations"] = violations_to_out(check_plan(problem, plan))
     out["warnings"] = problem_warnings(problem)
+    if analysis:
+        out["analysis"] = analysis_to_out(problem, plan)
     return out
+
+
+def analysis_to_out(problem: Problem, plan: Plan) -> dict[str, Any]:
+    """The score analysis of ``plan`` (:func:`optimizer.analyse_score`), a ``ScoreAnalysisOut``."""
+    result = analyse_score(problem, plan)
+    return {
+        "total": result.total,
+        "terms": result.terms,
+        "by_order": result.by_order,
+        "by_technician": result.by_technician,
+        "entries": [
+            {
+                "term": e.term,
+                "points": e.points,
+                "sentence": e.sentence,
+                "work_order_id": e.work_order_id,
+                "technician_id": e.technician_id,
+                "shift_index": e.shift_index,
+            }
+            for e in result.entries
+        ],
+    }
 
 
 def evaluation_to_out(problem: Problem, plan: Plan) -> dict[str, Any]:
@@ -194,6 +228,95 @@ def evaluation_to_out(problem: Problem, plan: Plan) -> dict[str, Any]:
         "violations": violations_to_out(violations),
         "kpis": compute_kpis(problem, plan) if is_scorable else None,
         "objective": plan_cost(problem, plan) if is_scorable else None,
+        "analysis": analysis_to_out(problem, plan) if is_scorable else None,
+    }
+
+
+def booking_inputs(
+    problem: ProblemIn, plan: PlanIn | Mapping[str, Any], work_order: BaseModel
+) -> tuple[Problem, Plan, WorkOrder]:
+    """Read a booking request: the problem, its plan and the new order, on one clock.
+
+    The order is read as the last order of the problem document, so it
+    obeys the same rules; issues about it name ``work_order`` (and
+    ``work_order.windows[0]`` ...), the others ``problem.`` and ``plan.``.
+
+    Raises
+    ------
+    InputError
+        Every issue found, fields on the request.
+    """
+    document = _as_json(problem)
+    orders = list(document.get("work_orders", []))
+    n = len(orders)
+    try:
+        booked = to_domain({**document, "work_orders": [*orders, _as_json(work_order)]})
+    except InputError as exc:
+        issues = [InputIssue(_booking_field(i.field, n), i.message) for i in exc.issues]
+        raise InputError(issues) from None
+    day = replace(booked, work_orders=booked.work_orders[:n])
+    return day, plan_from_in(day, plan), booked.work_orders[n]
+
+
+def _booking_field(field: str, n: int) -> str:
+    match = re.fullmatch(r"problem\.work_orders\[(\d+)\](.*)", field)
+    if match is None or int(match[1]) != n:
+        return field
+    return f"work_order{match[2]}"
+
+
+def booking_to_out(booking: Booking) -> dict[str, Any]:
+    """A ``RecommendationsOut``: the slots, best first, times as datetimes with an offset."""
+    at = booking.problem.clock.iso  # the plan document's clock: its time zone, DST included
+
+    return {
+        "recommendations": [
+            {
+                "technician_id": r.technician_id,
+                "shift_index": r.shift_index,
+                "window_index": r.window_index,
+                "arrival": at(r.arrival_s),
+                "start": at(r.start_s),
+                "end": at(r.end_s),
+                "objective_delta": r.objective_delta,
+                "sla_status": r.sla_status.value,
+                "moves": [
+                    {
+                        "work_order_id": m.work_order_id,
+                        "from_technician_id": m.from_technician_id,
+                        "from_shift_index": m.from_shift_index,
+                        "to_technician_id": m.to_technician_id,
+                        "to_shift_index": m.to_shift_index,
+                    }
+                    for m in r.moves
+                ],
+            }
+            for r in booking.recommendations
+        ],
+        "reason": booking.reason.value if booking.reason is not None else None,
+        "detail": booking.detail,
+    }
+
+
+def tradeoff_to_out(result: Tradeoff) -> dict[str, Any]:
+    """A ``TradeoffOut``: the non-dominated points and the dominated ones, with their KPIs."""
+
+    def point(p: TradeoffPoint) -> dict[str, Any]:
+        value = p.value if isinstance(p.value, float) else {f"P{k}": v for k, v in p.value.items()}
+        return {
+            "factor": p.factor,
+            "value": value,
+            "measures": p.measures,
+            "kpis": p.kpis,
+            "violations": p.violations,
+        }
+
+    return {
+        "sweep": result.sweep,
+        "measure": result.measure,
+        "against": result.against,
+        "points": [point(p) for p in result.points],
+        "dominated": [point(p) for p in result.dominated],
     }
 
 

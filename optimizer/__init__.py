@@ -4,7 +4,10 @@ The public face: the domain and the problem, :func:`solve` with its
 parameters and weights, the plan types, :func:`check_plan`,
 :func:`compute_kpis`, :func:`plan_cost` and the priority audit
 :func:`audit_plan`, re-planning (:func:`reoptimize`
-and its events), what-if comparisons, the errors and the input warnings
+and its events), what-if comparisons, explanations (fixes of unserved
+orders :func:`explain_plan`, booking recommendations :func:`recommend`,
+the score analysis :func:`analyse_score`, trade-off curves
+:func:`tradeoff`), the errors and the input warnings
 (:func:`find_warnings`), and the local :class:`Clock` of a problem. Documents are read and
 written by :mod:`optimizer.document`, travel models live in
 :mod:`optimizer.travel`. How the modules fit together: ``docs/ARCHITECTURE.md``.
@@ -34,9 +37,28 @@ from optimizer.errors import InputError as InputError
 from optimizer.errors import InputIssue as InputIssue
 from optimizer.errors import SolverError as SolverError
 from optimizer.errors import UnknownSkillWarning as UnknownSkillWarning
+from optimizer.explain.analysis import ScoreAnalysis as ScoreAnalysis
+from optimizer.explain.analysis import ScoreEntry as ScoreEntry
+from optimizer.explain.analysis import analyse_score as analyse_score
+from optimizer.explain.booking import Booking as Booking
+from optimizer.explain.booking import Move as Move
+from optimizer.explain.booking import Recommendation as Recommendation
+from optimizer.explain.booking import recommend as recommend
+from optimizer.explain.changes import apply_fix as apply_fix
+from optimizer.explain.fixes import FoundFix as FoundFix
+from optimizer.explain.tradeoff import MEASURES as MEASURES
+from optimizer.explain.tradeoff import SWEEPS as SWEEPS
+from optimizer.explain.tradeoff import Tradeoff as Tradeoff
+from optimizer.explain.tradeoff import TradeoffPoint as TradeoffPoint
+from optimizer.explain.tradeoff import tradeoff as tradeoff
+from optimizer.explain.unserved import explain_plan as explain_plan
+from optimizer.explain.unserved import find_fixes as find_fixes
 from optimizer.kpis import compute_kpis as compute_kpis
 from optimizer.objective import plan_cost as plan_cost
 from optimizer.params import SolveParams as SolveParams
+from optimizer.plan import Fix as Fix
+from optimizer.plan import FixChange as FixChange
+from optimizer.plan import FixKind as FixKind
 from optimizer.plan import PlacedBreak as PlacedBreak
 from optimizer.plan import Plan as Plan
 from optimizer.plan import Route as Route

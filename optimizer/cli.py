@@ -1,4 +1,4 @@
-"""The ``dispatch`` command line: solve, validate, schema.
+"""The ``dispatch`` command line: solve, validate, schema, explain, tradeoff.
 
 Tables take the terminal's width, and every column in full when the output
 is piped or written to a file (:func:`full_width_console`); ``solve --json``
@@ -16,11 +16,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
 from optimizer.check import check_plan
+from optimizer.cli_explain import add_commands, unassigned_table
+from optimizer.console import full_width_console as full_width_console
 from optimizer.document import (
     load_problem,
     plan_from_document,
@@ -29,6 +30,7 @@ from optimizer.document import (
     problem_json_schema,
 )
 from optimizer.errors import DispatchError, DispatchWarning, InputError
+from optimizer.explain.unserved import explain_plan
 from optimizer.params import EXECUTORS, SolveParams
 from optimizer.plan import Plan
 from optimizer.problem import Problem
@@ -37,18 +39,6 @@ from optimizer.validation import find_warnings
 
 EXIT_OK, EXIT_INVALID_PLAN, EXIT_BAD_INPUT = 0, 1, 2
 MAX_STOPS_SHOWN = 60  # larger plans: see the JSON written with -o
-
-
-def full_width_console(*, stderr: bool = False) -> Console:
-    """A console for tables: the terminal's width, or unlimited when the output is piped.
-
-    Rich would cut tables at 80 columns when the output is not a terminal;
-    a file or a pipe gets every column in full instead.
-    """
-    console = Console(stderr=stderr)
-    if not console.is_terminal:
-        console = Console(stderr=stderr, width=10_000)
-    return console
 
 
 console = full_width_console()
@@ -186,15 +176,6 @@ def _kpi_table(kpis: dict[str, Any]) -> Table:
     return table
 
 
-def _unassigned_table(plan: Plan) -> Table:
-    table = Table(title="Unassigned")
-    for col in ("work order", "reason", "detail"):
-        table.add_column(col)
-    for u in plan.unassigned:
-        table.add_row(u.work_order_id, u.reason.value, u.detail)
-    return table
-
-
 def _cmd_solve(args: argparse.Namespace) -> int:
     problem = load_problem(_read_json(args.problem, "problem"))
     _print_warnings(find_warnings(problem))
@@ -219,6 +200,9 @@ def _cmd_solve(args: argparse.Namespace) -> int:
 
         live.update(f"solving {len(problem.work_orders)} work orders…", refresh=True)
         plan = solve(problem, params=params, on_progress=progress)
+        if plan.unassigned and args.explain_time > 0:
+            live.update("looking for fixes of the unserved orders…", refresh=True)
+            plan = explain_plan(problem, plan, time_limit_s=args.explain_time)
     violations = check_plan(problem, plan)
     document = plan_to_document(problem, plan)
     if args.output:
@@ -232,7 +216,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     if len(problem.work_orders) <= MAX_STOPS_SHOWN:
         console.print(_stops_table(problem, plan))
     if plan.unassigned:
-        console.print(_unassigned_table(plan))
+        console.print(unassigned_table(plan))
     console.print(_kpi_table(plan.kpis))
     console.print(f"solved in {time.perf_counter() - started:.1f} s")
     if args.output:
@@ -299,6 +283,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--ray-address",
         help="Ray cluster address (default: a local cluster of --processes CPUs).",
     )
+    p_solve.add_argument(
+        "--explain-time",
+        type=float,
+        default=2.0,
+        help="Seconds to look for fixes of the unserved orders after solving (default 2; 0: none).",
+    )
     p_solve.add_argument("-o", "--output", help="Write the plan JSON here.")
     p_solve.add_argument(
         "--json",
@@ -313,6 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_schema = sub.add_parser("schema", help="Print the JSON Schema of the problem document.")
     p_schema.add_argument("--plan", action="store_true", help="Print the plan schema instead.")
     p_schema.set_defaults(func=_cmd_schema)
+    add_commands(sub)
     return parser
 
 

@@ -6,6 +6,7 @@ like the domain model.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -119,13 +120,72 @@ class Route:
         return self.work_s - self.travel_s - self.service_s
 
 
+class FixKind(StrEnum):
+    """What a fix changes to make an unserved order servable."""
+
+    WINDOW = "window"  # an appointment window (or not-before) widened by N minutes
+    DEADLINE = "deadline"  # hard SLA deadlines moved N minutes later
+    OVERTIME = "overtime"  # a technician's shift extended by N minutes
+    BUMP = "bump"  # a lower-priority order taken out of a route
+    SKILL = "skill"  # a technician given a skill (or a higher level)
+    PARTS = "parts"  # parts added to a technician's van
+    EXCLUSION = "exclusion"  # an excluded technician allowed
+
+
+@dataclass(frozen=True, slots=True)
+class FixChange:
+    """The one change a :class:`Fix` makes, in machine-readable form.
+
+    Which fields are set depends on the kind: ``window`` sets
+    ``window_index`` (``None``: the not-before time), ``side`` and
+    ``minutes``; ``deadline`` sets ``minutes``; ``overtime`` sets
+    ``technician_id``, ``shift_index``, ``side`` and ``minutes``; ``bump``
+    sets ``work_order_id`` (the order taken out) and the route it leaves;
+    ``skill`` sets ``technician_id`` and ``skills`` (skill to new level);
+    ``parts`` sets ``technician_id`` and ``parts`` (part to quantity
+    added); ``exclusion`` sets ``technician_id``.
+    """
+
+    technician_id: str | None = None
+    shift_index: int | None = None
+    work_order_id: str | None = None
+    window_index: int | None = None
+    side: str | None = None  # "start" (earlier) or "end" (later)
+    minutes: int | None = None
+    skills: Mapping[str, int] = field(default_factory=dict)
+    parts: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """A single change that makes an unserved order servable.
+
+    ``verified`` is true when the order was inserted into the plan under the
+    changed problem and the validator accepted the result; ``cost_delta``
+    is then that plan's objective minus the given plan's, in points
+    (``None`` when not verified).
+    """
+
+    kind: FixKind
+    detail: str
+    cost_delta: float | None
+    verified: bool
+    change: FixChange = field(default_factory=FixChange)
+
+
 @dataclass(frozen=True, slots=True)
 class Unassigned:
-    """An order left out of the plan, with the reason and a human sentence."""
+    """An order left out of the plan, with the reason and a human sentence.
+
+    ``fixes`` is ``None`` until the plan is explained
+    (:func:`optimizer.explain_plan`), then the smallest single changes found
+    that would serve the order, verified ones first (possibly none).
+    """
 
     work_order_id: str
     reason: UnassignedReason
     detail: str = ""
+    fixes: tuple[Fix, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -239,6 +239,19 @@ class JobService:
         job = self.get(job_id)
         return job, self.store.plan_of(job_id) if job.has_plan else None
 
+    def problem_json(self, job_id: str) -> str:
+        """The problem document of ``job_id`` as JSON text.
+
+        Raises
+        ------
+        JobNotFound
+        """
+        self._ensure_schema()
+        problem = self.store.problem_of(job_id)
+        if problem is None:
+            raise JobNotFound(job_id)
+        return problem
+
     def cancel(self, job_id: str) -> Job:
         """Cancel a queued job now, or ask the worker of a running job to stop.
 

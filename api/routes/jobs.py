@@ -6,6 +6,7 @@ in worker processes, never in the server.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
@@ -15,7 +16,7 @@ from fastapi import APIRouter, HTTPException, Query, Response, status
 from api.deps import JobServiceDep, SettingsDep
 from api.jobs.service import JobNotCancellable, JobNotFound, QueueFull
 from api.jobs.store import JobStatus
-from api.mapping import prefix_error, problem_warnings, to_domain
+from api.mapping import analysis_to_out, plan_from_in, prefix_error, problem_warnings, to_domain
 from api.schemas.common import ErrorOut, WarningOut
 from api.schemas.jobs import JobIn, JobOut, JobsOut
 from api.schemas.plans import PlanOut
@@ -119,11 +120,20 @@ def get_job(job_id: str, service: JobServiceDep) -> JobOut:
         },
     },
 )
-def get_job_plan(job_id: str, service: JobServiceDep) -> Response:
+def get_job_plan(
+    job_id: str,
+    service: JobServiceDep,
+    analysis: Annotated[
+        bool,
+        Query(description="Add the score analysis: the objective per order and per technician."),
+    ] = False,
+) -> Response:
     """The plan of a succeeded job, or the best plan found before a job was cancelled.
 
     404 (code `not_found`) while the job has no plan: queued, running,
-    failed, or cancelled before its first solution.
+    failed, or cancelled before its first solution. With `?analysis=true`
+    the plan also holds its score analysis (`analysis`), computed from the
+    stored problem and plan when asked.
     """
     with _as_http_errors():
         job, plan_json = service.plan_json(job_id)
@@ -131,7 +141,14 @@ def get_job_plan(job_id: str, service: JobServiceDep) -> Response:
         raise HTTPException(
             status.HTTP_404_NOT_FOUND, f"Job {job.id} has no plan: it is {job.status.value}."
         )
-    return Response(content=plan_json, media_type="application/json")
+    if not analysis:
+        return Response(content=plan_json, media_type="application/json")
+    with _as_http_errors():
+        problem_json = service.problem_json(job_id)
+    problem = to_domain(json.loads(problem_json))  # validated when the job was submitted
+    document = json.loads(plan_json)
+    document["analysis"] = analysis_to_out(problem, plan_from_in(problem, document))
+    return Response(content=json.dumps(document), media_type="application/json")
 
 
 @router.delete(

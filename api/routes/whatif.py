@@ -1,4 +1,4 @@
-"""What-if comparisons: ``POST /v1/whatif``."""
+"""What-if comparisons: ``POST /v1/whatif`` and trade-off curves ``POST /v1/whatif/tradeoff``."""
 
 from __future__ import annotations
 
@@ -13,12 +13,19 @@ import jsonpointer
 from fastapi import APIRouter
 
 from api.deps import SettingsDep
-from api.mapping import edits_to_domain, to_domain, warnings_to_out
+from api.mapping import (
+    edits_to_domain,
+    problem_warnings,
+    to_domain,
+    tradeoff_to_out,
+    warnings_to_out,
+)
 from api.metrics import record_solve
 from api.schemas.common import ErrorOut
+from api.schemas.tradeoff import TradeoffOut, TradeoffRequest
 from api.schemas.whatif import BASE_ROW, PatchOperationIn, VariantIn, WhatIfOut, WhatIfRequest
 from api.time_limits import capped_warning
-from optimizer import InputError, InputIssue, apply_edits, kpi_deltas, solve_document
+from optimizer import InputError, InputIssue, apply_edits, kpi_deltas, solve_document, tradeoff
 
 router = APIRouter(prefix="/v1/whatif", tags=["whatif"])
 
@@ -93,6 +100,50 @@ def compare_variants(request: WhatIfRequest, settings: SettingsDep) -> dict[str,
         row["plan"] = result["plan"] if request.include_plans else None
         rows.append(row)
     return {"rows": rows, "warnings": capped_warning(request.time_limit_s, settings)}
+
+
+@router.post(
+    "/tradeoff",
+    response_model=TradeoffOut,
+    responses=_RESPONSES,
+    summary="Trade-off curve of one weight",
+)
+def tradeoff_curve(request: TradeoffRequest, settings: SettingsDep) -> dict[str, Any]:
+    """Sweep one weight over a log grid, solve every point, keep the non-dominated ones.
+
+    The weight `sweep` of the problem (or its default) is multiplied by
+    `points` factors spread evenly on a log scale from `low` to `high`
+    (a per-priority weight as a whole). Each point is solved for
+    `time_limit_s` seconds in parallel worker processes
+    (`DISPATCH_WHATIF_WORKERS` at once), and measured on two axes, both
+    lower-is-better: what the weight prices (`lateness_min` for
+    `late_per_minute`, `travel_h` for `travel_per_hour`, `unassigned`,
+    `busiest_h`, `non_preferred`, `reassigned`, `labor`) and `against`
+    (default `travel_h`). `points` are the points no other point beats on
+    one axis without losing on the other, by factor; `dominated` the rest.
+    Each point has its plan's measures and KPIs (objective under its own
+    weights). A request takes about `time_limit_s` x ceil(points / workers).
+
+    A weight that is 0 in the problem (labour cost by default) cannot be
+    swept (422 on `sweep`); nor can an unknown name, an axis equal to the
+    swept one (`against`), or `low` above `high`.
+    """
+    problem = to_domain(request.problem)
+    requested_s = request.time_limit_s or settings.default_time_limit_s
+    result = tradeoff(
+        problem,
+        request.sweep,
+        points=request.points,
+        low=request.low,
+        high=request.high,
+        against=request.against,
+        time_limit_s=min(requested_s, settings.max_time_limit_s),
+        seed=request.seed,
+        workers=settings.whatif_workers,
+    )
+    out = tradeoff_to_out(result)
+    out["warnings"] = [*problem_warnings(problem), *capped_warning(request.time_limit_s, settings)]
+    return out
 
 
 def _variant_documents(

@@ -1,4 +1,4 @@
-"""Schemas of the synchronous plan resource: ``POST /v1/plans`` and ``/v1/plans/evaluate``."""
+"""Schemas of the synchronous plan resource: ``POST /v1/plans``, ``/evaluate`` and ``/explain``."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ MAX_SEED = 2**31 - 1
 MAX_TIME_LIMIT_S = 1_000_000.0
 """Largest ``time_limit_s`` a request may give (the server caps it lower anyway)."""
 
-OUTPUT_ONLY_PLAN_FIELDS = ("violations", "warnings")
+OUTPUT_ONLY_PLAN_FIELDS = ("violations", "warnings", "analysis")
 """Fields of :class:`PlanOut` the server computes; ignored when a plan is sent back as input."""
 
 
@@ -48,6 +48,44 @@ class PlanRequest(BaseModel):
         description="Seed of the randomised parts of the search; same seed, same problem "
         "and an unbinding time limit give the same plan.",
     )
+    analysis: bool = Field(
+        default=False,
+        description="Add the score analysis (`analysis`): the objective per order and per "
+        "technician, with a sentence each.",
+    )
+
+
+class ScoreEntryOut(BaseModel):
+    """Points of one objective term for one order or one technician-shift."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    term: str = Field(
+        description="travel, lateness, unassigned, non_preferred, reassignment, "
+        "workload_balance or labor."
+    )
+    points: float = Field(description="Points, to the thousandth.")
+    sentence: str = Field(description="How they add up, e.g. `25 min × 50 × 2 (VIP) = 2,500`.")
+    work_order_id: str | None = Field(default=None, description="The order (order terms).")
+    technician_id: str | None = Field(
+        default=None,
+        description="The technician (technician terms; for order terms, the one serving it).",
+    )
+    shift_index: int | None = Field(default=None, description="The shift (technician terms).")
+
+
+class ScoreAnalysisOut(BaseModel):
+    """The objective of a plan entry by entry; every breakdown adds up to `total` exactly."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    total: float = Field(description="The objective in points, as `kpis.objective`.")
+    terms: dict[str, float] = Field(description="Sum of the entries per term.")
+    by_order: dict[str, float] = Field(description="Sum of the order entries per order.")
+    by_technician: dict[str, float] = Field(
+        description="Sum of the technician entries per technician (all shifts)."
+    )
+    entries: list[ScoreEntryOut] = Field(description="Every non-zero entry, largest first.")
 
 
 class ViolationOut(BaseModel):
@@ -63,11 +101,11 @@ class ViolationOut(BaseModel):
 
 class PlanOut(PlanIn):
     """A plan: routes with timed stops, unassigned orders with reasons, KPIs, solve
-    statistics, the independent validator's violations (empty for a valid plan) and
-    warnings about the input.
+    statistics, the independent validator's violations (empty for a valid plan),
+    warnings about the input and, when asked for, the score analysis.
 
-    `violations` and `warnings` are computed by the server and ignored when a plan
-    is sent back, so a `PlanOut` may be posted as is wherever a plan is expected.
+    `violations`, `warnings` and `analysis` are computed by the server and ignored when
+    a plan is sent back, so a `PlanOut` may be posted as is wherever a plan is expected.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -80,6 +118,10 @@ class PlanOut(PlanIn):
         default_factory=list,
         description="Suspicious input (`unknown_skill`: a skill no technician has, with a "
         "suggestion) and `time_limit_capped`. The plan was made all the same.",
+    )
+    analysis: ScoreAnalysisOut | None = Field(
+        default=None,
+        description="The score analysis, when asked for (`analysis: true`); ignored on input.",
     )
 
 
@@ -101,8 +143,35 @@ class EvaluateRequest(BaseModel):
         return data
 
 
+class ExplainRequest(BaseModel):
+    """Explain a plan: the smallest single changes that would serve each order it leaves out."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    problem: ProblemIn = Field(description="The problem the plan answers.")
+    plan: PlanIn = Field(
+        description="A valid plan of the problem (a `PlanOut` may be sent back as is)."
+    )
+    time_limit_s: float | None = Field(
+        default=None,
+        gt=0,
+        le=MAX_TIME_LIMIT_S,
+        allow_inf_nan=False,
+        description="Seconds to search for fixes, most valuable orders first; orders not "
+        "reached in time have no `fixes`. Default: DISPATCH_DEFAULT_TIME_LIMIT_S; lowered to "
+        "DISPATCH_MAX_TIME_LIMIT_S.",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _ignore_output_fields(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "plan" in data:
+            return {**data, "plan": drop_output_fields(data["plan"])}
+        return data
+
+
 class EvaluateOut(BaseModel):
-    """The verdict on a plan: validity, violations, KPIs and the objective by term."""
+    """The verdict on a plan: validity, violations, KPIs, the objective by term and in detail."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -117,4 +186,8 @@ class EvaluateOut(BaseModel):
     objective: dict[str, float] | None = Field(
         description="Objective in points by term (travel, lateness, unassigned, non_preferred, "
         "reassignment, workload_balance, labor) and their total; null like kpis."
+    )
+    analysis: ScoreAnalysisOut | None = Field(
+        description="The score analysis: the objective per order and per technician, with a "
+        "sentence each; null like kpis."
     )

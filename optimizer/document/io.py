@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from optimizer.clock import DEFAULT_EPOCH as DEFAULT_EPOCH
 from optimizer.clock import Clock
 from optimizer.document.errors import PLAN, PROBLEM, JsonInput, read_document
 from optimizer.document.models import (
+    FixDoc,
     GeoPointDoc,
     MatrixRefDoc,
     PlanarPointDoc,
@@ -52,7 +53,7 @@ from optimizer.domain import (
     WorkOrder,
 )
 from optimizer.errors import InputError, InputIssue
-from optimizer.plan import PlacedBreak, Plan, Route, SolveStats, Stop, Unassigned
+from optimizer.plan import Fix, FixChange, PlacedBreak, Plan, Route, SolveStats, Stop, Unassigned
 from optimizer.problem import Problem
 from optimizer.validation import validate_problem
 from optimizer.weights import Weights
@@ -153,10 +154,7 @@ def plan_to_document(problem: Problem, plan: Plan) -> dict[str, Any]:
     iso = _Iso(problem.clock)
     return {
         "routes": [_route_to_doc(r, iso) for r in plan.routes],
-        "unassigned": [
-            {"work_order_id": u.work_order_id, "reason": u.reason.value, "detail": u.detail}
-            for u in plan.unassigned
-        ],
+        "unassigned": [_unassigned_to_doc(u) for u in plan.unassigned],
         "kpis": dict(plan.kpis),
         "stats": {
             "status": plan.stats.status,
@@ -238,7 +236,15 @@ def plan_from_document(problem: Problem, data: JsonInput) -> Plan:
     stats = doc.stats
     return Plan(
         routes=routes,
-        unassigned=tuple(Unassigned(u.work_order_id, u.reason, u.detail) for u in doc.unassigned),
+        unassigned=tuple(
+            Unassigned(
+                u.work_order_id,
+                u.reason,
+                u.detail,
+                None if u.fixes is None else tuple(_fix(f) for f in u.fixes),
+            )
+            for u in doc.unassigned
+        ),
         stats=SolveStats(
             status=stats.status,
             objective=stats.objective,
@@ -519,6 +525,57 @@ def _order_to_doc(o: WorkOrder, iso: _Iso) -> dict[str, Any]:
         "not_before": iso.opt(o.not_before_s),
         "dispatched_technician_id": o.dispatched_technician_id,
     }
+
+
+def _unassigned_to_doc(u: Unassigned) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "work_order_id": u.work_order_id,
+        "reason": u.reason.value,
+        "detail": u.detail,
+    }
+    if u.fixes is not None:
+        doc["fixes"] = [
+            {
+                "kind": f.kind.value,
+                "detail": f.detail,
+                "cost_delta": f.cost_delta,
+                "verified": f.verified,
+                "change": {
+                    k: dict(v) if isinstance(v, Mapping) else v
+                    for k in _CHANGE_FIELDS
+                    if (v := getattr(f.change, k)) is not None and v != {}
+                },
+            }
+            for f in u.fixes
+        ]
+    return doc
+
+
+_CHANGE_FIELDS = (
+    "technician_id",
+    "shift_index",
+    "work_order_id",
+    "window_index",
+    "side",
+    "minutes",
+    "skills",
+    "parts",
+)
+
+
+def _fix(doc: FixDoc) -> Fix:
+    c = doc.change
+    change = FixChange(
+        technician_id=c.technician_id,
+        shift_index=c.shift_index,
+        work_order_id=c.work_order_id,
+        window_index=c.window_index,
+        side=c.side,
+        minutes=c.minutes,
+        skills=dict(c.skills),
+        parts=dict(c.parts),
+    )
+    return Fix(doc.kind, doc.detail, doc.cost_delta, doc.verified, change)
 
 
 def _route_to_doc(r: Route, iso: _Iso) -> dict[str, Any]:

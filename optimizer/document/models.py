@@ -30,7 +30,7 @@ from pydantic_core import PydanticCustomError
 
 from optimizer.clock import zone_of
 from optimizer.domain import Tier
-from optimizer.plan import SlaStatus, UnassignedReason
+from optimizer.plan import FixKind, SlaStatus, UnassignedReason
 from optimizer.weights import DEFAULT_WEIGHTS
 
 
@@ -626,12 +626,58 @@ class RouteDoc(_Doc):
     break_s: int | None = Field(default=None, description="Seconds on break (derived).")
 
 
+class FixChangeDoc(_Doc):
+    """The change a fix makes; which fields are set depends on its kind."""
+
+    technician_id: Id | None = Field(default=None, description="The technician changed.")
+    shift_index: NonNegInt | None = Field(default=None, description="Their shift (overtime).")
+    work_order_id: Id | None = Field(default=None, description="The order bumped out (bump).")
+    window_index: NonNegInt | None = Field(
+        default=None, description="The window widened (window); null: the not-before time."
+    )
+    side: Literal["start", "end"] | None = Field(
+        default=None, description="start: moved earlier; end: moved later."
+    )
+    minutes: NonNegInt | None = Field(default=None, description="By how many minutes.")
+    skills: dict[str, SkillLevel] = Field(
+        default_factory=dict, description="Skill to its new level (skill)."
+    )
+    parts: dict[str, Quantity] = Field(
+        default_factory=dict, description="Part to the quantity added to the van (parts)."
+    )
+
+
+class FixDoc(_Doc):
+    """A single change that would make an unserved order servable."""
+
+    kind: FixKind = Field(
+        description="window, deadline, overtime, bump, skill, parts or exclusion: what changes."
+    )
+    detail: str = Field(description="One sentence: the change and what it allows.")
+    cost_delta: float | None = Field(
+        description="Objective of the fixed plan minus this plan's, in points; null when "
+        "not verified."
+    )
+    verified: bool = Field(
+        description="The order was inserted into the plan under the changed problem and the "
+        "validator accepted the result."
+    )
+    change: FixChangeDoc = Field(
+        default_factory=FixChangeDoc, description="The change itself, as data (see its kind)."
+    )
+
+
 class UnassignedDoc(_Doc):
-    """An order left out of the plan, with the reason."""
+    """An order left out of the plan, with the reason (and, once explained, fixes)."""
 
     work_order_id: Id = Field(description="The order left out.")
     reason: UnassignedReason = Field(description="Why, as a stable reason code.")
     detail: str = Field(default="", description="Why, in one sentence.")
+    fixes: list[FixDoc] | None = Field(
+        default=None,
+        description="Smallest single changes that would serve it, verified first; "
+        "absent until the plan is explained.",
+    )
 
 
 class SolveStatsDoc(_Doc):

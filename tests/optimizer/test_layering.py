@@ -15,7 +15,25 @@ FORBIDDEN_IN_VALIDATOR = ("optimizer.search", "optimizer.solve")
 #: One subpackage of optimizer/search/ per engine: lns, ortools, pyvrp, rules, ...
 ENGINES = sorted(p.parent.name for p in SEARCH.glob("*/__init__.py"))
 #: What only the pipeline (and what stands above it) may import.
-ABOVE_ENGINES = ("optimizer.search.pipeline", "optimizer.solve", "optimizer.replan")
+ABOVE_ENGINES = (
+    "optimizer.search.pipeline",
+    "optimizer.solve",
+    "optimizer.replan",
+    "optimizer.explain",
+)
+#: The explanations sit above the search and solve: nothing under them imports them.
+EXPLAIN = "optimizer.explain"
+BELOW_EXPLAIN = ("search", "check", "replan")
+BELOW_EXPLAIN_MODULES = (
+    "solve.py",
+    "objective.py",
+    "kpis.py",
+    "plan.py",
+    "problem.py",
+    "domain.py",
+    "validation.py",
+    "compare.py",
+)
 #: The public faces of the core: the library, the JSON documents, the command line.
 PUBLIC_FACES = ("optimizer", "optimizer.document", "optimizer.cli")
 
@@ -89,6 +107,20 @@ def test_shared_search_modules_import_no_engine(path: Path):
     """What several engines read (eligibility, the index, ...) imports no engine or pipeline."""
     engines = tuple(f"optimizer.search.{e}" for e in ENGINES)
     bad = {n for n in _imports(path) if _under(n, engines + ABOVE_ENGINES)}
+    assert not bad, f"{path} imports {bad}"
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(
+        [p for d in BELOW_EXPLAIN for p in (OPTIMIZER / d).rglob("*.py")]
+        + [OPTIMIZER / m for m in BELOW_EXPLAIN_MODULES]
+    ),
+    ids=_rel,
+)
+def test_nothing_below_the_explanations_imports_them(path: Path):
+    """The search, the validator, solve, re-planning and the leaves never import explain."""
+    bad = {n for n in _imports(path) if _under(n, (EXPLAIN,))}
     assert not bad, f"{path} imports {bad}"
 
 

@@ -7,6 +7,7 @@ import os
 import signal
 import time
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -362,3 +363,19 @@ def test_bug_14_job_seed_fits_both_databases(client: TestClient):
     response = client.post("/v1/jobs", json={"problem": lyon(), "seed": 2**31})
     assert response.status_code == 422
     assert response.json()["error"]["field"] == "seed"
+
+
+def test_plan_of_a_job_with_its_analysis(job_client: TestClient, succeeded_job: dict[str, Any]):
+    """?analysis=true adds the score analysis, which adds up to the plan's objective."""
+    path = f"/v1/jobs/{succeeded_job['id']}/plan"
+    plain = job_client.get(path).json()
+    assert "analysis" not in plain
+    response = job_client.get(path, params={"analysis": "true"})
+    assert response.status_code == 200
+    out = response.json()
+    analysis = out["analysis"]
+    assert analysis["total"] == out["kpis"]["objective"]
+    total = sum(Decimal(repr(e["points"])) for e in analysis["entries"])
+    assert total == Decimal(repr(analysis["total"]))
+    assert {k: v for k, v in out.items() if k != "analysis"} == plain
+    valid_plan(job_client, succeeded_job["id"], lyon())

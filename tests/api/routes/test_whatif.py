@@ -312,6 +312,71 @@ def test_bug_patch_replacing_the_whole_document_is_an_input_error(client, base):
     assert response.json()["error"]["field"].startswith("variants[0].document")
 
 
+# --- POST /v1/whatif/tradeoff ---------------------------------------------------------
+
+
+def test_tradeoff_sweeps_travel_against_lateness(make_client, base):
+    """Three factors of travel_per_hour, each plan valid, the non-dominated first, by factor."""
+    client = make_client(whatif_workers=1)
+    base["work_orders"][1]["respond_by"] = DAY.format("08:30")
+    body = {
+        "problem": base,
+        "sweep": "travel_per_hour",
+        "points": 3,
+        "low": 0.5,
+        "high": 2,
+        "time_limit_s": 0.3,
+    }
+    response = client.post("/v1/whatif/tradeoff", json=body)
+    assert response.status_code == 200, response.text
+    out = response.json()
+    assert (out["sweep"], out["measure"], out["against"]) == (
+        "travel_per_hour",
+        "travel_h",
+        "lateness_min",
+    )
+    points = out["points"] + out["dominated"]
+    assert sorted(p["factor"] for p in points) == [0.5, 1.0, 2.0]
+    assert [p["factor"] for p in out["points"]] == sorted(p["factor"] for p in out["points"])
+    assert all(p["violations"] == 0 for p in points)  # check_plan ran on each point
+    assert out["warnings"] == []  # known skills, time limit under the cap
+    assert {p["factor"]: p["value"] for p in points} == {0.5: 30.0, 1.0: 60.0, 2.0: 120.0}
+    for p in out["dominated"]:
+        assert any(
+            q["measures"]["travel_h"] <= p["measures"]["travel_h"]
+            and q["measures"]["lateness_min"] <= p["measures"]["lateness_min"]
+            for q in out["points"]
+        )
+
+
+def test_tradeoff_of_a_zero_weight_is_a_422_on_sweep(client, base):
+    """labor_cost is 0 by default: a multiple of it sweeps nothing."""
+    response = client.post("/v1/whatif/tradeoff", json={"problem": base, "sweep": "labor_cost"})
+    assert response.status_code == 422
+    message = (
+        "The problem's weight labor_cost is 0: a multiple of it sweeps nothing; give it a "
+        "value in the problem's weights first."
+    )
+    assert error_of(response) == {
+        "code": "input_error",
+        "message": message,
+        "field": "sweep",
+        "issues": [{"field": "sweep", "message": message}],
+    }
+
+
+def test_tradeoff_grid_limits_are_422(client, base):
+    """Too many points and a reversed grid are each named."""
+    too_many = {"problem": base, "sweep": "travel_per_hour", "points": 13}
+    assert error_of(client.post("/v1/whatif/tradeoff", json=too_many))["field"] == "points"
+    reversed_ = {"problem": base, "sweep": "travel_per_hour", "low": 3, "high": 1}
+    error = error_of(client.post("/v1/whatif/tradeoff", json=reversed_))
+    assert (error["field"], error["message"]) == (
+        "high",
+        "Invalid grid: low 3 and high 1 need 0 < low <= high.",
+    )
+
+
 # --- named operations (issue 15) ---------------------------------------------------
 
 
