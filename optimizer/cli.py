@@ -21,7 +21,6 @@ from rich.table import Table
 
 from optimizer.check import check_plan
 from optimizer.cli_explain import add_commands, unassigned_table
-from optimizer.console import full_width_console as full_width_console
 from optimizer.document import (
     load_problem,
     plan_from_document,
@@ -35,6 +34,7 @@ from optimizer.params import EXECUTORS, SolveParams
 from optimizer.plan import Plan
 from optimizer.problem import Problem
 from optimizer.solve import Progress, solve
+from optimizer.terminal import full_width_console as full_width_console
 from optimizer.validation import find_warnings
 
 EXIT_OK, EXIT_INVALID_PLAN, EXIT_BAD_INPUT = 0, 1, 2

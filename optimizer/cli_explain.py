@@ -9,7 +9,6 @@ from typing import Any
 
 from rich.table import Table
 
-from optimizer.console import full_width_console
 from optimizer.document import load_problem, plan_from_document, plan_to_document
 from optimizer.errors import InputError
 from optimizer.explain.analysis import analyse_score
@@ -18,6 +17,7 @@ from optimizer.explain.tradeoff import MEASURES, SWEEPS, Tradeoff, TradeoffPoint
 from optimizer.explain.unserved import EXPLAIN_TIME_LIMIT_S, explain_plan
 from optimizer.plan import Plan
 from optimizer.problem import Problem
+from optimizer.terminal import full_width_console
 
 #: Score-analysis entries printed by ``dispatch explain --analysis``.
 ENTRIES_SHOWN = 25
