@@ -2,12 +2,13 @@
 
 The public face: the domain and the problem, :func:`solve` with its
 parameters and weights, the plan types, :func:`check_plan`,
-:func:`compute_kpis`, :func:`plan_cost` and the priority audit
-:func:`audit_plan`, re-planning (:func:`reoptimize`
-and its events), what-if comparisons, the errors and the input warnings
-(:func:`find_warnings`), and the local :class:`Clock` of a problem. Documents are read and
-written by :mod:`optimizer.document`, travel models live in
-:mod:`optimizer.travel`. How the modules fit together: ``docs/ARCHITECTURE.md``.
+:func:`compute_kpis`, :func:`plan_cost`, the priority audit
+:func:`audit_plan`, :func:`retime_plan` (times hand-edited sequences),
+re-planning (:func:`reoptimize` and its events), what-if comparisons, the
+errors and the input warnings (:func:`find_warnings`), and the local
+:class:`Clock` of a problem. Documents are read and written by
+:mod:`optimizer.document`, travel models live in :mod:`optimizer.travel`.
+How the modules fit together: ``docs/ARCHITECTURE.md``.
 """
 
 from optimizer.check import Violation as Violation
@@ -57,6 +58,7 @@ from optimizer.replan import TechnicianUnavailable as TechnicianUnavailable
 from optimizer.replan import reoptimize as reoptimize
 from optimizer.search.lns.audit import AuditFinding as AuditFinding
 from optimizer.search.lns.audit import audit_plan as audit_plan
+from optimizer.search.retime import retime_plan as retime_plan
 from optimizer.solve import Progress as Progress
 from optimizer.solve import solve as solve
 from optimizer.validation import find_warnings as find_warnings
