@@ -60,14 +60,13 @@ function setProblem(problem, plan = null) {
   $("whatif-result").innerHTML = "";
   for (const id of ["solve-now", "solve-job", "run-whatif"]) $(id).disabled = false;
   fillProblemControls();
-  if (plan) setPlan(plan);
-  else {
-    state.plan = null;
-    state.model = null;
-    for (const id of ["map", "timeline", "unserved", "kpi-cards"]) $(id).innerHTML = "";
-    $("run-replan").disabled = true;
-    status(`Loaded ${problem.technicians.length} technicians and ${problem.work_orders.length} work orders. Solve to see a plan.`);
-  }
+  if (plan) return setPlan(plan);
+  state.plan = null;
+  state.model = null;
+  for (const id of ["map", "timeline", "unserved", "kpi-cards"]) $(id).innerHTML = "";
+  $("run-replan").disabled = true;
+  status(`Loaded ${problem.technicians.length} technicians and ${problem.work_orders.length} work orders. Solve to see a plan.`);
+  return Promise.resolve(null);
 }
 
 function readDocument(text, source) {
