@@ -87,6 +87,7 @@ def shot(request: pytest.FixtureRequest) -> Callable[[Any, str], None]:
     def save(locator: Any, name: str) -> None:
         if folder:
             Path(folder).mkdir(parents=True, exist_ok=True)
+            locator.page.mouse.move(0, 0)  # no tooltip in the picture
             locator.screenshot(path=str(Path(folder) / f"{name}.png"))
 
     return save

@@ -542,14 +542,17 @@ async function runReplan(e) {
       events,
       time_limit_s: Math.min(timeLimit(), 5),
     });
-    if (urgent) state.problem = { ...state.problem, work_orders: [...state.problem.work_orders, urgent] };
+    if (urgent) {
+      state.problem = { ...state.problem, work_orders: [...state.problem.work_orders, urgent] };
+      $("urgent-add").checked = false;
+      $("urgent-id").value = urgent.id.replace(/\d*$/, (n) => String(Number(n || 0) + 1));
+    }
     state.lastDiff = out.diff;
     state.override = null;
     state.highlight = new Set([...out.diff.moved.map((m) => m.work_order_id), ...out.diff.newly_assigned.map((a) => a.work_order_id)]);
     state.flagged = new Set();
     $("replan-diff").innerHTML = diffHtml(out.diff);
     await setPlan(out.plan);
-    fillProblemControls(false);
     status(`Re-planned: ${out.diff.moved.length} moved, ${out.diff.newly_assigned.length} newly served, ${out.diff.newly_unassigned.length} newly unserved (highlighted ↔).`);
   } catch (exc) {
     $("replan-diff").innerHTML = "";
@@ -561,7 +564,7 @@ async function runReplan(e) {
 
 // ---------------------------------------------------------------- form contents
 
-function fillProblemControls(resetVariants = true) {
+function fillProblemControls() {
   const problem = state.problem;
   $("variant-tech").innerHTML = techOptions();
   $("replan-tech").innerHTML = `<option value="">nobody</option>${techOptions()}`;
@@ -573,10 +576,8 @@ function fillProblemControls(resetVariants = true) {
     $("urgent-lat").value = (points.reduce((s, p) => s + p.b, 0) / points.length).toFixed(5);
     $("urgent-lon").value = (points.reduce((s, p) => s + p.a, 0) / points.length).toFixed(5);
   }
-  if (resetVariants) {
-    state.variants = [];
-    renderVariants();
-  }
+  state.variants = [];
+  renderVariants();
 }
 
 function fillPlanControls() {

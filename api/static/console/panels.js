@@ -123,9 +123,9 @@ export function diffHtml(diff) {
     if (items.length) parts.push(`<h3>${title} (${items.length})</h3><ul>${items.join("")}</ul>`);
   };
   list("Moved", diff.moved.map((m) => `<li class="diff-moved" data-order="${esc(m.work_order_id)}">↔ ${esc(m.work_order_id)}: ${esc(m.from_technician_id)} → ${esc(m.to_technician_id)}</li>`));
-  list("Newly served", diff.newly_assigned.map((a) => `<li data-order="${esc(a.work_order_id)}">＋ ${esc(a.work_order_id)} → ${esc(a.technician_id)}</li>`));
-  list("Newly unserved", diff.newly_unassigned.map((u) => `<li data-order="${esc(u.work_order_id)}">－ ${esc(u.work_order_id)}: <code>${esc(u.reason)}</code> ${esc(u.detail)}</li>`));
-  list("Times changed", diff.eta_changes.map((e) => `<li data-order="${esc(e.work_order_id)}">⏱ ${esc(e.work_order_id)}: ${hhmm(e.old_start)} → ${hhmm(e.new_start)} (${e.delta_min > 0 ? "+" : ""}${num(e.delta_min, 0)} min)</li>`));
+  list("Newly served", diff.newly_assigned.map((a) => `<li data-order="${esc(a.work_order_id)}">+ ${esc(a.work_order_id)} → ${esc(a.technician_id)}</li>`));
+  list("Newly unserved", diff.newly_unassigned.map((u) => `<li data-order="${esc(u.work_order_id)}">− ${esc(u.work_order_id)}: <code>${esc(u.reason)}</code> ${esc(u.detail)}</li>`));
+  list("Times changed", diff.eta_changes.map((e) => `<li data-order="${esc(e.work_order_id)}">${esc(e.work_order_id)}: ${hhmm(e.old_start)} → ${hhmm(e.new_start)} (${e.delta_min > 0 ? "+" : ""}${num(e.delta_min, 0)} min)</li>`));
   return parts.join("") || "<p>Nothing changed.</p>";
 }
 

@@ -64,11 +64,11 @@ export function timelineHtml(model, highlight, flagged) {
           start,
           end,
           ` data-order="${esc(id)}" tabindex="0" role="button" aria-label="${esc(aria)}"`,
-          `<span class="sla-icon" aria-hidden="true">${sla.icon}</span>${esc(id)}`,
+          `<span class="sla-icon" aria-hidden="true">${warn ? "⚠" : ""}${sla.icon}</span>${esc(id)}`,
         );
         cursor = end;
       }
-      for (const b of route.breaks || []) track += block(model, "break", ms(b.start), ms(b.end), ' title="Break"', "☕");
+      for (const b of route.breaks || []) track += block(model, "break", ms(b.start), ms(b.end),  ' title="Break"', "break");
       track += block(model, "travel home", cursor, ms(route.end));
     }
     const rowAttrs = route ? ` data-route="${esc(row.key)}"` : "";
