@@ -282,3 +282,38 @@ def test_tiles_are_drawn_only_when_configured(page: Any, server: str):
     hrefs = page.eval_on_selector_all("#map image", "els => els.map(e => e.getAttribute('href'))")
     assert hrefs and all(h.startswith(f"{server}/no-tiles/") for h in hrefs)
     assert page.text_content("#map .attribution") == "tiles: test"
+
+
+def test_an_uploaded_problem_file_is_loaded(page: Any, tmp_path: Any):
+    """A problem file chosen in the file input becomes the day to solve."""
+    from scenarios import get_scenario
+
+    path = tmp_path / "day.json"
+    path.write_text(json.dumps(get_scenario("lyon-small").load()))
+    page.set_input_files("#problem-file", str(path))
+    page.wait_for_selector("#solve-now:not([disabled])")
+    assert "Loaded 3 technicians and 12 work orders" in page.inner_text("#status")
+
+
+def test_unserved_fixes_are_shown_when_the_plan_has_them(page: Any):
+    """A plan whose unassigned entry carries fixes (another branch's field) lists them."""
+    day = synthetic_day(2, 2)
+    order = day["problem"]["work_orders"][-1]
+    day["plan"]["routes"][-1]["stops"].pop()
+    day["plan"]["unassigned"] = [
+        {
+            "work_order_id": order["id"],
+            "reason": "capacity_exhausted",
+            "detail": "No room left.",
+            "fixes": [
+                "Extend T-001's shift by 40 min.",
+                {"code": "add_technician", "message": "Add one."},
+            ],
+        }
+    ]
+    page.evaluate(
+        "([p, q]) => window.dispatchConsole.setProblem(p, q)", [day["problem"], day["plan"]]
+    )
+    assert ids(page, ".unserved-row") == [order["id"]]
+    fixes = page.eval_on_selector_all(".fixes li", "els => els.map(e => e.textContent)")
+    assert fixes == ["Extend T-001's shift by 40 min.", "add_technician Add one."]
