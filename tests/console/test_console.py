@@ -140,16 +140,27 @@ def test_dragging_an_order_to_an_unskilled_technician_shows_the_violation(page: 
 
 def test_replan_highlights_what_moved(page: Any, shot: Any):
     """A technician off early and an urgent order: the diff's moved orders are highlighted."""
-    plan = load_and_solve(page)
+    load_and_solve(page)
     # an hour into the day (the page proposes three): time left for the others to take over
     now = (datetime.fromisoformat(page.input_value("#replan-now")) - timedelta(hours=2)).isoformat()
     page.fill("#replan-now", now)
-    later = datetime.fromisoformat(now) + timedelta(minutes=45)
-    busiest = max(
-        plan["routes"],
-        key=lambda r: sum(datetime.fromisoformat(s["start"]) > later for s in r["stops"]),
+    later = (datetime.fromisoformat(now) + timedelta(minutes=45)).isoformat()
+    # the technician with most later work that someone else is skilled for and may take
+    busiest = page.evaluate(
+        """(later) => {
+        const m = window.dispatchConsole.state.model;
+        const takers = (order, tech) => [...m.technicians.values()].some((t) =>
+          t.doc.id !== tech && !order.pinned_technician_id &&
+          !(order.excluded_technician_ids || []).includes(t.doc.id) &&
+          Object.entries(order.required_skills || {})
+            .every(([s, l]) => (t.doc.skills[s] || 0) >= l));
+        const score = (r) => r.stops.filter((s) => Date.parse(s.start) > Date.parse(later) &&
+          takers(m.orders.get(s.work_order_id), r.technician_id)).length;
+        return [...m.routes].sort((a, b) => score(b) - score(a))[0].technician_id;
+    }""",
+        later,
     )
-    page.select_option("#replan-tech", busiest["technician_id"])
+    page.select_option("#replan-tech", busiest)
     page.fill("#replan-from", now)
     page.check("#urgent-add")
     page.select_option("#urgent-skill", "electrical")
