@@ -89,6 +89,7 @@ async function loadScenarios() {
     $("scenario").innerHTML = list.data
       .map((s) => `<option value="${esc(s.name)}" title="${esc(s.purpose)}">${esc(s.name)} (${s.technicians} × ${s.work_orders})</option>`)
       .join("");
+    clearError();
     status("Choose a scenario, upload a problem file or paste a document.");
   } catch (exc) {
     showError(exc, "Listing the scenarios");
