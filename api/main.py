@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
+from api.console import install_console
 from api.docs import install_docs
 from api.errors import add_openapi_hook, install_error_handlers
 from api.examples import document_examples
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (health, plans, reoptimize, recommendations, jobs, whatif, scenarios):
         app.include_router(module.router)
     install_docs(app)
+    install_console(app)
     add_openapi_hook(app, document_examples)
     return app
 

@@ -48,8 +48,14 @@ from optimizer import (
     compute_kpis,
     find_warnings,
     plan_cost,
+    retime_plan,
 )
-from optimizer.document import load_problem, plan_from_document, plan_to_document
+from optimizer.document import (
+    DERIVED_ROUTE_FIELDS,
+    load_problem,
+    plan_from_document,
+    plan_to_document,
+)
 
 _UNKNOWN_IDS = frozenset({ViolationCode.UNKNOWN_WORK_ORDER, ViolationCode.UNKNOWN_TECHNICIAN})
 
@@ -148,6 +154,36 @@ def plan_from_in(
         raise prefix_error(exc, field_prefix) from None
 
 
+def retimed_plan_from_in(
+    problem: Problem, plan: PlanIn | Mapping[str, Any], field_prefix: str = "plan"
+) -> Plan:
+    """Read a hand-edited plan and time its sequences again (:func:`optimizer.retime_plan`).
+
+    Only each route's technician, shift and order of stops count: the route
+    totals are not compared with the stale stops, and the times are
+    recomputed.
+
+    Raises
+    ------
+    InputError
+        Shape errors, or a route naming a technician, shift or work order
+        the problem does not have; fields prefixed.
+    """
+    document = drop_output_fields(_as_json(plan))
+    if isinstance(document, dict) and isinstance(document.get("routes"), list):
+        routes = [
+            {k: v for k, v in route.items() if k not in DERIVED_ROUTE_FIELDS}
+            if isinstance(route, dict)
+            else route
+            for route in document["routes"]
+        ]
+        document = {**document, "routes": routes}
+    try:
+        return retime_plan(problem, plan_from_document(problem, document))
+    except InputError as exc:
+        raise prefix_error(exc, field_prefix) from None
+
+
 def violations_to_out(violations: list[Violation]) -> list[dict[str, Any]]:
     """Write validator findings as ``ViolationOut`` dictionaries."""
     return [
@@ -210,26 +246,39 @@ def analysis_to_out(problem: Problem, plan: Plan) -> dict[str, Any]:
     }
 
 
-def evaluation_to_out(problem: Problem, plan: Plan) -> dict[str, Any]:
+def evaluation_to_out(problem: Problem, plan: Plan, include_plan: bool = False) -> dict[str, Any]:
     """Check and score ``plan`` against ``problem`` without solving (an ``EvaluateOut``).
+
+    Parameters
+    ----------
+    include_plan
+        Add the plan judged as ``plan`` (a ``PlanOut``), e.g. a re-timed one.
 
     Returns
     -------
     dict
-        ``is_valid``, ``violations``, recomputed ``kpis`` and the
-        ``objective`` by term (points). ``kpis`` and ``objective`` are
-        ``None`` when the plan names a work order or technician that the
-        problem lacks: there is nothing to score them against.
+        ``is_valid``, ``violations``, recomputed ``kpis``, the ``objective``
+        by term (points) and ``plan`` (``None`` unless ``include_plan``).
+        ``kpis`` and ``objective`` are ``None`` when the plan names a work
+        order or technician that the problem lacks: there is nothing to
+        score them against.
     """
     violations = check_plan(problem, plan)
     is_scorable = not any(v.code in _UNKNOWN_IDS for v in violations)
-    return {
+    out: dict[str, Any] = {
         "is_valid": not violations,
         "violations": violations_to_out(violations),
         "kpis": compute_kpis(problem, plan) if is_scorable else None,
         "objective": plan_cost(problem, plan) if is_scorable else None,
         "analysis": analysis_to_out(problem, plan) if is_scorable else None,
+        "plan": None,
     }
+    if include_plan:
+        out["plan"] = plan_to_document(problem, plan) | {
+            "violations": out["violations"],
+            "warnings": problem_warnings(problem),
+        }
+    return out
 
 
 def booking_inputs(

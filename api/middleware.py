@@ -40,6 +40,7 @@ from fastapi import FastAPI
 from starlette.routing import Match, compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.console import CONSOLE_PATHS, CONSOLE_PREFIX
 from api.docs import DOCS_PATHS, STATIC_PREFIX
 from api.errors import add_openapi_hook, error_response, error_response_doc
 from api.logs import AccessLogMiddleware
@@ -158,7 +159,11 @@ class ApiKeyMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = route_path(scope) if scope["type"] == "http" else ""
-        if scope["type"] != "http" or path in self.open_paths or path.startswith(STATIC_PREFIX):
+        if (
+            scope["type"] != "http"
+            or path in self.open_paths
+            or path.startswith((STATIC_PREFIX, CONSOLE_PREFIX))
+        ):
             await self.app(scope, receive, send)
             return
         key = _header(scope, b"x-api-key")
@@ -316,12 +321,14 @@ def _header(scope: Scope, name: bytes) -> bytes | None:
 
 
 def open_paths(app: FastAPI) -> set[str]:
-    """Paths that never need a key: the health route and the API documentation.
+    """Paths that never need a key: the health route, the API documentation and the console.
 
-    The documentation's assets, under ``api.docs.STATIC_PREFIX``, are open too.
+    The documentation's assets, under ``api.docs.STATIC_PREFIX``, and the
+    console's, under ``api.console.CONSOLE_PREFIX``, are open too: the
+    console's page asks for the key and sends it with its API calls.
     """
     urls = (app.docs_url, app.redoc_url, app.openapi_url, app.swagger_ui_oauth2_redirect_url)
-    return {"/healthz", *DOCS_PATHS, *(url for url in urls if url)}
+    return {"/healthz", *DOCS_PATHS, *CONSOLE_PATHS, *(url for url in urls if url)}
 
 
 def _document_refusals(settings: Settings, unguarded: set[str]) -> Any:

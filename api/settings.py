@@ -39,7 +39,12 @@ class Settings(BaseSettings):
     ``max_technicians`` technicians are refused (413). A job-store outage
     is answered 503 with ``Retry-After: store_retry_after_s``. Logs are text
     or, with ``log_format="json"`` (``DISPATCH_LOG_FORMAT=json``), one JSON
-    object per line, each with its request id (:mod:`api.logs`).
+    object per line, each with its request id (:mod:`api.logs`). The
+    dispatch console (``/console``) draws its map offline, routes on a
+    projected plane with a scale bar, unless ``map_tiles_url`` is set
+    (``DISPATCH_MAP_TILES_URL``, an XYZ template such as
+    ``https://tiles.example/{z}/{x}/{y}.png``, credited with
+    ``map_tiles_attribution``).
     """
 
     model_config = SettingsConfigDict(env_prefix="DISPATCH_", extra="ignore")
@@ -68,6 +73,8 @@ class Settings(BaseSettings):
     max_technicians: int = Field(2_000, ge=1)
     store_retry_after_s: int = Field(5, ge=1)
     log_format: Literal["text", "json"] = "text"
+    map_tiles_url: str | None = None
+    map_tiles_attribution: str = ""
 
     def worker_memory_bytes(self) -> int | None:
         """Address-space limit of each job worker in bytes; ``None`` for no limit.

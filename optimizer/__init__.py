@@ -3,8 +3,8 @@
 The public face: the domain and the problem, :func:`solve` with its
 parameters and weights, the plan types, :func:`check_plan`,
 :func:`compute_kpis`, :func:`plan_cost` and the priority audit
-:func:`audit_plan`, re-planning (:func:`reoptimize`
-and its events), what-if comparisons, explanations (fixes of unserved
+:func:`audit_plan`, :func:`retime_plan` (times hand-edited sequences),
+re-planning (:func:`reoptimize` and its events), what-if comparisons, explanations (fixes of unserved
 orders :func:`explain_plan`, booking recommendations :func:`recommend`,
 the score analysis :func:`analyse_score`, trade-off curves
 :func:`tradeoff`), the errors and the input warnings
@@ -79,6 +79,7 @@ from optimizer.replan import TechnicianUnavailable as TechnicianUnavailable
 from optimizer.replan import reoptimize as reoptimize
 from optimizer.search.lns.audit import AuditFinding as AuditFinding
 from optimizer.search.lns.audit import audit_plan as audit_plan
+from optimizer.search.retime import retime_plan as retime_plan
 from optimizer.solve import Progress as Progress
 from optimizer.solve import solve as solve
 from optimizer.validation import find_warnings as find_warnings

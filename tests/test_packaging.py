@@ -28,3 +28,15 @@ def test_docs_assets_and_dependencies_are_declared():
     dev = [d.split(">")[0] for d in project["project"]["optional-dependencies"]["dev"]]
     assert {"httpx", "tzdata"} <= set(names)
     assert {"jsonschema", "mypy"} <= set(dev)
+
+
+def test_console_is_package_data_and_playwright_a_dev_dependency():
+    """Every file of the console ships in the wheel; the browser tests' playwright is in dev."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    patterns = project["tool"]["setuptools"]["package-data"]["api"]
+    shipped = {p for pattern in patterns for p in (ROOT / "api").glob(pattern)}
+    console = set((ROOT / "api/static/console").iterdir())
+    assert ROOT / "api/static/console/index.html" in console
+    assert console <= shipped
+    dev = [d.split(">")[0] for d in project["project"]["optional-dependencies"]["dev"]]
+    assert "playwright" in dev

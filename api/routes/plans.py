@@ -11,7 +11,13 @@ from typing import Any
 from fastapi import APIRouter, HTTPException
 
 from api.deps import SettingsDep
-from api.mapping import evaluation_to_out, plan_from_in, plan_to_out, to_domain
+from api.mapping import (
+    evaluation_to_out,
+    plan_from_in,
+    plan_to_out,
+    retimed_plan_from_in,
+    to_domain,
+)
 from api.metrics import record_solve
 from api.schemas.common import ErrorOut
 from api.schemas.plans import EvaluateOut, EvaluateRequest, ExplainRequest, PlanOut, PlanRequest
@@ -111,8 +117,18 @@ def evaluate_plan(request: EvaluateRequest) -> dict[str, Any]:
     Use it on hand-edited plans, plans from other tools, or an earlier
     answer after the problem changed. A plan from `POST /v1/plans` can be
     sent back as is: its `violations` and `analysis` fields are ignored.
+
+    With `retime`, only each route's technician, shift and order of stops
+    are taken from `plan`; everything else is computed again before judging,
+    and the re-timed plan comes back as `plan`. This is what a dispatch
+    console sends after an order is dragged to another technician or place:
+    the answer shows at once what the move breaks and what it costs.
     """
     problem = to_domain(request.problem)
+    if request.retime:
+        return evaluation_to_out(
+            problem, retimed_plan_from_in(problem, request.plan), include_plan=True
+        )
     plan = plan_from_in(problem, request.plan)
     return evaluation_to_out(problem, plan)
 

@@ -134,6 +134,16 @@ class EvaluateRequest(BaseModel):
     plan: PlanIn = Field(
         description="A plan document; the `violations` of a `PlanOut` may stay (ignored)."
     )
+    retime: bool = Field(
+        default=False,
+        description="Keep each route's technician, shift and order of stops and compute "
+        "everything else again (times, legs, breaks, SLA lights, route totals, KPIs) before "
+        "judging: for sequences edited by hand, such as an order dragged to another "
+        "technician. Sequences the solver would accept get the solver's times; the others "
+        "are timed as early as they can go, so that `violations` names what they break. "
+        "The times given in the stops are ignored, and the answer's `plan` is the re-timed "
+        "plan.",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -190,4 +200,9 @@ class EvaluateOut(BaseModel):
     analysis: ScoreAnalysisOut | None = Field(
         description="The score analysis: the objective per order and per technician, with a "
         "sentence each; null like kpis."
+    )
+    plan: PlanOut | None = Field(
+        default=None,
+        description="With `retime`: the re-timed plan that was judged (its `violations` are "
+        "those above). Null without `retime`.",
     )

@@ -11,6 +11,7 @@ from optimizer.document.errors import JsonInput as JsonInput
 from optimizer.document.errors import json_value as json_value
 from optimizer.document.errors import rule_phrase as rule_phrase
 from optimizer.document.io import DEFAULT_EPOCH as DEFAULT_EPOCH
+from optimizer.document.io import DERIVED_ROUTE_FIELDS as DERIVED_ROUTE_FIELDS
 from optimizer.document.io import SCHEMA_DIR as SCHEMA_DIR
 from optimizer.document.io import load_problem as load_problem
 from optimizer.document.io import main as main

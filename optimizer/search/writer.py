@@ -12,14 +12,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
+import numpy as np
+from numpy.typing import NDArray
+
+from optimizer.domain import WorkOrder
 from optimizer.kpis import compute_kpis
 from optimizer.objective import plan_cost
 from optimizer.plan import PlacedBreak, Plan, Route, SolveStats, Stop, Unassigned, UnassignedReason
 from optimizer.problem import Problem
 from optimizer.search.index import ModelIndex
-from optimizer.search.timing import Lane, OrderRules, schedule_route
+from optimizer.search.timing import Lane, OrderRules, Schedule, schedule_route
 from optimizer.sla import sla_status
 
 #: Detail of an order that could be served alone but found no room.
@@ -41,12 +45,42 @@ def timed_route(
     if schedule is None:
         raise ValueError(f"Infeasible sequence for vehicle {v}: {list(nodes)}.")
     vehicle = index.vehicles[v]
-    distance = index.distance_m
+    orders = {s.node: problem.work_orders[index.order_of_node[s.node]] for s in schedule.stops}
+    return route_of_schedule(
+        problem,
+        RouteFrame(vehicle.technician.id, vehicle.shift_index, lane, index.distance_m),
+        orders,
+        schedule,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RouteFrame:
+    """Whose route a schedule is, and the nodes it was timed on.
+
+    ``lane`` gives the start and end nodes; ``distance_m`` is the node x node
+    driving-metres matrix of the same nodes.
+    """
+
+    technician_id: str
+    shift_index: int
+    lane: Lane
+    distance_m: NDArray[np.int64]
+
+
+def route_of_schedule(
+    problem: Problem, frame: RouteFrame, orders: Mapping[int, WorkOrder], schedule: Schedule
+) -> Route:
+    """The plan route of ``schedule``: stops with legs and SLA lights, breaks, the leg home.
+
+    ``orders[node]`` is the work order of each order node of the schedule.
+    """
+    distance = frame.distance_m
     threshold = problem.sla_yellow_threshold_s
     stops = []
-    prev = lane.start_node
+    prev = frame.lane.start_node
     for stop in schedule.stops:
-        order = problem.work_orders[index.order_of_node[stop.node]]
+        order = orders[stop.node]
         stops.append(
             Stop(
                 work_order_id=order.id,
@@ -61,14 +95,14 @@ def timed_route(
         )
         prev = stop.node
     return Route(
-        technician_id=vehicle.technician.id,
-        shift_index=vehicle.shift_index,
+        technician_id=frame.technician_id,
+        shift_index=frame.shift_index,
         start_s=schedule.start_s,
         end_s=schedule.end_s,
         stops=tuple(stops),
         breaks=tuple(PlacedBreak(a, b) for a, b in schedule.breaks),
         end_travel_s=schedule.end_travel_s,
-        end_distance_m=int(distance.item(prev, lane.end_node)),
+        end_distance_m=int(distance.item(prev, frame.lane.end_node)),
     )
 
 

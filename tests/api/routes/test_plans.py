@@ -401,6 +401,93 @@ def test_evaluate_reports_problem_and_plan_errors_together(client: TestClient, t
     ]
 
 
+def _moved(plan: dict[str, Any], order_id: str, to_technician: str) -> dict[str, Any]:
+    """``plan`` with ``order_id`` appended to ``to_technician``'s route (stale times kept)."""
+
+    def move(p: dict[str, Any]) -> None:
+        stop = next(s for r in p["routes"] for s in r["stops"] if s["work_order_id"] == order_id)
+        for route in p["routes"]:
+            route["stops"] = [s for s in route["stops"] if s["work_order_id"] != order_id]
+        next(r for r in p["routes"] if r["technician_id"] == to_technician)["stops"].append(stop)
+        p["routes"] = [r for r in p["routes"] if r["stops"]]
+
+    return mutated(plan, move)
+
+
+def test_retime_judges_a_dragged_order_with_fresh_times(
+    client: TestClient, solved: Solved, tiny_problem
+):
+    """WO-2 (plumbing) dragged after WO-1 on T1: re-timed, only missing_skill, cost of the move."""
+    plan = solved(tiny_problem)
+    edited = _moved(plan, "WO-2", "T1")
+    response = client.post(
+        "/v1/plans/evaluate", json={"problem": tiny_problem, "plan": edited, "retime": True}
+    )
+    assert response.status_code == 200, response.text
+    out = response.json()
+    assert out["violations"] == [
+        {
+            "code": "missing_skill",
+            "message": "Technician T1 serves work order WO-2 needing skill plumbing at level 1 "
+            "but has level 0.",
+            "work_order_id": "WO-2",
+            "technician_id": "T1",
+        }
+    ]
+    (route,) = out["plan"]["routes"]
+    # WO-1 is 6 km east (600 s at 10 m/s), WO-2 3 km north of the origin: 6,708 m from WO-1.
+    assert [(s["work_order_id"], s["arrival"][11:19], s["travel_s"]) for s in route["stops"]] == [
+        ("WO-1", "08:10:00", 600),
+        ("WO-2", "09:21:11", 671),
+    ]
+    assert out["plan"]["violations"] == out["violations"]
+    assert out["plan"]["stats"]["status"] == "evaluated"
+    # T2 has no route left: no work, still counted
+    assert out["kpis"]["work_s_by_technician"] == {"T1": route["work_s"], "T2": 0}
+    # more driving (1,271 s instead of 600 + 300) and a busier busiest shift: it costs more
+    assert out["objective"]["total"] > plan["kpis"]["objective"]
+
+
+def test_retime_of_an_unchanged_plan_gives_its_times_back(
+    client: TestClient, solved: Solved, tiny_problem
+):
+    """A solver plan sent with retime is valid and keeps every route as it was."""
+    plan = solved(tiny_problem)
+    response = client.post(
+        "/v1/plans/evaluate", json={"problem": tiny_problem, "plan": plan, "retime": True}
+    )
+    assert response.status_code == 200
+    out = response.json()
+    assert (out["is_valid"], out["violations"]) == (True, [])
+    assert out["plan"]["routes"] == plan["routes"]
+    assert out["objective"]["total"] == pytest.approx(plan["kpis"]["objective"], abs=1e-3)
+
+
+def test_retime_ignores_stale_route_totals(client: TestClient, solved: Solved, tiny_problem):
+    """Route totals that no longer match the stops are recomputed, not a 422, with retime."""
+    plan = mutated(solved(tiny_problem), lambda p: p["routes"][0].update(travel_s=1))
+    response = client.post(
+        "/v1/plans/evaluate", json={"problem": tiny_problem, "plan": plan, "retime": True}
+    )
+    assert response.status_code == 200
+    assert response.json()["is_valid"] is True
+
+
+def test_retime_of_an_unknown_technician_is_a_422_naming_the_route(
+    client: TestClient, solved: Solved, tiny_problem
+):
+    """A route of technician T9 cannot be timed: 422 on plan.routes[0].technician_id."""
+    plan = mutated(solved(tiny_problem), lambda p: p["routes"][0].update(technician_id="T9"))
+    response = client.post(
+        "/v1/plans/evaluate", json={"problem": tiny_problem, "plan": plan, "retime": True}
+    )
+    assert response.status_code == 422
+    assert error_of(response) == _input_error(
+        "plan.routes[0].technician_id",
+        "Route 0 names technician T9, which the problem does not have.",
+    )
+
+
 def test_bug_14_too_deep_json_is_a_422_on_the_whole_body(client: TestClient):
     """JSON nested 10,000 deep is a 422 with field $ and a plain sentence, not a 400."""
     body = b"[" * 10_000 + b"]" * 10_000

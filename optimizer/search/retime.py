@@ -1,0 +1,175 @@
+"""Timing a plan whose sequences were edited by hand: each route as early as it can go.
+
+A dispatcher moves an order to another technician or another place in a
+route; the plan's times are then stale. :func:`retime_plan` keeps every
+route's technician, shift and order of stops and times them again with the
+search's one timing routine (:mod:`optimizer.search.timing`), so a sequence
+the solver would accept gets exactly the times the solver would give it.
+
+A hand-made sequence may break a rule the timing routine enforces; it is
+then timed leniently, so that the independent validator can name what it
+breaks instead of the plan being refused:
+
+1. as the solver times it;
+2. else with the shift end, the working, driving and order limits lifted,
+   and service starting on arrival when every appointment window (or
+   not-before, or hard deadline) has passed;
+3. else (not expected: with every start allowed late, each break can be
+   taken on site when its window opens), in addition without breaks.
+
+Skills, pins, exclusions and parts do not change times; the validator
+reports them as they are.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+
+from optimizer.domain import Technician, WorkOrder
+from optimizer.errors import InputError, InputIssue
+from optimizer.plan import Plan, Route
+from optimizer.problem import Problem
+from optimizer.search.eligibility import Interval
+from optimizer.search.timing import Lane, OrderRules, Schedule, schedule_route
+from optimizer.search.writer import RouteFrame, finish_plan, route_of_schedule
+from optimizer.travel.base import scale_durations
+from optimizer.weights import DEFAULT_WEIGHTS
+
+_NEVER = 2**62
+EVALUATED = "evaluated"
+"""``stats.status`` of a re-timed plan: a plan given by a caller."""
+
+
+def retime_plan(problem: Problem, plan: Plan) -> Plan:
+    """Return ``plan`` with every route re-timed from its sequence of stops.
+
+    Parameters
+    ----------
+    problem
+        The problem the plan answers.
+    plan
+        A plan whose routes hold the wanted technician, shift and order of
+        stops; the times, legs and SLA lights of its stops are ignored.
+
+    Returns
+    -------
+    Plan
+        The same sequences, timed as early as the rules allow (lenient
+        where the sequence breaks a time rule, see the module docstring),
+        with ``stats.status`` ``"evaluated"``, the objective and the KPIs
+        recomputed; ``unassigned`` as given.
+
+    Raises
+    ------
+    InputError
+        Every route naming a technician, a shift or a work order the problem
+        does not have (``routes[2].technician_id``...): it cannot be timed.
+    """
+    started = time.perf_counter()
+    technicians = {t.id: t for t in problem.technicians}
+    orders = {o.id: o for o in problem.work_orders}
+    issues = []
+    for r, route in enumerate(plan.routes):
+        tech = technicians.get(route.technician_id)
+        if tech is None:
+            issues.append(
+                InputIssue(
+                    f"routes[{r}].technician_id",
+                    f"Route {r} names technician {route.technician_id}, "
+                    "which the problem does not have.",
+                )
+            )
+        elif not 0 <= route.shift_index < len(tech.shifts):
+            issues.append(
+                InputIssue(
+                    f"routes[{r}].shift_index",
+                    f"Route {r} of technician {tech.id} names shift {route.shift_index}, "
+                    f"but the technician has {len(tech.shifts)}.",
+                )
+            )
+        issues += [
+            InputIssue(
+                f"routes[{r}].stops[{i}].work_order_id",
+                f"Route {r} serves work order {s.work_order_id}, which the problem does not have.",
+            )
+            for i, s in enumerate(route.stops)
+            if s.work_order_id not in orders
+        ]
+    if issues:
+        raise InputError(issues)
+    routes = [
+        retime_route(
+            problem,
+            technicians[route.technician_id],
+            route.shift_index,
+            [orders[s.work_order_id] for s in route.stops],
+        )
+        for route in plan.routes
+    ]
+    stats = replace(plan.stats, status=EVALUATED)
+    return finish_plan(problem, routes, plan.unassigned, stats, started)
+
+
+def retime_route(
+    problem: Problem, technician: Technician, shift_index: int, orders: Sequence[WorkOrder]
+) -> Route:
+    """The route of ``technician``'s shift ``shift_index`` serving ``orders`` in this order.
+
+    Timed as the solver times it when the sequence keeps every time rule,
+    else leniently (see the module docstring).
+    """
+    shift = technician.shifts[shift_index]
+    k = len(orders)
+    end = technician.end if technician.end is not None else technician.start
+    matrices = problem.travel.matrices([*(o.location for o in orders), technician.start, end])
+    duration = matrices.duration_s.copy()
+    distance = matrices.distance_m.copy()
+    if technician.end is None:  # the route ends at the last order
+        duration[:, k + 1] = 0
+        distance[:, k + 1] = 0
+    lane = Lane(
+        travel=scale_durations(duration, technician.speed_factor),
+        start_node=k,
+        end_node=k + 1,
+        shift_start_s=shift.start_s,
+        shift_end_s=shift.end_s,
+        breaks=tuple((b.duration_s, b.window.start_s, b.window.end_s) for b in shift.breaks),
+        max_work_s=technician.max_work_s_per_shift or _NEVER,
+        max_travel_s=technician.max_travel_s_per_shift or _NEVER,
+        max_orders=(
+            technician.max_orders_per_shift
+            if technician.max_orders_per_shift is not None
+            else _NEVER
+        ),
+    )
+    rules = OrderRules.build(orders, problem.weights or DEFAULT_WEIGHTS)
+    schedule = _lenient_schedule(lane, rules, range(k))
+    frame = RouteFrame(technician.id, shift_index, lane, distance)
+    return route_of_schedule(problem, frame, dict(enumerate(orders)), schedule)
+
+
+def _lenient_schedule(lane: Lane, rules: OrderRules, nodes: Sequence[int]) -> Schedule:
+    """The solver's schedule of ``nodes``, else the lenient ones of the module docstring."""
+    schedule = schedule_route(lane, rules, nodes)
+    if schedule is not None:
+        return schedule
+    open_lane = replace(
+        lane, shift_end_s=_NEVER, max_work_s=_NEVER, max_travel_s=_NEVER, max_orders=_NEVER
+    )
+    open_rules = replace(rules, intervals=[_open_after(i) for i in rules.intervals])
+    schedule = schedule_route(open_lane, open_rules, nodes)
+    if schedule is None:  # pragma: no cover - defensive, see the module docstring
+        schedule = schedule_route(replace(open_lane, breaks=()), open_rules, nodes)
+    if schedule is None:  # pragma: no cover - no rule is left that could refuse it
+        raise ValueError(f"Cannot time the sequence {list(nodes)}.")
+    return schedule
+
+
+def _open_after(intervals: list[Interval]) -> list[Interval]:
+    """``intervals`` and, after the last, any start at all (service on arrival when late)."""
+    last = max((b for _, b in intervals), default=None)
+    if last is None:
+        return [(-_NEVER, _NEVER)]
+    return [*intervals, (last + 1, _NEVER)] if last < _NEVER else list(intervals)
