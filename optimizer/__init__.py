@@ -4,13 +4,14 @@ The public face: the domain and the problem, :func:`solve` with its
 parameters and weights, the plan types, :func:`check_plan`,
 :func:`compute_kpis`, :func:`plan_cost` and the priority audit
 :func:`audit_plan`, :func:`retime_plan` (times hand-edited sequences),
-re-planning (:func:`reoptimize` and its events), what-if comparisons, explanations (fixes of unserved
-orders :func:`explain_plan`, booking recommendations :func:`recommend`,
-the score analysis :func:`analyse_score`, trade-off curves
-:func:`tradeoff`), the errors and the input warnings
-(:func:`find_warnings`), and the local :class:`Clock` of a problem. Documents are read and
-written by :mod:`optimizer.document`, travel models live in
-:mod:`optimizer.travel`. How the modules fit together: ``docs/ARCHITECTURE.md``.
+re-planning (:func:`reoptimize` and its events), what-if comparisons,
+explanations (fixes of unserved orders :func:`explain_plan`, booking
+recommendations :func:`recommend`, the score analysis
+:func:`analyse_score`, trade-off curves :func:`tradeoff`), the errors and
+the input warnings (:func:`find_warnings`), and the local :class:`Clock` of
+a problem. Documents are read and written by :mod:`optimizer.document`,
+travel models live in :mod:`optimizer.travel`. How the modules fit
+together: ``docs/ARCHITECTURE.md``.
 """
 
 from optimizer.check import Violation as Violation
