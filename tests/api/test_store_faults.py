@@ -27,6 +27,8 @@ from tests.api.test_job_store import database_url
 from tests.api.test_server import _serve
 
 PROBLEM = get_scenario("lyon-small").load()
+# A search that uses its whole time limit (lyon-small is solved in well under a second).
+LONG_PROBLEM = get_scenario("overloaded").load()
 
 
 def _wait(condition: Any, timeout_s: float, what: str) -> Any:
@@ -64,7 +66,8 @@ def test_bug_14_postgres_outage_is_a_503_and_a_running_job_finishes_after(
     """PostgreSQL cut mid-job: job routes and /healthz 503; once restored the job succeeds."""
     url, proxy = proxied_postgres
     with _serve(tmp_path, database_url=url, run_jobs=True) as base:
-        response = httpx.post(f"{base}/v1/jobs", json={"problem": PROBLEM, "time_limit_s": 4})
+        body = {"problem": LONG_PROBLEM, "time_limit_s": 4}
+        response = httpx.post(f"{base}/v1/jobs", json=body)
         assert response.status_code == 202
         job_id = response.json()["id"]
         _wait(
@@ -92,7 +95,7 @@ def test_bug_14_postgres_outage_is_a_503_and_a_running_job_finishes_after(
             "the job did not succeed after the outage",
         )
         assert job["attempt"] == 1
-        assert_valid_plan(PROBLEM, httpx.get(f"{base}/v1/jobs/{job_id}/plan").json())
+        assert_valid_plan(LONG_PROBLEM, httpx.get(f"{base}/v1/jobs/{job_id}/plan").json())
 
 
 def _immutable(paths: list[Path], is_on: bool) -> bool:
