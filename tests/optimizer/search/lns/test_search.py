@@ -6,6 +6,7 @@ Problems are planar at 10 m/s (6 km = 600 s); times are seconds from midnight.
 from __future__ import annotations
 
 import random
+from itertools import pairwise
 
 from optimizer import Priority, Shift, SolveParams, Weights, check_plan, plan_cost, solve
 from optimizer.document import load_problem
@@ -100,3 +101,27 @@ def test_bug_15_orders_left_out_at_no_cost_do_not_crash_the_search():
     plan = solve(prob, params=SolveParams(time_limit_s=1, seed=0))
     assert check_plan(prob, plan) == []
     assert {u.work_order_id for u in plan.unassigned} >= {"WO-1011"}
+
+
+def test_progress_on_the_field_service_path_and_kpis_equal_stats():
+    """overloaded at 2 s: progress comes in time order, the best never rises, and the plan's
+    objective is no worse than the last report; ``kpis["solve"]`` is the final stats."""
+    prob = load_problem(generate("overloaded"))
+    seen = []
+    plan = solve(prob, params=SolveParams(time_limit_s=2, seed=0), on_progress=seen.append)
+    assert check_plan(prob, plan) == []
+    assert plan.stats.engine.endswith("+lns")
+    assert seen, "no progress was reported"
+    assert [p.elapsed_s for p in seen] == sorted(p.elapsed_s for p in seen)
+    objectives = [p.objective for p in seen]
+    assert all(later <= earlier + 1e-6 for earlier, later in pairwise(objectives))
+    assert all(0 <= p.assigned <= len(prob.work_orders) for p in seen)
+    assert plan.stats.objective <= objectives[-1] + 1e-6
+    assert plan.kpis["solve"] == {
+        "status": plan.stats.status,
+        "objective": round(plan.stats.objective, 3),
+        "first_solution_s": plan.stats.first_solution_s,
+        "wall_s": round(plan.stats.wall_s, 3),
+    }
+    assert plan.kpis["objective"] == round(plan.stats.objective, 3)
+    assert 1.0 < plan.stats.wall_s <= 2 * 1.05 + 1
