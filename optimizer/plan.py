@@ -30,6 +30,22 @@ class UnassignedReason(StrEnum):
     NO_SHIFT_COVERS_WINDOW = "no_shift_covers_window"
     UNREACHABLE_IN_TIME = "unreachable_in_time"
     CAPACITY_EXHAUSTED = "capacity_exhausted"
+    PARTS_TAKEN_BY_OTHER_ORDER = "parts_taken_by_other_order"
+    ONLY_QUALIFIED_TECHNICIAN_BUSY = "only_qualified_technician_busy"
+
+    @property
+    def for_want_of_room(self) -> bool:
+        """Someone could serve the order alone; the plan gave their time or parts to others."""
+        return self in _ROOM_REASONS
+
+
+_ROOM_REASONS = frozenset(
+    {
+        UnassignedReason.CAPACITY_EXHAUSTED,
+        UnassignedReason.PARTS_TAKEN_BY_OTHER_ORDER,
+        UnassignedReason.ONLY_QUALIFIED_TECHNICIAN_BUSY,
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
