@@ -35,6 +35,7 @@ from optimizer.document.models import (
     PlanarPointDoc,
     PlanDoc,
     ProblemDoc,
+    SolveStatsDoc,
     TechnicianDoc,
     WorkOrderDoc,
 )
@@ -63,7 +64,10 @@ SCHEMA_DIR = Path(__file__).parents[1] / "schemas"
 
 
 DERIVED_ROUTE_FIELDS = ("travel_s", "distance_m", "work_s", "service_s", "wait_s", "break_s")
-"""Route totals a plan document carries that follow from its stops and breaks."""
+"""Route totals a plan document carries that follow from its stops and breaks (output-only)."""
+
+OUTPUT_ONLY_PLAN_FIELDS = ("violations", "warnings", "analysis", "kpis", "stats")
+"""Top-level fields of a written plan that readers ignore (so does any field they do not know)."""
 
 
 # --- public API ----------------------------------------------------------------
@@ -171,9 +175,13 @@ def plan_to_document(problem: Problem, plan: Plan) -> dict[str, Any]:
 def plan_from_document(problem: Problem, data: JsonInput) -> Plan:
     """Read a plan document written for ``problem``.
 
-    Only the document is checked (shape, and that given route totals match
-    their stops); whether the plan is feasible is for
-    :func:`optimizer.check.check_plan`.
+    Only the document's shape is checked; whether the plan is feasible (its
+    times, waits, skills, ...) is for :func:`optimizer.check.check_plan`.
+    Output-only fields are ignored: the API's ``violations``, ``warnings``
+    and ``analysis``, the route totals (:data:`DERIVED_ROUTE_FIELDS`) and any
+    field the reader does not know, so every plan this package or the API
+    writes is read back as it is. ``kpis`` and ``stats`` are kept when given
+    (``stats`` defaults to an ``evaluated`` plan's).
 
     Parameters
     ----------
@@ -220,20 +228,7 @@ def plan_from_document(problem: Problem, data: JsonInput) -> Plan:
         )
         for r in doc.routes
     )
-    issues = [
-        InputIssue(
-            f"routes[{i}].{name}",
-            f"Route of technician {route.technician_id} (shift {route.shift_index}): "
-            f"{name} {given} does not match {getattr(route, name)}, "
-            "the value its stops and breaks give.",
-        )
-        for i, (route, route_doc) in enumerate(zip(routes, doc.routes, strict=True))
-        for name in DERIVED_ROUTE_FIELDS
-        if (given := getattr(route_doc, name)) is not None and given != getattr(route, name)
-    ]
-    if issues:
-        raise InputError(issues)
-    stats = doc.stats
+    stats = doc.stats or SolveStatsDoc(status="evaluated", objective=0.0, wall_s=0.0, engine="none")
     return Plan(
         routes=routes,
         unassigned=tuple(

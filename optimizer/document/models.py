@@ -110,6 +110,19 @@ class _Doc(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class _PlanPartDoc(BaseModel):
+    """Part of a plan document: fields it does not know are ignored on input.
+
+    A plan is read for what it decides (who serves which order, in which
+    order, at what times, and which orders are left out); everything a
+    writer adds to that is output-only: the violations, warnings and
+    analysis of the API, the KPIs and statistics, the route totals, and any
+    field a later version adds.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+
 # --- locations ---------------------------------------------------------------
 
 
@@ -554,7 +567,7 @@ class ProblemDoc(_Doc):
 # --- plan ----------------------------------------------------------------------
 
 
-class StopDoc(_Doc):
+class StopDoc(_PlanPartDoc):
     """One visit of a route."""
 
     work_order_id: Id = Field(description="The order served.")
@@ -563,9 +576,10 @@ class StopDoc(_Doc):
     )
     start: IsoDatetime = Field(description="Service start.")
     end: IsoDatetime = Field(description="Service end: start + the order's service_min.")
-    wait_s: NonNegInt = Field(
+    wait_s: int = Field(
         description=(
-            "Seconds from arrival to service start (waiting for a window, breaks on site)."
+            "Seconds from arrival to service start (waiting for a window, breaks on site); "
+            "one that does not equal start - arrival is a rule violation of the plan."
         )
     )
     travel_s: NonNegInt = Field(
@@ -579,18 +593,18 @@ class StopDoc(_Doc):
     )
 
 
-class PlacedBreakDoc(_Doc):
+class PlacedBreakDoc(_PlanPartDoc):
     """A break as scheduled."""
 
     start: IsoDatetime = Field(description="Start of the break.")
     end: IsoDatetime = Field(description="End of the break.")
 
 
-class RouteDoc(_Doc):
+class RouteDoc(_PlanPartDoc):
     """The ordered work of one technician in one shift.
 
     `travel_s`, `distance_m`, `work_s`, `service_s`, `wait_s` and `break_s` are
-    totals derived from the rest; when given on input they must match.
+    totals derived from the rest: output-only, ignored on input.
     """
 
     technician_id: Id = Field(description="Whose route.")
@@ -626,7 +640,7 @@ class RouteDoc(_Doc):
     break_s: int | None = Field(default=None, description="Seconds on break (derived).")
 
 
-class FixChangeDoc(_Doc):
+class FixChangeDoc(_PlanPartDoc):
     """The change a fix makes; which fields are set depends on its kind."""
 
     technician_id: Id | None = Field(default=None, description="The technician changed.")
@@ -647,7 +661,7 @@ class FixChangeDoc(_Doc):
     )
 
 
-class FixDoc(_Doc):
+class FixDoc(_PlanPartDoc):
     """A single change that would make an unserved order servable."""
 
     kind: FixKind = Field(
@@ -667,7 +681,7 @@ class FixDoc(_Doc):
     )
 
 
-class UnassignedDoc(_Doc):
+class UnassignedDoc(_PlanPartDoc):
     """An order left out of the plan, with the reason (and, once explained, fixes)."""
 
     work_order_id: Id = Field(description="The order left out.")
@@ -680,7 +694,7 @@ class UnassignedDoc(_Doc):
     )
 
 
-class SolveStatsDoc(_Doc):
+class SolveStatsDoc(_PlanPartDoc):
     """How the solve went; `objective` in points, times in seconds."""
 
     status: str = Field(
@@ -705,8 +719,14 @@ class SolveStatsDoc(_Doc):
     )
 
 
-class PlanDoc(_Doc):
-    """A plan: routes, unassigned orders, KPIs and solve statistics."""
+class PlanDoc(_PlanPartDoc):
+    """A plan: routes, unassigned orders, KPIs and solve statistics.
+
+    On input only the routes (technician, shift, stops and breaks with their
+    times) and the unassigned orders count; `kpis`, `stats`, the route
+    totals and every field a reader does not know (the API's `violations`,
+    `warnings`, `analysis`, ...) are output-only and ignored.
+    """
 
     schema_: str | None = Field(default=None, alias="$schema", description="Ignored.")
     routes: list[RouteDoc] = Field(description="One route per technician shift with work.")
@@ -714,4 +734,6 @@ class PlanDoc(_Doc):
     kpis: dict[str, Any] = Field(
         description="Key figures (optimizer.compute_kpis).", default_factory=dict
     )
-    stats: SolveStatsDoc = Field(description="How the solve went.")
+    stats: SolveStatsDoc | None = Field(
+        default=None, description="How the solve went (output-only; absent on input: evaluated)."
+    )
