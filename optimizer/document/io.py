@@ -17,17 +17,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from optimizer.clock import DEFAULT_EPOCH as DEFAULT_EPOCH
 from optimizer.clock import Clock
-from optimizer.document.errors import PLAN, PROBLEM, JsonInput, read_document
+from optimizer.document.errors import PLAN, PROBLEM, JsonInput, parse_json, read_document
 from optimizer.document.models import (
     FixDoc,
     GeoPointDoc,
@@ -92,15 +93,88 @@ def load_problem(data: JsonInput) -> Problem:
     ------
     InputError
         Listing every issue found: invalid JSON (field ``$``), shape and
-        range errors (all of them), then, if the shape is right, the
-        cross-field rules of :func:`optimizer.validation.validate_problem`.
+        range errors (all of them), then the cross-field rules of
+        :func:`optimizer.validation.validate_problem` (duplicate ids,
+        inverted windows and shifts, unknown references, ...), all in one
+        error: when some technicians or work orders have shape errors, the
+        rules are checked on the others (:func:`_issues_of_the_sound_part`).
     """
-    doc = read_document(ProblemDoc, data, PROBLEM)
+    raw = parse_json(data, PROBLEM)
+    try:
+        doc = read_document(ProblemDoc, raw, PROBLEM)
+    except InputError as shape:
+        raise InputError([*shape.issues, *_issues_of_the_sound_part(raw, shape.issues)]) from None
     problem, issues = _to_problem(doc)
     issues += validate_problem(problem)
     if issues:
         raise InputError(issues)
     return problem
+
+
+_ENTITY = re.compile(r"^(technicians|work_orders)\[(\d+)\]")
+_REFERENCE = re.compile(
+    r"^work_orders\[(\d+)\]\.(pinned_technician_id|dispatched_technician_id"
+    r"|preferred_technician_ids|excluded_technician_ids)(?:\[(\d+)\])?$"
+)
+
+
+def _issues_of_the_sound_part(raw: Any, shape_issues: Sequence[InputIssue]) -> list[InputIssue]:
+    """The cross-field issues of a document with shape errors, so that all come at once.
+
+    When every shape error lies inside some technicians or work orders, the
+    document without them is read and checked by
+    :func:`optimizer.validation.validate_problem`; the issues' fields are
+    given back their places in the whole document, and a reference to a
+    technician left aside for its own errors is not reported as unknown.
+    Any other shape error (the travel section, the weights, a list that is
+    not one) leaves nothing sound to check: no issue is added.
+    """
+    if not isinstance(raw, dict):
+        return []
+    bad: dict[str, set[int]] = {"technicians": set(), "work_orders": set()}
+    for issue in shape_issues:
+        found = _ENTITY.match(issue.field)
+        if found is None:
+            return []
+        bad[found[1]].add(int(found[2]))
+    kept: dict[str, list[int]] = {}
+    rest = dict(raw)
+    for key, skipped in bad.items():
+        items = raw.get(key)
+        if not isinstance(items, list):
+            return []
+        kept[key] = [i for i in range(len(items)) if i not in skipped]
+        rest[key] = [items[i] for i in kept[key]]
+    try:
+        problem, issues = _to_problem(ProblemDoc.model_validate(rest))
+        issues += validate_problem(problem)
+    except (ValidationError, InputError, ValueError):
+        return []
+    set_aside = {
+        t["id"]
+        for i, t in enumerate(raw["technicians"])
+        if i in bad["technicians"] and isinstance(t, dict) and isinstance(t.get("id"), str)
+    }
+
+    def placed(field: str) -> str:
+        return _ENTITY.sub(lambda m: f"{m[1]}[{kept[m[1]][int(m[2])]}]", field, count=1)
+
+    out = []
+    for issue in issues:
+        field = placed(issue.field)
+        ref = _REFERENCE.match(field)
+        if ref is not None and _raw_reference(raw, ref) in set_aside:
+            continue
+        out.append(InputIssue(field, issue.message))
+    return out
+
+
+def _raw_reference(raw: dict[str, Any], ref: re.Match[str]) -> Any:
+    """The technician id a work order's reference field holds in the raw document."""
+    value = raw["work_orders"][int(ref[1])].get(ref[2])
+    if ref[3] is not None:
+        return value[int(ref[3])] if isinstance(value, list) else None
+    return value
 
 
 def problem_to_document(problem: Problem) -> dict[str, Any]:

@@ -532,3 +532,22 @@ def test_bug_14_weight_over_its_bound_is_a_422_naming_it(client: TestClient, tin
         "problem.weights.vip_multiplier",
         "Weights: vip_multiplier must be less than or equal to 1000, got 1000000000000.0.",
     )
+
+
+def test_shape_and_cross_field_errors_come_in_one_422(client: TestClient, tiny_problem):
+    """A bad service time (shape), a duplicate id and an inverted window (cross-field): one 422."""
+
+    def spoil(d: dict[str, Any]) -> None:
+        d["work_orders"][0]["service_min"] = "long"
+        d["work_orders"][2]["id"] = "WO-2"
+        d["work_orders"][1]["windows"] = [
+            {"start": "2026-11-23T12:00:00+01:00", "end": "2026-11-23T08:00:00+01:00"}
+        ]
+
+    response = client.post("/v1/plans", json={"problem": mutated(tiny_problem, spoil)})
+    assert response.status_code == 422
+    assert [i["field"] for i in error_of(response)["issues"]] == [
+        "problem.work_orders[0].service_min",
+        "problem.work_orders[2].id",
+        "problem.work_orders[1].windows[0]",
+    ]
