@@ -19,6 +19,7 @@ from typing import Any
 from rich.live import Live
 from rich.table import Table
 
+from optimizer import __version__
 from optimizer.check import check_plan
 from optimizer.cli_explain import add_commands, unassigned_table
 from optimizer.document import (
@@ -259,6 +260,9 @@ def build_parser() -> argparse.ArgumentParser:
     """The ``dispatch`` argument parser."""
     parser = argparse.ArgumentParser(
         prog="dispatch", description="Field-service dispatch optimizer."
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"dispatch (field-dispatch) {__version__}"
     )
     sub = parser.add_subparsers(dest="command", required=True)
     p_solve = sub.add_parser("solve", help="Solve a problem document and print a summary.")
