@@ -91,7 +91,7 @@ def _routes_table(problem: Problem, plan: Plan) -> Table:
     for r in plan.routes:
         table.add_row(
             r.technician_id,
-            str(r.shift_index),
+            str(r.shift_index + 1),
             str(len(r.stops)),
             _clock(problem, r.start_s),
             _clock(problem, r.end_s),
@@ -194,7 +194,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
 
         def progress(p: Progress) -> None:
             live.update(
-                f"solving… {p.elapsed_s:5.1f} s  best objective {p.objective:,.1f}  "
+                f"solving… {p.elapsed_s:5.1f} s  best objective {p.objective:,.1f} points  "
                 f"assigned {p.assigned}/{len(problem.work_orders)}",
                 refresh=True,
             )

@@ -49,7 +49,7 @@ def fix_sentence(problem: Problem, order: WorkOrder, fix: Fix, route: Route, sto
         technician = problem.technician(tech)
         j = change.shift_index or 0
         shift = technician.shifts[j]
-        which = f"shift {j}" if len(technician.shifts) > 1 else "shift"
+        which = f"shift {j + 1}" if len(technician.shifts) > 1 else "shift"
         if change.side == "start":
             return (
                 f"Start {tech}'s {which} {minutes(n)} earlier, at "

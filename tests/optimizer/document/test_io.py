@@ -707,7 +707,7 @@ def test_shift_ending_before_start_in_document():
     assert _errors(doc) == [
         (
             "technicians[1].shifts[0]",
-            "Invalid shift 0 for technician T-2: end 2026-11-23T07:00:00+01:00 is not after "
+            "Invalid shift 1 for technician T-2: end 2026-11-23T07:00:00+01:00 is not after "
             "start 2026-11-23T09:00:00+01:00.",
         )
     ]
