@@ -179,7 +179,9 @@ class Fix:
     ``verified`` is true when the order was inserted into the plan under the
     changed problem and the validator accepted the result; ``cost_delta``
     is then that plan's objective minus the given plan's, in points
-    (``None`` when not verified).
+    (``None`` when not verified). ``also`` is a second change made together
+    with this one (its own ``kind`` and ``change``), for an order that no
+    single change serves: a two-change fix, verified as one.
     """
 
     kind: FixKind
@@ -187,6 +189,7 @@ class Fix:
     cost_delta: float | None
     verified: bool
     change: FixChange = field(default_factory=FixChange)
+    also: Fix | None = None
 
 
 @dataclass(frozen=True, slots=True)

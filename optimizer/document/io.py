@@ -603,20 +603,24 @@ def _unassigned_to_doc(u: Unassigned) -> dict[str, Any]:
         "detail": u.detail,
     }
     if u.fixes is not None:
-        doc["fixes"] = [
-            {
-                "kind": f.kind.value,
-                "detail": f.detail,
-                "cost_delta": f.cost_delta,
-                "verified": f.verified,
-                "change": {
-                    k: dict(v) if isinstance(v, Mapping) else v
-                    for k in _CHANGE_FIELDS
-                    if (v := getattr(f.change, k)) is not None and v != {}
-                },
-            }
-            for f in u.fixes
-        ]
+        doc["fixes"] = [_fix_to_doc(f) for f in u.fixes]
+    return doc
+
+
+def _fix_to_doc(f: Fix) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "kind": f.kind.value,
+        "detail": f.detail,
+        "cost_delta": f.cost_delta,
+        "verified": f.verified,
+        "change": {
+            k: dict(v) if isinstance(v, Mapping) else v
+            for k in _CHANGE_FIELDS
+            if (v := getattr(f.change, k)) is not None and v != {}
+        },
+    }
+    if f.also is not None:
+        doc["also"] = _fix_to_doc(f.also)
     return doc
 
 
@@ -644,7 +648,8 @@ def _fix(doc: FixDoc) -> Fix:
         skills=dict(c.skills),
         parts=dict(c.parts),
     )
-    return Fix(doc.kind, doc.detail, doc.cost_delta, doc.verified, change)
+    also = None if doc.also is None else _fix(doc.also)
+    return Fix(doc.kind, doc.detail, doc.cost_delta, doc.verified, change, also)
 
 
 def _route_to_doc(r: Route, iso: _Iso) -> dict[str, Any]:

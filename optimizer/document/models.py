@@ -679,6 +679,12 @@ class FixDoc(_PlanPartDoc):
     change: FixChangeDoc = Field(
         default_factory=FixChangeDoc, description="The change itself, as data (see its kind)."
     )
+    also: FixDoc | None = Field(
+        default=None,
+        description="A second change made together with this one (its kind and change; its "
+        "detail, cost_delta and verified are the whole fix's): present only on a two-change "
+        "fix, offered when no single change serves the order.",
+    )
 
 
 class UnassignedDoc(_PlanPartDoc):
