@@ -29,18 +29,21 @@ from optimizer.clock import DEFAULT_EPOCH as DEFAULT_EPOCH
 from optimizer.clock import Clock
 from optimizer.document.errors import PLAN, PROBLEM, JsonInput, read_document
 from optimizer.document.models import (
+    DepotDoc,
     FixDoc,
     GeoPointDoc,
     MatrixRefDoc,
     PlanarPointDoc,
     PlanDoc,
     ProblemDoc,
+    StopDoc,
     TechnicianDoc,
     WorkOrderDoc,
 )
 from optimizer.document.travel import travel_from_doc, travel_to_doc
 from optimizer.domain import (
     Break,
+    Depot,
     GeoPoint,
     Location,
     MatrixRef,
@@ -53,7 +56,17 @@ from optimizer.domain import (
     WorkOrder,
 )
 from optimizer.errors import InputError, InputIssue
-from optimizer.plan import Fix, FixChange, PlacedBreak, Plan, Route, SolveStats, Stop, Unassigned
+from optimizer.plan import (
+    DepotStop,
+    Fix,
+    FixChange,
+    PlacedBreak,
+    Plan,
+    Route,
+    SolveStats,
+    Stop,
+    Unassigned,
+)
 from optimizer.problem import Problem
 from optimizer.validation import validate_problem
 from optimizer.weights import Weights
@@ -62,7 +75,15 @@ SCHEMA_DIR = Path(__file__).parents[1] / "schemas"
 """Folder of the committed JSON Schemas (``optimizer/schemas``)."""
 
 
-DERIVED_ROUTE_FIELDS = ("travel_s", "distance_m", "work_s", "service_s", "wait_s", "break_s")
+DERIVED_ROUTE_FIELDS = (
+    "travel_s",
+    "distance_m",
+    "work_s",
+    "service_s",
+    "wait_s",
+    "break_s",
+    "depot_s",
+)
 """Route totals a plan document carries that follow from its stops and breaks."""
 
 
@@ -130,6 +151,8 @@ def problem_to_document(problem: Problem) -> dict[str, Any]:
     doc["sla_yellow_threshold_min"] = _minutes(problem.sla_yellow_threshold_s)
     doc["technicians"] = [_technician_to_doc(t, iso) for t in problem.technicians]
     doc["work_orders"] = [_order_to_doc(o, iso) for o in problem.work_orders]
+    if problem.depots:
+        doc["depots"] = [_depot_to_doc(d, iso) for d in problem.depots]
     return doc
 
 
@@ -195,6 +218,9 @@ def plan_from_document(problem: Problem, data: JsonInput) -> Plan:
     """
     doc = read_document(PlanDoc, data, PLAN)
     secs = _Seconds(problem.clock)
+    stop_issues = _stop_kind_issues(doc)
+    if stop_issues:
+        raise InputError(stop_issues)
     routes = tuple(
         Route(
             technician_id=r.technician_id,
@@ -203,7 +229,7 @@ def plan_from_document(problem: Problem, data: JsonInput) -> Plan:
             end_s=secs(r.end),
             stops=tuple(
                 Stop(
-                    work_order_id=s.work_order_id,
+                    work_order_id=s.work_order_id or "",
                     arrival_s=secs(s.arrival),
                     start_s=secs(s.start),
                     end_s=secs(s.end),
@@ -213,10 +239,12 @@ def plan_from_document(problem: Problem, data: JsonInput) -> Plan:
                     sla_status=s.sla_status,
                 )
                 for s in r.stops
+                if s.kind == "work_order"
             ),
             breaks=tuple(PlacedBreak(secs(b.start), secs(b.end)) for b in r.breaks),
             end_travel_s=r.end_travel_s,
             end_distance_m=r.end_distance_m,
+            depot_stops=_depot_stops(r.stops, secs),
         )
         for r in doc.routes
     )
@@ -371,6 +399,7 @@ def _technician(doc: TechnicianDoc, secs: _Seconds) -> Technician:
         van_stock=dict(doc.van_stock),
         cost_per_hour=doc.cost_per_hour,
         speed_factor=doc.speed_factor,
+        tools=tuple(doc.tools),
     )
 
 
@@ -392,6 +421,19 @@ def _work_order(doc: WorkOrderDoc, secs: _Seconds) -> WorkOrder:
         excluded_technician_ids=tuple(doc.excluded_technician_ids),
         not_before_s=secs.opt(doc.not_before),
         dispatched_technician_id=doc.dispatched_technician_id,
+        required_tools=tuple(doc.required_tools),
+    )
+
+
+def _depot(doc: DepotDoc, secs: _Seconds) -> Depot:
+    return Depot(
+        id=doc.id,
+        location=_location(doc.location),
+        opening=tuple(TimeWindow(secs(w.start), secs(w.end)) for w in doc.opening),
+        stop_s=_seconds(doc.stop_min),
+        stock=dict(doc.stock),
+        is_stock_unlimited=doc.stock_unlimited,
+        tools=tuple(doc.tools),
     )
 
 
@@ -420,6 +462,7 @@ def _to_problem(doc: ProblemDoc) -> tuple[Problem, list[InputIssue]]:
         sla_yellow_threshold_s=_seconds(doc.sla_yellow_threshold_min),
         epoch=epoch,
         timezone=doc.timezone,
+        depots=tuple(_depot(d, secs) for d in doc.depots),
     )
     return problem, issues
 
@@ -503,6 +546,7 @@ def _technician_to_doc(t: Technician, iso: _Iso) -> dict[str, Any]:
         "van_stock": dict(t.van_stock),
         "cost_per_hour": t.cost_per_hour,
         "speed_factor": t.speed_factor,
+        **({"tools": list(t.tools)} if t.tools else {}),
     }
 
 
@@ -524,6 +568,19 @@ def _order_to_doc(o: WorkOrder, iso: _Iso) -> dict[str, Any]:
         "excluded_technician_ids": list(o.excluded_technician_ids),
         "not_before": iso.opt(o.not_before_s),
         "dispatched_technician_id": o.dispatched_technician_id,
+        **({"required_tools": list(o.required_tools)} if o.required_tools else {}),
+    }
+
+
+def _depot_to_doc(d: Depot, iso: _Iso) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "location": _location_to_doc(d.location),
+        "opening": [{"start": iso(w.start_s), "end": iso(w.end_s)} for w in d.opening],
+        "stop_min": _minutes(d.stop_s),
+        "stock": dict(d.stock),
+        "stock_unlimited": d.is_stock_unlimited,
+        "tools": list(d.tools),
     }
 
 
@@ -584,19 +641,7 @@ def _route_to_doc(r: Route, iso: _Iso) -> dict[str, Any]:
         "shift_index": r.shift_index,
         "start": iso(r.start_s),
         "end": iso(r.end_s),
-        "stops": [
-            {
-                "work_order_id": s.work_order_id,
-                "arrival": iso(s.arrival_s),
-                "start": iso(s.start_s),
-                "end": iso(s.end_s),
-                "wait_s": s.wait_s,
-                "travel_s": s.travel_s,
-                "distance_m": s.distance_m,
-                "sla_status": s.sla_status.value,
-            }
-            for s in r.stops
-        ],
+        "stops": [_stop_to_doc(s, iso) for s in r.visits()],
         "breaks": [{"start": iso(b.start_s), "end": iso(b.end_s)} for b in r.breaks],
         "end_travel_s": r.end_travel_s,
         "end_distance_m": r.end_distance_m,
@@ -606,10 +651,77 @@ def _route_to_doc(r: Route, iso: _Iso) -> dict[str, Any]:
         "service_s": r.service_s,
         "wait_s": r.wait_s,
         "break_s": r.break_s,
+        **({"depot_s": r.depot_s} if r.depot_stops else {}),
+    }
+
+
+def _stop_to_doc(s: Stop | DepotStop, iso: _Iso) -> dict[str, Any]:
+    if isinstance(s, DepotStop):
+        return {
+            "kind": "depot",
+            "depot_id": s.depot_id,
+            "arrival": iso(s.arrival_s),
+            "start": iso(s.start_s),
+            "end": iso(s.end_s),
+            "wait_s": s.wait_s,
+            "travel_s": s.travel_s,
+            "distance_m": s.distance_m,
+            "loaded": {"parts": dict(s.loaded_parts), "tools": list(s.loaded_tools)},
+        }
+    return {
+        "work_order_id": s.work_order_id,
+        "arrival": iso(s.arrival_s),
+        "start": iso(s.start_s),
+        "end": iso(s.end_s),
+        "wait_s": s.wait_s,
+        "travel_s": s.travel_s,
+        "distance_m": s.distance_m,
+        "sla_status": s.sla_status.value,
     }
 
 
 # --- JSON Schema ---------------------------------------------------------------------
+
+
+def _stop_kind_issues(doc: PlanDoc) -> list[InputIssue]:
+    """A work-order stop names its order; a depot stop its depot."""
+    issues = []
+    for i, r in enumerate(doc.routes):
+        for j, s in enumerate(r.stops):
+            path = f"routes[{i}].stops[{j}]"
+            if s.kind == "work_order" and s.work_order_id is None:
+                issues.append(
+                    InputIssue(f"{path}.work_order_id", "A work-order stop needs a work_order_id.")
+                )
+            if s.kind == "depot" and s.depot_id is None:
+                issues.append(InputIssue(f"{path}.depot_id", "A depot stop needs a depot_id."))
+    return issues
+
+
+def _depot_stops(stops: Sequence[StopDoc], secs: _Seconds) -> tuple[DepotStop, ...]:
+    """The depot stops of a route document, each after the work-order stops before it."""
+    out = []
+    orders = 0
+    for s in stops:
+        if s.kind == "work_order":
+            orders += 1
+            continue
+        loaded = s.loaded
+        out.append(
+            DepotStop(
+                depot_id=s.depot_id or "",
+                after=orders,
+                arrival_s=secs(s.arrival),
+                start_s=secs(s.start),
+                end_s=secs(s.end),
+                wait_s=s.wait_s,
+                travel_s=s.travel_s,
+                distance_m=s.distance_m,
+                loaded_parts=dict(loaded.parts) if loaded else {},
+                loaded_tools=tuple(loaded.tools) if loaded else (),
+            )
+        )
+    return tuple(out)
 
 
 def _schema(model: type[BaseModel], title: str) -> dict[str, Any]:

@@ -76,7 +76,8 @@ def _best_ejection(sol: Solution, hood: Neighbourhood, node: int) -> Finding | N
         route = sol.routes[v]
         nodes = list(route.nodes)
         old_cost = route.cost
-        candidates = [i for i, y in enumerate(nodes) if m.penalty[y] < p_x]
+        n_orders = len(m.penalty)  # depot visits (nodes after the orders) are never ejected
+        candidates = [i for i, y in enumerate(nodes) if y < n_orders and m.penalty[y] < p_x]
         sets: list[tuple[int, ...]] = [(i,) for i in candidates]
         sets += [
             (i, k)

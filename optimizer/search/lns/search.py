@@ -253,6 +253,8 @@ def improve(
         temperature = t0 * (1 - progress)
         before = sol.snapshot()
         removed = _ruin(sol, hood, rng)
+        if sol.model.depots is not None:  # depot visits go with the orders they serve
+            removed = [x for x in removed if x < n]
         touched = {sol.route_of[x] for x in removed}
         sol.remove(removed)
         pool = _pool(sol, removed, hood, rng)
