@@ -136,7 +136,7 @@ class DepotSupply:
         return bool(self.order_parts[node] or self.order_tools[node])
 
     def helpful_depots(self, v: int, node: int) -> list[int]:
-        """Depots with a part or tool order ``node`` needs that vehicle ``v`` does not start with."""
+        """Depots with a part or tool order ``node`` needs that vehicle ``v`` lacks at its start."""
         parts = [p for p, q in self.order_parts[node].items() if self.van_parts[v].get(p, 0) < q]
         tools = self.order_tools[node] - self.van_tools[v]
         return [

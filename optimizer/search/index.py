@@ -180,7 +180,9 @@ def routes_from_plan(index: ModelIndex, plan: Plan) -> list[list[int]]:
     return routes
 
 
-def _with_depot_nodes(index: ModelIndex, route: Route, v: int, node_of: dict[str, int]) -> list[int]:
+def _with_depot_nodes(
+    index: ModelIndex, route: Route, v: int, node_of: dict[str, int]
+) -> list[int]:
     """Order and depot nodes of a plan route that visits depots (depots by their position)."""
     depot_of = dict(zip(index.depot_ids, index.depot_nodes, strict=True))
     nodes = []
