@@ -217,8 +217,3 @@ def route_loads(loads: Sequence[Load]) -> dict[int, dict[str, int]]:
             for part, qty in parts.items():
                 mine[part] = mine.get(part, 0) + qty
     return out
-
-
-def counting_visits(lane_max_orders: int, nodes: Sequence[int], first_node: int) -> int:
-    """The order-count limit a lane needs so that depot visits in ``nodes`` do not count."""
-    return lane_max_orders + sum(1 for n in nodes if n >= first_node)
