@@ -1,0 +1,170 @@
+"""Depot visits in the search: the loading rule, insertion with a visit, shared stock.
+
+Planar travel at 10 m/s (``tests.factories``): 1 km is 100 s of driving.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from optimizer import InputError, SolveParams, check_plan, solve
+from optimizer.domain import Depot, TimeWindow
+from optimizer.plan import Plan
+from optimizer.problem import Problem
+from optimizer.search.depots import DepotSupply
+from optimizer.search.lns.solution import CostModel, Solution
+from optimizer.search.prepare import prepare
+from optimizer.search.rules.greedy import greedy_plan
+from optimizer.search.timing import timing_of
+from tests.factories import HOUR, at, order, problem, solve_checked, tech
+
+DEPOT = Depot("D-1", at(5, 5), stop_s=600, stock={"pump": 2}, tools=("ladder",))
+
+
+def _pump_day(depots: tuple[Depot, ...] = (DEPOT,), **kw: object) -> Problem:
+    """Two technicians with empty vans; 3 of 6 orders need a pump, one a ladder."""
+    techs = [tech("T1", end=at(0)), tech("T2", start=at(10), end=at(10))]
+    orders = [
+        order(
+            f"W{i}",
+            location=at(2 * i, 3 * (i % 2)),
+            service_s=1800,
+            parts={"pump": 1} if i in (0, 2, 4) else {},
+            required_tools=("ladder",) if i == 3 else (),
+        )
+        for i in range(6)
+    ]
+    return problem(techs, orders, depots=depots, **kw)  # type: ignore[arg-type]
+
+
+def _depot_ids(plan: Plan) -> list[str]:
+    return [d.depot_id for r in plan.routes for d in r.depot_stops]
+
+
+def test_solve_fetches_parts_at_the_depot() -> None:
+    """Two pumps at D-1 for three pump orders: two served through a visit, one left out."""
+    prob = _pump_day()
+    plan = solve_checked(prob, seed=1)
+    loaded = sum(d.loaded_parts.get("pump", 0) for r in plan.routes for d in r.depot_stops)
+    assert loaded == 2
+    assert len(plan.unassigned) == 1
+    assert plan.unassigned[0].work_order_id in {"W0", "W2", "W4"}
+    assert "W3" in plan.assigned_ids  # its ladder comes from the depot too
+    assert plan.stats.audit_findings == 0
+
+
+def test_unlimited_stock_serves_every_order() -> None:
+    """With unlimited pumps every order is served, and depot stops carry what they loaded."""
+    prob = _pump_day((dataclasses.replace(DEPOT, is_stock_unlimited=True),))
+    plan = solve_checked(prob, seed=1)
+    assert plan.unassigned == ()
+    loaded = sum(d.loaded_parts.get("pump", 0) for r in plan.routes for d in r.depot_stops)
+    assert loaded == 3
+    assert plan.kpis["depot_stops"] == len(_depot_ids(plan)) >= 1
+
+
+def test_without_depot_the_orders_are_missing_parts() -> None:
+    """Without the depot, pump and ladder orders have no supply: missing_parts / missing_tools."""
+    plan = solve_checked(_pump_day(()), seed=1)
+    reasons = {u.work_order_id: u.reason.value for u in plan.unassigned}
+    assert reasons == {
+        "W0": "missing_parts",
+        "W2": "missing_parts",
+        "W4": "missing_parts",
+        "W3": "missing_tools",
+    }
+
+
+def test_van_stock_and_carried_tools_need_no_visit() -> None:
+    """A van with three pumps and a ladder serves everything without a depot stop."""
+    prob = _pump_day()
+    techs = tuple(
+        dataclasses.replace(t, van_stock={"pump": 3}, tools=("ladder",)) for t in prob.technicians
+    )
+    plan = solve_checked(dataclasses.replace(prob, technicians=techs), seed=1)
+    assert plan.unassigned == ()
+    assert _depot_ids(plan) == []
+
+
+def test_visit_respects_opening_hours() -> None:
+    """A depot open 12:00-13:00 only: every visit lies inside, loading 10 min."""
+    noon = dataclasses.replace(DEPOT, opening=(TimeWindow(12 * HOUR, 13 * HOUR),))
+    plan = solve_checked(_pump_day((noon,)), seed=1)
+    stops = [d for r in plan.routes for d in r.depot_stops]
+    assert stops
+    assert all(12 * HOUR <= d.start_s and d.end_s <= 13 * HOUR for d in stops)
+    assert all(d.end_s - d.start_s == 600 for d in stops)
+
+
+def test_rules_engine_appends_a_visit() -> None:
+    """The rules engine appends "visit + order" when the van lacks the part; the plan is valid."""
+    prob = _pump_day()
+    plan = greedy_plan(prob)
+    assert check_plan(prob, plan) == []
+    assert _depot_ids(plan)
+    assert len(plan.unassigned) == 1  # the third pump order: D-1 holds two
+
+
+def test_loading_rule_loads_until_the_next_visit() -> None:
+    """A visit loads what the orders until the next visit stocking the part need, less the van."""
+    prob = _pump_day((dataclasses.replace(DEPOT, is_stock_unlimited=True),))
+    inputs = prepare(prob).inputs
+    assert inputs is not None
+    supply = DepotSupply.build(inputs)
+    assert supply is not None
+    index = inputs.index
+    node = {oid: n for n, oid in enumerate(index.order_ids)}
+    d = index.depot_nodes[0]
+    route = [d, node["W0"], node["W1"], node["W2"], d, node["W4"]]
+    loads = supply.loads(0, route)
+    assert loads is not None
+    assert [(pos, parts) for pos, _, parts, _ in loads] == [(0, {"pump": 2}), (4, {"pump": 1})]
+    assert supply.loads(0, [node["W0"], d]) is None  # the pump comes too late
+
+
+def test_removing_the_order_drops_its_visit() -> None:
+    """Taking out the only order a visit serves takes the visit out too (no longer needed)."""
+    prob = _pump_day()
+    inputs = prepare(prob).inputs
+    assert inputs is not None
+    lanes, rules = timing_of(inputs)
+    sol = Solution(CostModel.build(inputs, lanes, rules), [[] for _ in inputs.index.vehicles])
+    node = inputs.index.order_ids.index("W0")
+    places = sol.insertion_places(0, node)
+    assert places  # only with a visit: the van is empty
+    added, pos = places[0]
+    assert sol.insert(0, node, pos)
+    assert len(sol.routes[0].nodes) == 2 and sol.routes[0].n_visits == 1
+    assert sol.depot_used[0] == {"pump": 1}
+    sol.remove([node])
+    assert sol.routes[0].nodes == []
+    assert sol.depot_used[0] == {"pump": 0}
+
+
+def test_unused_depot_changes_nothing() -> None:
+    """A problem whose orders need nothing plans the same with or without a depot (fixed budget)."""
+    prob = _pump_day()
+    plain = tuple(dataclasses.replace(o, parts={}, required_tools=()) for o in prob.work_orders)
+    base = dataclasses.replace(prob, work_orders=plain, depots=())
+    with_depot = dataclasses.replace(base, depots=(DEPOT,))
+    a = solve_checked(base, seed=2)
+    b = solve_checked(with_depot, seed=2)
+    assert a.routes == b.routes
+    assert a.stats.objective == b.stats.objective
+
+
+def test_same_seed_same_plan_with_depots() -> None:
+    """Determinism: the same seed and iteration limit give the same plan."""
+    prob = _pump_day()
+    a = solve_checked(prob, seed=4)
+    b = solve_checked(prob, seed=4)
+    assert a.routes == b.routes
+
+
+def test_ortools_engine_refuses_depots() -> None:
+    """engine='ortools' cannot model depot visits: an InputError naming params.engine."""
+    with pytest.raises(InputError) as err:
+        solve(_pump_day(), params=SolveParams(engine="ortools", time_limit_s=1))
+    assert err.value.field == "params.engine"
