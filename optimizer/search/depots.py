@@ -23,8 +23,10 @@ hold every route, :class:`optimizer.search.lns.solution.Solution`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from optimizer.domain import Depot
+from optimizer.plan import Route
 from optimizer.problem import Problem
 from optimizer.search.eligibility import Interval
 from optimizer.search.index import ModelIndex, SearchInput
@@ -216,4 +218,72 @@ def route_loads(loads: Sequence[Load]) -> dict[int, dict[str, int]]:
             mine = out.setdefault(d, {})
             for part, qty in parts.items():
                 mine[part] = mine.get(part, 0) + qty
+    return out
+
+
+def stock_shares(
+    problem: Problem,
+    parts: Sequence[tuple[frozenset[str], frozenset[str]]],
+    routes: Sequence[Route],
+) -> list[tuple[Depot, ...]]:
+    """The depots each part of a decomposed solve may draw on, so that parts never over-draw.
+
+    Every part sees every depot (a depot serves any part that needs it);
+    a finite stock is split among the parts solved at once: each keeps what
+    its technicians' ``routes`` already loaded there, and the rest (the
+    stock less every route's loads) is shared in proportion to the part's
+    orders' demand for that part (by floor, so the shares never add up to
+    more than the stock).
+
+    Parameters
+    ----------
+    problem
+        The whole problem.
+    parts
+        ``(work order ids, technician ids)`` of each part solved at once.
+    routes
+        The current routes of the whole problem (none in a first round).
+    """
+    if not problem.depots:
+        return [problem.depots for _ in parts]
+    demand: list[dict[str, int]] = []
+    for order_ids, _ in parts:
+        need: dict[str, int] = {}
+        for o in problem.work_orders:
+            if o.id in order_ids:
+                for part, qty in o.parts.items():
+                    need[part] = need.get(part, 0) + qty
+        demand.append(need)
+    out: list[list[Depot]] = [[] for _ in parts]
+    for depot in problem.depots:
+        finite = {p: q for p, q in depot.stock.items() if q is not None}
+        if depot.is_stock_unlimited or not finite:
+            for share in out:
+                share.append(depot)
+            continue
+        own = [_loaded(routes, depot.id, techs) for _, techs in parts]
+        everyone = _loaded(routes, depot.id, None)
+        stocks: list[dict[str, int | None]] = [dict(depot.stock) for _ in parts]
+        for part, qty in finite.items():
+            slack = max(qty - everyone.get(part, 0), 0)
+            weights = [d.get(part, 0) for d in demand]
+            total = sum(weights)
+            for k in range(len(parts)):
+                extra = slack * weights[k] // total if total else 0
+                stocks[k][part] = own[k].get(part, 0) + extra
+        for k, share in enumerate(out):
+            share.append(replace(depot, stock=stocks[k]))
+    return [tuple(share) for share in out]
+
+
+def _loaded(routes: Sequence[Route], depot_id: str, techs: frozenset[str] | None) -> dict[str, int]:
+    """Parts loaded at ``depot_id`` by the routes of ``techs`` (``None``: every route)."""
+    out: dict[str, int] = {}
+    for route in routes:
+        if techs is not None and route.technician_id not in techs:
+            continue
+        for stop in route.depot_stops:
+            if stop.depot_id == depot_id:
+                for part, qty in stop.loaded_parts.items():
+                    out[part] = out.get(part, 0) + qty
     return out

@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import time as _clock
 from collections.abc import Iterable
+from dataclasses import replace
 
 from optimizer.domain import Tier, WorkOrder
 from optimizer.plan import Plan, SolveStats, Unassigned, UnassignedReason
 from optimizer.problem import Problem
-from optimizer.search.depots import DepotSupply, route_loads
+from optimizer.search.depots import DepotSupply, route_loads, stock_shares
 from optimizer.search.index import SearchInput
 from optimizer.search.partition import PART_ORDERS, SPLIT_MIN_ORDERS, Part, part_problem, regions
 from optimizer.search.prepare import prepare, reasons_for
@@ -221,8 +222,9 @@ def _by_region(problem: Problem, parts: list[Part], started: float) -> Plan:
     own, so no square matrix of the whole problem is built.
     """
     routes = []
-    for part in parts:
-        sub = part_problem(problem, part)
+    shares = stock_shares(problem, [(p.work_order_ids, p.technician_ids) for p in parts], ())
+    for part, depots in zip(parts, shares, strict=True):
+        sub = replace(part_problem(problem, part), depots=depots)
         prepared = prepare(sub)
         if prepared.inputs is None:
             continue

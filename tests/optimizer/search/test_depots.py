@@ -13,7 +13,7 @@ from optimizer import InputError, SolveParams, check_plan, solve
 from optimizer.domain import Depot, TimeWindow
 from optimizer.plan import Plan
 from optimizer.problem import Problem
-from optimizer.search.depots import DepotSupply
+from optimizer.search.depots import DepotSupply, stock_shares
 from optimizer.search.lns.solution import CostModel, Solution
 from optimizer.search.prepare import prepare
 from optimizer.search.rules.greedy import greedy_plan
@@ -94,7 +94,7 @@ def test_visit_respects_opening_hours() -> None:
     plan = solve_checked(_pump_day((noon,)), seed=1)
     stops = [d for r in plan.routes for d in r.depot_stops]
     assert stops
-    assert all(12 * HOUR <= d.start_s and d.end_s <= 13 * HOUR for d in stops)
+    assert all(d.start_s >= 12 * HOUR and d.end_s <= 13 * HOUR for d in stops)
     assert all(d.end_s - d.start_s == 600 for d in stops)
 
 
@@ -134,7 +134,7 @@ def test_removing_the_order_drops_its_visit() -> None:
     node = inputs.index.order_ids.index("W0")
     places = sol.insertion_places(0, node)
     assert places  # only with a visit: the van is empty
-    added, pos = places[0]
+    _, pos = places[0]
     assert sol.insert(0, node, pos)
     assert len(sol.routes[0].nodes) == 2 and sol.routes[0].n_visits == 1
     assert sol.depot_used[0] == {"pump": 1}
@@ -168,3 +168,27 @@ def test_ortools_engine_refuses_depots() -> None:
     with pytest.raises(InputError) as err:
         solve(_pump_day(), params=SolveParams(engine="ortools", time_limit_s=1))
     assert err.value.field == "params.engine"
+
+
+def test_stock_shares_never_over_draw() -> None:
+    """Parts solved at once split a finite stock by demand and keep what they already loaded."""
+    prob = _pump_day((dataclasses.replace(DEPOT, stock={"pump": 3}),))
+    first = (frozenset({"W0", "W2"}), frozenset({"T1"}))
+    second = (frozenset({"W4", "W1"}), frozenset({"T2"}))
+    shares = stock_shares(prob, [first, second], ())
+    # demand 2 and 1 of the 3 pumps: 3 * 2 // 3 = 2 and 3 * 1 // 3 = 1
+    assert [s[0].stock["pump"] for s in shares] == [2, 1]
+    plan = solve_checked(prob, seed=1)
+    shares = stock_shares(prob, [first, second], plan.routes)
+    mine = [
+        sum(
+            d.loaded_parts.get("pump", 0)
+            for r in plan.routes
+            if r.technician_id == tid
+            for d in r.depot_stops
+        )
+        for tid in ("T1", "T2")
+    ]
+    got = [s[0].stock["pump"] for s in shares]
+    assert all(g >= m for g, m in zip(got, mine, strict=True))  # each keeps its own loads
+    assert sum(g or 0 for g in got) <= 3
