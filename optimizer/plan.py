@@ -177,6 +177,7 @@ class FixKind(StrEnum):
     SKILL = "skill"  # a technician given a skill (or a higher level)
     PARTS = "parts"  # parts added to a technician's van
     EXCLUSION = "exclusion"  # an excluded technician allowed
+    DEPOT = "depot"  # parts or tools fetched at a depot on the way (the problem unchanged)
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +191,9 @@ class FixChange:
     sets ``work_order_id`` (the order taken out) and the route it leaves;
     ``skill`` sets ``technician_id`` and ``skills`` (skill to new level);
     ``parts`` sets ``technician_id`` and ``parts`` (part to quantity
-    added); ``exclusion`` sets ``technician_id``.
+    added); ``exclusion`` sets ``technician_id``; ``depot`` sets
+    ``technician_id``, ``shift_index``, ``depot_id``, ``minutes`` (the
+    route's added duration, rounded up) and ``parts`` (what is loaded there).
     """
 
     technician_id: str | None = None
@@ -201,6 +204,7 @@ class FixChange:
     minutes: int | None = None
     skills: Mapping[str, int] = field(default_factory=dict)
     parts: Mapping[str, int] = field(default_factory=dict)
+    depot_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -617,6 +617,7 @@ _CHANGE_FIELDS = (
     "minutes",
     "skills",
     "parts",
+    "depot_id",
 )
 
 
@@ -631,6 +632,7 @@ def _fix(doc: FixDoc) -> Fix:
         minutes=c.minutes,
         skills=dict(c.skills),
         parts=dict(c.parts),
+        depot_id=c.depot_id,
     )
     return Fix(doc.kind, doc.detail, doc.cost_delta, doc.verified, change)
 

@@ -698,15 +698,19 @@ class FixChangeDoc(_Doc):
         default_factory=dict, description="Skill to its new level (skill)."
     )
     parts: dict[str, Quantity] = Field(
-        default_factory=dict, description="Part to the quantity added to the van (parts)."
+        default_factory=dict,
+        description="Part to the quantity added to the van (parts), or loaded at the depot "
+        "(depot).",
     )
+    depot_id: Id | None = Field(default=None, description="The depot visited (depot).")
 
 
 class FixDoc(_Doc):
     """A single change that would make an unserved order servable."""
 
     kind: FixKind = Field(
-        description="window, deadline, overtime, bump, skill, parts or exclusion: what changes."
+        description="window, deadline, overtime, bump, skill, parts, exclusion or depot: "
+        "what changes."
     )
     detail: str = Field(description="One sentence: the change and what it allows.")
     cost_delta: float | None = Field(

@@ -418,6 +418,19 @@ class Solution:
                     return False
         return True
 
+    def placed(self, v: int, node: int, pos: int) -> list[int]:
+        """The sequence :meth:`insert` would give route ``v`` for ``node`` at ``pos``.
+
+        With depots that may be "visit + order" (as :meth:`insertion_places`
+        priced it); otherwise the order alone at ``pos``.
+        """
+        if self.model.depots is not None:
+            with_visit = self._with_visit(v, node, pos)
+            if with_visit is not None:
+                return list(with_visit)
+        nodes = self.routes[v].nodes
+        return [*nodes[:pos], node, *nodes[pos:]]
+
     def _with_visit(self, v: int, node: int, pos: int) -> list[int] | None:
         """The sequence "order + visit" that :meth:`_depot_places` priced at ``pos``, if current."""
         pending = self._pending.get((v, node, pos))

@@ -9,9 +9,9 @@ import dataclasses
 
 import pytest
 
-from optimizer import InputError, SolveParams, check_plan, solve
-from optimizer.domain import Depot, TimeWindow
-from optimizer.plan import Plan
+from optimizer import InputError, SolveParams, Weights, apply_fix, check_plan, explain_plan, solve
+from optimizer.domain import Depot, Priority, TimeWindow
+from optimizer.plan import FixKind, Plan
 from optimizer.problem import Problem
 from optimizer.search.depots import DepotSupply, stock_shares
 from optimizer.search.lns.solution import CostModel, Solution
@@ -192,3 +192,29 @@ def test_stock_shares_never_over_draw() -> None:
     got = [s[0].stock["pump"] for s in shares]
     assert all(g >= m for g, m in zip(got, mine, strict=True))  # each keeps its own loads
     assert sum(g or 0 for g in got) <= 3
+
+
+def test_depot_fix_explains_an_order_left_out() -> None:
+    """A cheap order needing a pump kept 30 km away is left out; the fix fetches it at D-1."""
+    far = Depot("D-1", at(0, 30), stop_s=600, stock={"pump": 5})
+    weights = Weights(unassigned_by_priority={1: 100000, 2: 30000, 3: 10000, 4: 50})
+    prob = problem(
+        [tech("T1", end=at(0))],
+        [order("W1", parts={"pump": 1}, priority=Priority.P4)],
+        depots=(far,),
+        weights=weights,
+    )
+    plan = solve_checked(prob, seed=1)
+    assert [u.work_order_id for u in plan.unassigned] == ["W1"]
+    explained = explain_plan(prob, plan, time_limit_s=30)
+    fixes = explained.unassigned[0].fixes or ()
+    depot = [f for f in fixes if f.kind is FixKind.DEPOT]
+    assert depot and depot[0].verified
+    fix = depot[0]
+    assert fix.change.depot_id == "D-1" and fix.change.parts == {"pump": 1}
+    # 6000 s of extra driving (30 km there and back) + 600 s loading + 1 h service
+    assert fix.change.minutes is not None and fix.change.minutes >= 100
+    assert fix.detail.startswith("Fetch 1 pump at depot D-1 on the way (+")
+    assert fix.cost_delta is not None and fix.cost_delta > 0  # dearer than its penalty
+    fixed = apply_fix(prob, "W1", fix)
+    assert fixed is prob
