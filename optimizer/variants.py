@@ -12,7 +12,8 @@ as an :class:`~optimizer.errors.EditWarning`:
   with optional field changes;
 - :class:`ChangeShift`: new start, end or breaks of one shift;
 - :class:`SetWeights`: objective weights merged into the current ones;
-- :class:`AddOrders`: more work orders.
+- :class:`AddOrders`: more work orders;
+- :class:`CloseDepot`: a depot closed for the whole horizon (removed).
 
 :func:`apply_edits` applies a list of them in order. The result is not
 validated here: load it with ``load_problem`` to check it.
@@ -88,7 +89,19 @@ class AddOrders:
     work_orders: Sequence[Mapping[str, Any]]
 
 
-Edit = RemoveTechnician | AddTechnician | ChangeShift | SetWeights | AddOrders
+@dataclass(frozen=True, slots=True)
+class CloseDepot:
+    """Close depot ``depot_id`` for the whole horizon: no route may load there.
+
+    The depot leaves the problem; orders needing what only it had can no
+    longer be served (``missing_parts`` / ``missing_tools``), the others
+    fetch elsewhere.
+    """
+
+    depot_id: str
+
+
+Edit = RemoveTechnician | AddTechnician | ChangeShift | SetWeights | AddOrders | CloseDepot
 """One what-if edit."""
 
 
@@ -149,6 +162,8 @@ def _apply(document: dict[str, Any], edit: Edit) -> list[EditWarning]:
         _change_shift(document, edit)
     elif isinstance(edit, SetWeights):
         _set_weights(document, edit)
+    elif isinstance(edit, CloseDepot):
+        _close_depot(document, edit)
     else:
         document["work_orders"].extend(copy.deepcopy(dict(o)) for o in edit.work_orders)
     return []
@@ -234,3 +249,16 @@ def _set_weights(document: dict[str, Any], edit: SetWeights) -> None:
         else:
             weights[key] = copy.deepcopy(value)
     document["weights"] = weights
+
+
+def _close_depot(document: dict[str, Any], edit: CloseDepot) -> None:
+    depots = document.get("depots")
+    depots = depots if isinstance(depots, list) else []
+    for i, depot in enumerate(depots):
+        if isinstance(depot, Mapping) and depot.get("id") == edit.depot_id:
+            del depots[i]
+            return
+    known = ", ".join(str(d.get("id")) for d in depots if isinstance(d, Mapping)) or "none"
+    raise _EditRefused(
+        f"Cannot close depot {edit.depot_id}: the problem has no such depot (depots: {known})."
+    )

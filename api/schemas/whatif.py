@@ -255,8 +255,20 @@ class AddOrdersIn(_In):
     )
 
 
+class CloseDepotIn(_In):
+    """Close a depot for the whole horizon: no route loads there any more."""
+
+    op: Literal["close_depot"] = Field(description="The operation.")
+    depot_id: Id = Field(description="The depot to close.")
+
+
 OperationIn = Annotated[
-    RemoveTechnicianIn | AddTechnicianIn | ChangeShiftIn | SetWeightsIn | AddOrdersIn,
+    RemoveTechnicianIn
+    | AddTechnicianIn
+    | ChangeShiftIn
+    | SetWeightsIn
+    | AddOrdersIn
+    | CloseDepotIn,
     Field(discriminator="op"),
 ]
 """One named what-if operation, told apart by ``op``."""
@@ -270,7 +282,8 @@ class VariantIn(_In):
         default_factory=list,
         max_length=1_000,
         description="Applied in order to the base document, before `patch`: "
-        "`remove_technician`, `add_technician`, `change_shift`, `set_weights`, `add_orders`.",
+        "`remove_technician`, `add_technician`, `change_shift`, `set_weights`, `add_orders`, "
+        "`close_depot`.",
     )
     patch: list[PatchOperationIn] = Field(
         default_factory=list,
