@@ -13,6 +13,9 @@ from optimizer import InputError, SolveParams, Weights, apply_fix, check_plan, e
 from optimizer.domain import Depot, Priority, TimeWindow
 from optimizer.plan import FixKind, Plan
 from optimizer.problem import Problem
+from optimizer.replan import reoptimize
+from optimizer.replan.events import read_events
+from optimizer.replan.residual import fixed_parts, residual_problem
 from optimizer.search.depots import DepotSupply, stock_shares
 from optimizer.search.lns.solution import CostModel, Solution
 from optimizer.search.prepare import prepare
@@ -218,3 +221,42 @@ def test_depot_fix_explains_an_order_left_out() -> None:
     assert fix.cost_delta is not None and fix.cost_delta > 0  # dearer than its penalty
     fixed = apply_fix(prob, "W1", fix)
     assert fixed is prob
+
+
+def test_replan_keeps_loaded_parts_after_a_visit() -> None:
+    """Re-planning after a depot visit: the visit stays, the van carries what it loaded."""
+    prob = _pump_day((dataclasses.replace(DEPOT, is_stock_unlimited=True),))
+    plan = solve_checked(prob, seed=1)
+    route = next(r for r in plan.routes if r.depot_stops)
+    visit = route.depot_stops[0]
+    now = visit.end_s + 1  # just after loading, before the order it loaded for
+    replan = reoptimize(prob, plan, now, params=SolveParams(time_limit_s=3, solution_limit=50))
+    assert check_plan(replan.problem, replan.plan) == []
+    merged = next(
+        r
+        for r in replan.plan.routes
+        if (r.technician_id, r.shift_index) == (route.technician_id, route.shift_index)
+    )
+    assert visit in merged.depot_stops  # the past visit is kept as it was
+    assert replan.plan.unassigned == ()
+    loaded = sum(d.loaded_parts.get("pump", 0) for r in replan.plan.routes for d in r.depot_stops)
+    assert loaded == 3  # no part fetched twice
+
+
+def test_residual_van_counts_the_loads() -> None:
+    """The residual technician leaves from the depot (or the stop it drives to), loads on board."""
+    prob = _pump_day((dataclasses.replace(DEPOT, is_stock_unlimited=True),))
+    plan = solve_checked(prob, seed=1)
+    route = next(r for r in plan.routes if r.depot_stops)
+    visit = route.depot_stops[0]
+    state = read_events(prob, plan, visit.end_s + 1, ())
+    fixed = fixed_parts(prob, plan, visit.end_s + 1, state)
+    residual, _ = residual_problem(prob, fixed, visit.end_s + 1, state)
+    tech = residual.technician(route.technician_id)
+    part = fixed[(route.technician_id, route.shift_index)]
+    after = [s for s in part.stops if s.end_s > visit.end_s]  # the stop it is driving to
+    where = prob.work_order(after[-1].work_order_id).location if after else DEPOT.location
+    assert tech.start == where
+    used = sum(prob.work_order(s.work_order_id).parts.get("pump", 0) for s in part.stops)
+    assert tech.van_stock.get("pump", 0) == visit.loaded_parts.get("pump", 0) - used
+    assert set(visit.loaded_tools) <= set(tech.tools)
