@@ -9,7 +9,17 @@ import dataclasses
 
 import pytest
 
-from optimizer import InputError, SolveParams, Weights, apply_fix, check_plan, explain_plan, solve
+from optimizer import (
+    InputError,
+    SolveParams,
+    Weights,
+    analyse_score,
+    apply_fix,
+    check_plan,
+    explain_plan,
+    recommend,
+    solve,
+)
 from optimizer.domain import Depot, Priority, TimeWindow
 from optimizer.plan import FixKind, Plan
 from optimizer.problem import Problem
@@ -260,3 +270,36 @@ def test_residual_van_counts_the_loads() -> None:
     used = sum(prob.work_order(s.work_order_id).parts.get("pump", 0) for s in part.stops)
     assert tech.van_stock.get("pump", 0) == visit.loaded_parts.get("pump", 0) - used
     assert set(visit.loaded_tools) <= set(tech.tools)
+
+
+def test_score_analysis_names_depot_stops_and_adds_up() -> None:
+    """Score analysis: a route's driving names its depot stops; entries add up to the objective."""
+    prob = _pump_day((dataclasses.replace(DEPOT, is_stock_unlimited=True),))
+    plan = solve_checked(prob, seed=1)
+    analysis = analyse_score(prob, plan)
+    total = sum(e.points for e in analysis.entries)
+    assert round(total, 3) == plan.kpis["objective"]
+    assert any("depot stop" in e.sentence for e in analysis.entries)
+
+
+def test_booking_an_order_needing_a_depot_part() -> None:
+    """Booking a new pump order: the slots fetch the pump at D-1 first; each plan is valid."""
+    prob = _pump_day((dataclasses.replace(DEPOT, is_stock_unlimited=True),))
+    plan = solve_checked(prob, seed=1)
+    new = order("W-new", location=at(4, 4), service_s=1800, parts={"pump": 1})
+    booking = recommend(prob, plan, new, top_k=3, time_limit_s=1.0)
+    assert booking.recommendations
+    for rec in booking.recommendations:
+        assert check_plan(booking.problem, rec.plan) == []
+        route = next(
+            r
+            for r in rec.plan.routes
+            if (r.technician_id, r.shift_index) == (rec.technician_id, rec.shift_index)
+        )
+        pumps = sum(d.loaded_parts.get("pump", 0) for d in route.depot_stops)
+        used = sum(
+            prob.work_order(s.work_order_id).parts.get("pump", 0)
+            for s in route.stops
+            if s.work_order_id != "W-new"
+        )
+        assert pumps == used + 1  # the new order's pump is loaded too
