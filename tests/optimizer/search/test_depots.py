@@ -21,12 +21,13 @@ from optimizer import (
     solve,
 )
 from optimizer.domain import Depot, Priority, TimeWindow
-from optimizer.plan import FixKind, Plan
+from optimizer.plan import FixKind, Plan, SolveStats, Unassigned, UnassignedReason
 from optimizer.problem import Problem
 from optimizer.replan import reoptimize
 from optimizer.replan.events import read_events
 from optimizer.replan.residual import fixed_parts, residual_problem
 from optimizer.search.depots import DepotSupply, stock_shares
+from optimizer.search.lns.audit import audit_plan
 from optimizer.search.lns.solution import CostModel, Solution
 from optimizer.search.prepare import prepare
 from optimizer.search.rules.greedy import greedy_plan
@@ -303,3 +304,20 @@ def test_booking_an_order_needing_a_depot_part() -> None:
             if s.work_order_id != "W-new"
         )
         assert pumps == used + 1  # the new order's pump is loaded too
+
+
+def test_audit_finds_an_order_a_depot_visit_would_serve() -> None:
+    """A plan leaving out a pump order that a visit to D-1 serves cheaply: the audit says so."""
+    prob = problem([tech("T1", end=at(0))], [order("W1", parts={"pump": 1})], depots=(DEPOT,))
+    empty = Plan(
+        (),
+        (Unassigned("W1", UnassignedReason.CAPACITY_EXHAUSTED),),
+        SolveStats("evaluated", 0.0, None, 0.0),
+    )
+    assert check_plan(prob, empty) == []
+    findings = audit_plan(prob, empty)
+    assert [(f.work_order_id, f.technician_id, f.via_depot) for f in findings] == [
+        ("W1", "T1", "D-1")
+    ]
+    assert findings[0].gain_points > 0
+    assert solve_checked(prob, seed=1).stats.audit_findings == 0
