@@ -275,4 +275,8 @@ def improve(
             changed = [v for v in range(len(before)) if before[v] != sol.routes[v].nodes]
             touched.update(changed)
             sol.restore(before, sorted(touched - {-1}))
+    if sol.model.depots is not None:  # the best routes' depot visits, each at its best place
+        sol.restore(best_routes, range(len(best_routes)))
+        if any([sol.improve_visits(v) for v in range(len(best_routes))]):
+            best_routes, best = sol.snapshot(), sol.objective()
     return best_routes, best, iterations

@@ -431,6 +431,44 @@ class Solution:
         nodes = self.routes[v].nodes
         return [*nodes[:pos], node, *nodes[pos:]]
 
+    def improve_visits(self, v: int) -> bool:
+        """Move, re-target or drop each depot visit of route ``v`` while that lowers its cost.
+
+        Each visit in turn is taken out and put back at the cheapest place
+        (any position, any depot) where the loading rule still supplies
+        every order, or left out when the others suffice. Returns whether
+        the route changed.
+        """
+        supply = self.model.depots
+        if supply is None:
+            return False
+        changed = False
+        k = 0
+        while True:
+            nodes = self.routes[v].nodes
+            visits = [i for i, n in enumerate(nodes) if supply.is_depot(n)]
+            if k >= len(visits):
+                return changed
+            i = visits[k]
+            base = [*nodes[:i], *nodes[i + 1 :]]
+            best_cost, best = self.routes[v].cost - 1e-9, None
+            options = [base] + [
+                [*base[:q], supply.first_node + d, *base[q:]]
+                for d in range(supply.n_depots)
+                for q in range(len(base) + 1)
+                if [*base[:q], supply.first_node + d, *base[q:]] != nodes
+            ]
+            for option in options:
+                if not self._supplied(v, option):
+                    continue
+                state = self._time(v, option)
+                if state is not None and state.cost < best_cost:
+                    best_cost, best = state.cost, option
+            if best is not None and self.set_route(v, best):
+                changed = True
+                continue  # the visits moved: look at them again from the same index
+            k += 1
+
     def _with_visit(self, v: int, node: int, pos: int) -> list[int] | None:
         """The sequence "order + visit" that :meth:`_depot_places` priced at ``pos``, if current."""
         pending = self._pending.get((v, node, pos))

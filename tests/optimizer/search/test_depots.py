@@ -321,3 +321,23 @@ def test_audit_finds_an_order_a_depot_visit_would_serve() -> None:
     ]
     assert findings[0].gain_points > 0
     assert solve_checked(prob, seed=1).stats.audit_findings == 0
+
+
+def test_improve_visits_moves_a_visit_to_its_best_place() -> None:
+    """A visit put first, 10 km out, moves to just before the pump order: 36 km become 20 km."""
+    far = Depot("D-1", at(10), stop_s=600, stock={"pump": 1})
+    prob = problem(
+        [tech("T1", end=at(0))],
+        [order("A", location=at(9), parts={"pump": 1}), order("B", location=at(1))],
+        depots=(far,),
+    )
+    inputs = prepare(prob).inputs
+    assert inputs is not None
+    lanes, rules = timing_of(inputs)
+    node = {oid: n for n, oid in enumerate(inputs.index.order_ids)}
+    d = inputs.index.depot_nodes[0]
+    sol = Solution(CostModel.build(inputs, lanes, rules), [[d, node["B"], node["A"]]])
+    assert sol.routes[0].travel_s == 3600  # 10 + 9 + 8 + 9 km at 10 m/s
+    assert sol.improve_visits(0)
+    assert sol.routes[0].nodes == [node["B"], d, node["A"]]
+    assert sol.routes[0].travel_s == 2000  # 1 + 9 + 1 + 9 km
