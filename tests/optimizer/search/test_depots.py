@@ -30,6 +30,7 @@ from optimizer.search.depots import DepotSupply, stock_shares
 from optimizer.search.lns.audit import audit_plan
 from optimizer.search.lns.solution import CostModel, Solution
 from optimizer.search.prepare import prepare
+from optimizer.search.retime import retime_plan
 from optimizer.search.rules.greedy import greedy_plan
 from optimizer.search.timing import timing_of
 from tests.factories import HOUR, at, order, problem, solve_checked, tech
@@ -341,3 +342,20 @@ def test_improve_visits_moves_a_visit_to_its_best_place() -> None:
     assert sol.improve_visits(0)
     assert sol.routes[0].nodes == [node["B"], d, node["A"]]
     assert sol.routes[0].travel_s == 2000  # 1 + 9 + 1 + 9 km
+
+
+def test_retime_keeps_depot_stops_and_their_loads() -> None:
+    """Re-timing a solved plan with depot stops gives the same routes (the solver's timing)."""
+    prob = _pump_day((dataclasses.replace(DEPOT, is_stock_unlimited=True),))
+    plan = solve_checked(prob, seed=1)
+    again = retime_plan(prob, plan)
+    assert check_plan(prob, again) == []
+    assert again.routes == plan.routes
+    ghost = dataclasses.replace(plan.routes[0].depot_stops[0], depot_id="D-9")
+    bad = dataclasses.replace(
+        plan, routes=(dataclasses.replace(plan.routes[0], depot_stops=(ghost,)),)
+    )
+    with pytest.raises(InputError) as err:
+        retime_plan(prob, bad)
+    assert err.value.field.startswith("routes[0].stops[")
+    assert err.value.field.endswith("].depot_id")
