@@ -130,7 +130,7 @@ SCENARIO_SETS: dict[str, ScenarioSet] = {
         ),
         is_committed=True,
     ),
-    "depot-day": ScenarioSet(
+    "metro-depots": ScenarioSet(
         "Parts and tools from depots: 60 Lyon orders for 12 technicians, 30% needing a part "
         "(half of them kept only at the 2 depots, in limited stock) and 15% a trade tool "
         "most vans lack; the right plan drives to a depot before those orders.",
