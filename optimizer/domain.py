@@ -62,11 +62,36 @@ class Break:
 
 @dataclass(frozen=True, slots=True)
 class Shift:
-    """One working period of a technician, with the breaks taken during it."""
+    """One working period of a technician, with the breaks taken during it.
+
+    Parameters
+    ----------
+    start_s, end_s
+        Earliest departure and nominal end (latest return without overtime).
+    breaks
+        Breaks taken during the shift, in order.
+    max_overtime_s
+        How long past ``end_s`` the route may end (default 0: ``end_s`` is a
+        hard wall). Every second past ``end_s`` is overtime.
+    overtime_per_minute
+        Points per minute of overtime; ``None`` (default) uses
+        ``Weights.overtime_per_minute``.
+    """
 
     start_s: int
     end_s: int
     breaks: tuple[Break, ...] = ()
+    max_overtime_s: int = 0
+    overtime_per_minute: float | None = None
+
+    @property
+    def latest_end_s(self) -> int:
+        """The latest the route may end: the nominal end plus the allowed overtime."""
+        return self.end_s + self.max_overtime_s
+
+    def overtime_s(self, route_end_s: int) -> int:
+        """Seconds of overtime of a route ending at ``route_end_s`` (0 when none)."""
+        return max(0, route_end_s - self.end_s)
 
 
 class Priority(IntEnum):

@@ -33,6 +33,8 @@ def compute_kpis(problem: Problem, plan: Plan) -> dict[str, Any]:
         all work;
         ``work_s_by_technician`` (clock time less breaks, all shifts) and
         ``utilisation_by_technician`` (work / shift time, 0-1);
+        ``overtime_s_total`` (seconds routes end past their shifts'
+        nominal ends, allowed overtime);
         ``workload_spread_s`` (max - min work) and ``workload_cv``
         (coefficient of variation) over all technicians;
         ``objective`` (points, :func:`optimizer.objective.plan_cost`) and
@@ -56,6 +58,12 @@ def compute_kpis(problem: Problem, plan: Plan) -> dict[str, Any]:
     for stop in stops.values():
         if stop.sla_status is not SlaStatus.NONE:
             status_counts[stop.sla_status.value] += 1
+    techs = {t.id: t for t in problem.technicians}
+    overtime = sum(
+        techs[r.technician_id].shifts[r.shift_index].overtime_s(r.end_s)
+        for r in plan.routes
+        if r.technician_id in techs and 0 <= r.shift_index < len(techs[r.technician_id].shifts)
+    )
     work = {t.id: 0 for t in problem.technicians}
     shift_s = {t.id: sum(s.end_s - s.start_s for s in t.shifts) for t in problem.technicians}
     for route in plan.routes:
@@ -87,6 +95,7 @@ def compute_kpis(problem: Problem, plan: Plan) -> dict[str, Any]:
         "utilisation_by_technician": {
             t: round(work[t] / shift_s[t], 4) if shift_s[t] else 0.0 for t in work
         },
+        "overtime_s_total": overtime,
         "workload_spread_s": (max(loads) - min(loads)) if loads else 0,
         "workload_cv": round(statistics.pstdev(loads) / mean_load, 4) if mean_load else 0.0,
         "objective": round(plan_cost(problem, plan)["total"], 3),

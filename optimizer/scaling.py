@@ -108,7 +108,7 @@ def largest_scaled_cost(problem: Problem) -> float:
         point of computing it).
     """
     weights = problem.weights or DEFAULT_WEIGHTS
-    shift_ends = [s.end_s for t in problem.technicians for s in t.shifts]
+    shift_ends = [s.latest_end_s for t in problem.technicians for s in t.shifts]
     horizon_s = float(max(max(shift_ends, default=0), 0) + 1)
     shifts = len(shift_ends)
     per_order = 0.0
@@ -123,7 +123,12 @@ def largest_scaled_cost(problem: Problem) -> float:
         t.cost_per_hour * weights.labor_cost * COST_SCALE / 3600 * horizon_s * len(t.shifts)
         for t in problem.technicians
     )
-    return per_order + travel + balance + labor
+    overtime = sum(
+        weights.overtime_rate(s) * COST_SCALE / 60 * s.max_overtime_s
+        for t in problem.technicians
+        for s in t.shifts
+    )
+    return per_order + travel + balance + labor + overtime
 
 
 def scaling_issues(problem: Problem) -> list[InputIssue]:

@@ -6,6 +6,8 @@ windows, hard deadlines, pins, exclusions, parts shortages, tight limits.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from hypothesis import strategies as st
 
 from optimizer import Break, Priority, Problem, Shift, Technician, Tier, TimeWindow, WorkOrder
@@ -86,3 +88,25 @@ def problems(draw: st.DrawFn) -> Problem:
     techs = [draw(technicians(t)) for t in tech_ids]
     orders = [draw(work_orders(f"W{i}", tech_ids)) for i in range(draw(st.integers(0, 8)))]
     return problem(techs, orders)
+
+
+@st.composite
+def working_day_problems(draw: st.DrawFn) -> Problem:
+    """A problem of :func:`problems` with the working day's features (issue 24) drawn in.
+
+    Shifts may allow overtime (some with their own price per minute).
+    """
+    base = draw(problems())
+    techs = []
+    for tech in base.technicians:
+        shifts = []
+        for shift in tech.shifts:
+            if draw(st.booleans()):
+                shift = replace(
+                    shift,
+                    max_overtime_s=draw(st.integers(1, 8)) * 900,
+                    overtime_per_minute=draw(st.none() | st.sampled_from([0.0, 1.0, 5.0])),
+                )
+            shifts.append(shift)
+        techs.append(replace(tech, shifts=tuple(shifts)))
+    return replace(base, technicians=tuple(techs))

@@ -340,11 +340,17 @@ def _check_route_end(
 
 
 def _check_shift_bounds(route: Route, shift: Shift, clock: Clock) -> Iterator[Violation]:
-    """The route starts and ends inside its shift."""
-    if route.start_s < shift.start_s or route.end_s > shift.end_s:
+    """The route starts inside its shift and ends by its end plus the allowed overtime."""
+    latest_s = shift.end_s + shift.max_overtime_s
+    if route.start_s < shift.start_s or route.end_s > latest_s:
+        allowed = (
+            f" with {_duration(shift.max_overtime_s)} of overtime allowed"
+            if shift.max_overtime_s
+            else ""
+        )
         msg = (
             f"{_route_label(route)} runs {clock.span(route.start_s, route.end_s)}, outside its "
-            f"shift {clock.span(shift.start_s, shift.end_s)}."
+            f"shift {clock.span(shift.start_s, shift.end_s)}{allowed}."
         )
         yield Violation(ViolationCode.OUTSIDE_SHIFT, msg, technician_id=route.technician_id)
 

@@ -153,7 +153,7 @@ def plan_to_document(problem: Problem, plan: Plan) -> dict[str, Any]:
     """
     iso = _Iso(problem.clock)
     return {
-        "routes": [_route_to_doc(r, iso) for r in plan.routes],
+        "routes": [_route_to_doc(r, iso, _shift_of(problem, r)) for r in plan.routes],
         "unassigned": [_unassigned_to_doc(u) for u in plan.unassigned],
         "kpis": dict(plan.kpis),
         "stats": {
@@ -231,6 +231,18 @@ def plan_from_document(problem: Problem, data: JsonInput) -> Plan:
         for name in DERIVED_ROUTE_FIELDS
         if (given := getattr(route_doc, name)) is not None and given != getattr(route, name)
     ]
+    for i, (route, route_doc) in enumerate(zip(routes, doc.routes, strict=True)):
+        shift = _shift_of(problem, route)
+        given = route_doc.overtime_s
+        if shift is not None and given is not None and given != shift.overtime_s(route.end_s):
+            issues.append(
+                InputIssue(
+                    f"routes[{i}].overtime_s",
+                    f"Route of technician {route.technician_id} (shift {route.shift_index}): "
+                    f"overtime_s {given} does not match {shift.overtime_s(route.end_s)}, "
+                    "the value its end and its shift's end give.",
+                )
+            )
     if issues:
         raise InputError(issues)
     stats = doc.stats
@@ -355,6 +367,8 @@ def _technician(doc: TechnicianDoc, secs: _Seconds) -> Technician:
                 )
                 for b in s.breaks
             ),
+            max_overtime_s=_seconds(s.max_overtime_min),
+            overtime_per_minute=s.overtime_per_minute,
         )
         for s in doc.shifts
     )
@@ -411,6 +425,7 @@ def _to_problem(doc: ProblemDoc) -> tuple[Problem, list[InputIssue]]:
             workload_balance_per_hour=w.workload_balance_per_hour,
             labor_cost=w.labor_cost,
             lateness_cap_share=w.lateness_cap_share,
+            overtime_per_minute=w.overtime_per_minute,
         )
     problem = Problem(
         technicians=tuple(_technician(t, secs) for t in doc.technicians),
@@ -469,6 +484,7 @@ def _weights_to_doc(w: Weights) -> dict[str, Any]:
         "workload_balance_per_hour": w.workload_balance_per_hour,
         "labor_cost": w.labor_cost,
         "lateness_cap_share": w.lateness_cap_share,
+        "overtime_per_minute": w.overtime_per_minute,
     }
 
 
@@ -480,21 +496,7 @@ def _technician_to_doc(t: Technician, iso: _Iso) -> dict[str, Any]:
         "id": t.id,
         "name": t.name,
         "skills": dict(t.skills),
-        "shifts": [
-            {
-                "start": iso(s.start_s),
-                "end": iso(s.end_s),
-                "breaks": [
-                    {
-                        "duration_min": _minutes(b.duration_s),
-                        "window_start": iso(b.window.start_s),
-                        "window_end": iso(b.window.end_s),
-                    }
-                    for b in s.breaks
-                ],
-            }
-            for s in t.shifts
-        ],
+        "shifts": [_shift_to_doc(s, iso) for s in t.shifts],
         "start": _location_to_doc(t.start),
         "end": None if t.end is None else _location_to_doc(t.end),
         "max_orders_per_shift": t.max_orders_per_shift,
@@ -504,6 +506,26 @@ def _technician_to_doc(t: Technician, iso: _Iso) -> dict[str, Any]:
         "cost_per_hour": t.cost_per_hour,
         "speed_factor": t.speed_factor,
     }
+
+
+def _shift_to_doc(s: Shift, iso: _Iso) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "start": iso(s.start_s),
+        "end": iso(s.end_s),
+        "breaks": [
+            {
+                "duration_min": _minutes(b.duration_s),
+                "window_start": iso(b.window.start_s),
+                "window_end": iso(b.window.end_s),
+            }
+            for b in s.breaks
+        ],
+    }
+    if s.max_overtime_s:
+        doc["max_overtime_min"] = _minutes(s.max_overtime_s)
+    if s.overtime_per_minute is not None:
+        doc["overtime_per_minute"] = s.overtime_per_minute
+    return doc
 
 
 def _order_to_doc(o: WorkOrder, iso: _Iso) -> dict[str, Any]:
@@ -578,8 +600,16 @@ def _fix(doc: FixDoc) -> Fix:
     return Fix(doc.kind, doc.detail, doc.cost_delta, doc.verified, change)
 
 
-def _route_to_doc(r: Route, iso: _Iso) -> dict[str, Any]:
-    return {
+def _shift_of(problem: Problem, route: Route) -> Shift | None:
+    """The shift ``route`` works in, or ``None`` when the plan names no such shift."""
+    tech = next((t for t in problem.technicians if t.id == route.technician_id), None)
+    if tech is None or not 0 <= route.shift_index < len(tech.shifts):
+        return None
+    return tech.shifts[route.shift_index]
+
+
+def _route_to_doc(r: Route, iso: _Iso, shift: Shift | None = None) -> dict[str, Any]:
+    doc: dict[str, Any] = {
         "technician_id": r.technician_id,
         "shift_index": r.shift_index,
         "start": iso(r.start_s),
@@ -607,6 +637,10 @@ def _route_to_doc(r: Route, iso: _Iso) -> dict[str, Any]:
         "wait_s": r.wait_s,
         "break_s": r.break_s,
     }
+    if shift is not None:
+        doc["shift_end"] = iso(shift.end_s)
+        doc["overtime_s"] = shift.overtime_s(r.end_s)
+    return doc
 
 
 # --- JSON Schema ---------------------------------------------------------------------

@@ -395,6 +395,13 @@ class WeightsDoc(_Doc):
         le=1,
         allow_inf_nan=False,
     )
+    overtime_per_minute: Weight = Field(
+        default=DEFAULT_WEIGHTS.overtime_per_minute,
+        description=(
+            "Points per minute a route ends past its shift's end, for shifts allowing overtime "
+            "without a price of their own (default 2)."
+        ),
+    )
 
 
 # --- technicians and work orders ---------------------------------------------
@@ -426,6 +433,14 @@ class ShiftDoc(_Doc):
     )
     breaks: list[BreakDoc] = Field(
         description="Breaks to take during the shift.", default_factory=list
+    )
+    max_overtime_min: Minutes = Field(
+        default=0.0,
+        description="Minutes the route may end past `end`, as overtime (default 0: none).",
+    )
+    overtime_per_minute: Weight | None = Field(
+        default=None,
+        description="Points per minute of overtime; null: weights.overtime_per_minute.",
     )
 
 
@@ -624,6 +639,14 @@ class RouteDoc(_Doc):
         description="Seconds waiting for appointment windows, breaks excluded (derived).",
     )
     break_s: int | None = Field(default=None, description="Seconds on break (derived).")
+    shift_end: IsoDatetime | None = Field(
+        default=None,
+        description="The shift's nominal end; a route ending later works overtime (output).",
+    )
+    overtime_s: NonNegInt | None = Field(
+        default=None,
+        description="Seconds the route ends past shift_end, 0 when none (output; derived).",
+    )
 
 
 class FixChangeDoc(_Doc):

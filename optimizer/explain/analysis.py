@@ -35,7 +35,10 @@ TERMS = (
     "reassignment",
     "workload_balance",
     "labor",
+    "overtime",
 )
+#: Terms charged to a technician-shift rather than to an order.
+_ROUTE_TERMS = ("travel", "labor", "workload_balance", "overtime")
 _MILLI = 1000
 
 
@@ -46,7 +49,7 @@ class ScoreEntry:
     Order entries (``lateness``, ``unassigned``, ``non_preferred``,
     ``reassignment``) have ``work_order_id`` (and the serving technician
     when served); technician entries (``travel``, ``labor``,
-    ``workload_balance``) have ``technician_id`` and ``shift_index`` only.
+    ``workload_balance``, ``overtime``) have ``technician_id`` and ``shift_index`` only.
     ``points`` is rounded to the thousandth (see the module).
     """
 
@@ -138,7 +141,7 @@ def analyse_score(problem: Problem, plan: Plan) -> ScoreAnalysis:
     by_tech: dict[str, int] = {}
     for r, m in zip(raw, milli, strict=True):
         terms[r.term] += m
-        if r.term in ("travel", "labor", "workload_balance"):
+        if r.term in _ROUTE_TERMS:
             assert r.technician_id is not None
             by_tech[r.technician_id] = by_tech.get(r.technician_id, 0) + m
         else:
@@ -199,7 +202,32 @@ def _route_entries(problem: Problem, weights: Weights, route: Route) -> list[_Ra
                 shift_index=route.shift_index,
             )
         )
+    overtime = _overtime_entry(problem, weights, route)
+    if overtime is not None:
+        out.append(overtime)
     return out
+
+
+def _overtime_entry(problem: Problem, weights: Weights, route: Route) -> _Raw | None:
+    """The overtime entry of ``route``: minutes past its shift's end at the shift's price."""
+    shifts = problem.technician(route.technician_id).shifts
+    if not 0 <= route.shift_index < len(shifts):
+        return None
+    shift = shifts[route.shift_index]
+    over_s = shift.overtime_s(route.end_s)
+    rate = weights.overtime_rate(shift)
+    if not over_s or not rate:
+        return None
+    exact = Fraction(over_s, 60) * Fraction(rate)
+    return _Raw(
+        "overtime",
+        exact,
+        f"{route.technician_id}{_shift_name(problem, route)} ends {minutes(over_s)} past its "
+        f"shift's end ({clock(problem, shift.end_s)}): {number(over_s / 60)} min × "
+        f"{number(rate)} points/min = {points(float(exact))}.",
+        technician_id=route.technician_id,
+        shift_index=route.shift_index,
+    )
 
 
 def _stop_entries(

@@ -112,12 +112,17 @@ def moved_deadlines(order: WorkOrder, delta_s: int) -> WorkOrder:
 
 
 def extended(tech: Technician, shift_index: int, side: str, minutes: int) -> Technician:
-    """``tech`` with shift ``shift_index`` ``minutes`` longer: ending later or starting earlier."""
+    """``tech`` with shift ``shift_index`` ``minutes`` longer.
+
+    ``side="end"`` raises the shift's allowed overtime by ``minutes`` (its
+    nominal end stays, so every minute past it is priced as overtime);
+    ``"start"`` moves its start earlier.
+    """
     shifts = list(tech.shifts)
     shift = shifts[shift_index]
     delta = minutes * 60
     shifts[shift_index] = (
-        replace(shift, end_s=shift.end_s + delta)
+        replace(shift, max_overtime_s=shift.max_overtime_s + delta)
         if side == "end"
         else replace(shift, start_s=shift.start_s - delta)
     )

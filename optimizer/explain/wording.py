@@ -55,9 +55,10 @@ def fix_sentence(problem: Problem, order: WorkOrder, fix: Fix, route: Route, sto
                 f"Start {tech}'s {which} {minutes(n)} earlier, at "
                 f"{clock(problem, shift.start_s - n)}, as overtime: {serves}."
             )
+        allowed = shift.max_overtime_s + n
         return (
-            f"Extend {tech}'s {which} by {minutes(n)} of overtime, to end at "
-            f"{clock(problem, shift.end_s + n)}: {serves}."
+            f"Raise {tech}'s max overtime in its {which} by {minutes(n)} (to {minutes(allowed)}, "
+            f"ending by {clock(problem, shift.latest_end_s + n)}): {serves}."
         )
     if fix.kind is FixKind.BUMP:
         assert change.work_order_id is not None

@@ -98,7 +98,7 @@ def _may_fit_alone(
     """
     tech, shift = vehicle.technician, vehicle.shift
     start = first_start(intervals, shift.start_s + out_s)
-    if start is None or start + order.service_s + back_s > shift.end_s:
+    if start is None or start + order.service_s + back_s > shift.latest_end_s:
         return False
     if tech.max_orders_per_shift is not None and tech.max_orders_per_shift < 1:
         return False
@@ -161,7 +161,7 @@ def compute_eligibility(
             for v, veh in enumerate(vehicles)
             if veh.technician.id in ids
             and (first := first_start(intervals, veh.shift.start_s)) is not None
-            and first <= veh.shift.end_s
+            and first <= veh.shift.latest_end_s
         ]
         if not covering:
             reasons[o] = (

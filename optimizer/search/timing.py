@@ -80,6 +80,9 @@ class Lane:
     ``travel`` is the node x node driving-seconds matrix at the
     technician's speed; ``breaks`` are ``(duration, window start, window
     end)`` in the shift's order, the order they are taken in.
+    ``shift_end_s`` is the latest end, overtime included; ``nominal_end_s``
+    the shift's end, past which every second is overtime (priced by the
+    caller, :mod:`optimizer.search.lns.solution`).
     """
 
     travel: NDArray[np.int64]
@@ -91,6 +94,7 @@ class Lane:
     max_work_s: int
     max_travel_s: int
     max_orders: int
+    nominal_end_s: int = _NEVER
 
     @property
     def shift_s(self) -> int:
@@ -208,7 +212,7 @@ class Closing:
 def close(lane: Lane, state: State, last: int, track: bool) -> Closing | None:
     """The earliest feasible end of a route whose last stop is ``last``, or ``None``.
 
-    Checks the shift end, the breaks still due and the working-time limit
+    Checks the shift end (overtime included), the breaks still due and the working-time limit
     (the driving and order-count limits are the caller's, they do not
     depend on times).
     """
@@ -328,7 +332,7 @@ def lanes_of(index: ModelIndex) -> list[Lane]:
                 start_node=index.starts[v],
                 end_node=index.ends[v],
                 shift_start_s=shift.start_s,
-                shift_end_s=shift.end_s,
+                shift_end_s=shift.latest_end_s,
                 breaks=tuple(
                     (b.duration_s, b.window.start_s, b.window.end_s) for b in shift.breaks
                 ),
@@ -337,6 +341,7 @@ def lanes_of(index: ModelIndex) -> list[Lane]:
                 max_orders=(
                     tech.max_orders_per_shift if tech.max_orders_per_shift is not None else _NEVER
                 ),
+                nominal_end_s=shift.end_s,
             )
         )
     return out

@@ -10,7 +10,7 @@ stopped early as soon as the timing behind the inserted order is the same
 as before (a wait absorbed the delay).
 
 Costs are in objective points (:func:`optimizer.objective.plan_cost`):
-driving, lateness (capped), labour, preference and reassignment per stop;
+driving, lateness (capped), labour, overtime, preference and reassignment per stop;
 the workload-balance term (the busiest shift) is kept on the side and the
 unserved penalty of every order left out is added.
 """
@@ -58,6 +58,17 @@ class CostModel:
     static: list[dict[int, float]]
     busy_service_s: list[int]
     is_metric: bool = False
+    overtime_point_per_s: tuple[float, ...] = ()
+
+    def end_cost(self, v: int, closing: Closing) -> float:
+        """Points of route ``v`` that depend on its start and end: labour and overtime."""
+        cost = (closing.end_s - closing.start_s) * self.labor_point_per_s[v]
+        if self.overtime_point_per_s:
+            rate = self.overtime_point_per_s[v]
+            over = closing.end_s - self.lanes[v].nominal_end_s
+            if rate and over > 0:
+                cost += over * rate
+        return cost
 
     @classmethod
     def build(cls, inputs: SearchInput, lanes: list[Lane], rules: OrderRules) -> CostModel:
@@ -79,6 +90,10 @@ class CostModel:
                     costs[v] = extra
             static.append(costs)
         n_vehicles = sum(len(t.shifts) for t in problem.technicians)
+        overtime = tuple(
+            weights.overtime_rate(veh.shift) / 60 if veh.shift.max_overtime_s else 0.0
+            for veh in vehicles
+        )
         return cls(
             rules=rules,
             lanes=lanes,
@@ -96,6 +111,7 @@ class CostModel:
             static=static,
             busy_service_s=[o.service_s for o in orders],
             is_metric=isinstance(problem.travel, METRIC_TRAVEL),
+            overtime_point_per_s=overtime if any(overtime) else (),
         )
 
 
@@ -187,7 +203,7 @@ class Solution:
         m = self.model
         static = m.static
         cost = travel_s * m.travel_point_per_s + closing.lateness
-        cost += (closing.end_s - closing.start_s) * m.labor_point_per_s[v]
+        cost += m.end_cost(v, closing)
         for node in nodes:
             cost += static[node].get(v, 0.0)
         return cost
@@ -282,6 +298,15 @@ class Solution:
         if closing is None:
             return _INFEASIBLE
         old = route.closing
+        if m.overtime_point_per_s:
+            if old is None:
+                return base + closing.lateness + m.end_cost(v, closing)
+            return (
+                base
+                + closing.lateness
+                - old.lateness
+                + (m.end_cost(v, closing) - m.end_cost(v, old))
+            )
         labor = m.labor_point_per_s[v]
         if old is None:
             return base + closing.lateness + (closing.end_s - closing.start_s) * labor

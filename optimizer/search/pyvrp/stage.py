@@ -87,7 +87,7 @@ def field_service_reason(problem: Problem, weights: Weights) -> str | None:
     """The first field-service feature of ``problem`` PyVRP cannot model exactly, or ``None``.
 
     What the problem and weights say alone (labour cost, workload balance,
-    breaks, several windows, soft deadlines, preferences); whether every
+    breaks, overtime, several windows, soft deadlines, preferences); whether every
     order is open to every technician needs the eligibility
     (:func:`unsupported_reason`).
     """
@@ -98,6 +98,8 @@ def field_service_reason(problem: Problem, weights: Weights) -> str | None:
         return "workload balance in the objective"
     if any(shift.breaks for t in problem.technicians for shift in t.shifts):
         return "breaks"
+    if any(shift.max_overtime_s for t in problem.technicians for shift in t.shifts):
+        return "overtime"
     for order in problem.work_orders:
         if len(start_intervals(order)) > 1:
             return "several appointment windows"

@@ -518,6 +518,21 @@ def test_route_outside_shift(problem: Problem, plan: Plan) -> None:
     assert codes(late, plan) == [C.OUTSIDE_SHIFT]
 
 
+def test_route_ends_in_allowed_overtime(problem: Problem, plan: Plan) -> None:
+    """A route ending 49800 fits a shift ending 48000 with 30 min (1800 s) of overtime allowed."""
+    # 49800 - 48000 = 1800 s past the nominal end, exactly the allowed overtime.
+    shift = Shift(28800, 48000, (LUNCH,), max_overtime_s=1800)
+    assert check_plan(with_tech(problem, "T-1", shifts=(shift,)), plan) == []
+
+
+def test_route_ends_past_allowed_overtime(problem: Problem, plan: Plan) -> None:
+    """A route ending 49800 breaks a shift ending 48000 with only 1799 s of overtime allowed."""
+    shift = Shift(28800, 48000, (LUNCH,), max_overtime_s=1799)
+    late = with_tech(problem, "T-1", shifts=(shift,))
+    assert codes(late, plan) == [C.OUTSIDE_SHIFT]
+    assert "with 1799 s of overtime allowed" in check_plan(late, plan)[0].message
+
+
 # --- breaks -------------------------------------------------------------------
 
 

@@ -1,0 +1,142 @@
+"""The working day as it is (issue 24): overtime, and old problems keep their plans.
+
+Problems are planar at 10 m/s (6 km = 600 s); times are seconds from midnight.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import replace
+
+import pytest
+
+from optimizer import (
+    Plan,
+    Problem,
+    SetOvertime,
+    Shift,
+    SolveParams,
+    Weights,
+    apply_edits,
+    plan_cost,
+    solve,
+)
+from optimizer.document import load_problem, plan_to_document, problem_to_document
+from optimizer.search.pyvrp.stage import field_service_reason
+from scenarios import get_scenario
+from tests.factories import HOUR, at, order, problem, solve_checked, tech, window
+
+
+def _fingerprint(plan: Plan) -> str:
+    rows: list[object] = [
+        [
+            r.technician_id,
+            r.shift_index,
+            r.start_s,
+            r.end_s,
+            [[s.work_order_id, s.arrival_s, s.start_s, s.end_s] for s in r.stops],
+            [[b.start_s, b.end_s] for b in r.breaks],
+        ]
+        for r in plan.routes
+    ]
+    rows.append(sorted(u.work_order_id for u in plan.unassigned))
+    return hashlib.sha256(json.dumps(rows).encode()).hexdigest()[:16]
+
+
+#: Plans of bundled scenarios at seed 3 and 30 improving solutions, computed on main a371c55
+#: before any issue-24 field existed (same script, same fingerprint).
+BEFORE = {
+    "lyon-small": "f6449d5118b338d2",
+    "metro-small": "baacb50e3e5ceb96",
+    "vip-windows": "cf7c44b689f605fa",
+    "overloaded": "b1efd602591861e9",
+    "skills-scarce": "731d32daf5927bc7",
+}
+
+
+@pytest.mark.parametrize("name", sorted(BEFORE))
+def test_a_problem_without_the_new_fields_keeps_its_plan(name: str) -> None:
+    """Same seed and iteration budget: the same routes, times and unserved orders as before."""
+    prob = load_problem(get_scenario(name).load())
+    plan = solve_checked(prob, time_limit_s=60, seed=3, solution_limit=30)
+    assert _fingerprint(plan) == BEFORE[name]
+
+
+# --- overtime -------------------------------------------------------------------------
+
+
+def _late_order_problem(max_overtime_s: int = 0, price: float | None = None) -> Problem:
+    """16:00-16:30 window, 1 h of service 6 km out, home 10 min: the route ends 17:10."""
+    shift = Shift(8 * HOUR, 17 * HOUR, max_overtime_s=max_overtime_s, overtime_per_minute=price)
+    return problem([tech(end=at(0), shifts=(shift,))], [order("W1", windows=(window(16, 16.5),))])
+
+
+def test_without_overtime_the_order_past_the_shift_end_is_unserved() -> None:
+    """The shift ends 17:00 and the route would end 17:10: no overtime, no service."""
+    plan = solve_checked(_late_order_problem())
+    assert [u.work_order_id for u in plan.unassigned] == ["W1"]
+
+
+def test_allowed_overtime_serves_it_and_prices_each_minute() -> None:
+    """15 min of overtime allowed: served, 10 min over, 10 x 2 (default) = 20 points."""
+    prob = _late_order_problem(max_overtime_s=900)
+    plan = solve_checked(prob)
+    route = plan.routes[0]
+    assert route.end_s == 17 * HOUR + 600
+    assert plan.kpis["overtime_s_total"] == 600
+    assert plan_cost(prob, plan)["overtime"] == pytest.approx(20.0)
+    doc = plan_to_document(prob, plan)["routes"][0]
+    assert (doc["overtime_s"], doc["shift_end"][11:16]) == (600, "17:00")
+
+
+def test_a_shift_price_replaces_the_default_price() -> None:
+    """A shift's own 3 points a minute: 10 min over costs 30 points."""
+    prob = _late_order_problem(900, 3.0)
+    plan = solve_checked(prob)
+    assert plan_cost(prob, plan)["overtime"] == pytest.approx(30.0)
+    weights = Weights(overtime_per_minute=7.0)
+    default_priced = replace(_late_order_problem(900), weights=weights)
+    assert plan_cost(default_priced, solve_checked(default_priced))["overtime"] == pytest.approx(70)
+
+
+def test_overtime_is_used_only_when_it_pays() -> None:
+    """Two orders fit without overtime in one order; the search does not end late for nothing."""
+    orders = [order("W1", windows=(window(9, 16),)), order("W2", location=at(12))]
+    shift = Shift(8 * HOUR, 11 * HOUR, max_overtime_s=HOUR)
+    prob = problem([tech(end=at(0), shifts=(shift,))], orders)
+    plan = solve_checked(prob)
+    assert not plan.unassigned
+    assert plan.kpis["overtime_s_total"] == 0
+
+
+def test_or_tools_models_overtime() -> None:
+    """The OR-Tools engine serves the late order with overtime too, and the plan is valid."""
+    plan = solve_checked(_late_order_problem(max_overtime_s=900), engine="ortools")
+    assert plan.routes and plan.routes[0].end_s == 17 * HOUR + 600
+
+
+def test_exact_pyvrp_refuses_overtime() -> None:
+    """Overtime is field service: exact PyVRP says so."""
+    prob = _late_order_problem(max_overtime_s=900)
+    assert field_service_reason(prob, Weights()) == "overtime"
+
+
+def test_overtime_round_trips_through_the_document() -> None:
+    """max_overtime_min and overtime_per_minute are written and read back."""
+    prob = _late_order_problem(900, 3.0)
+    doc = problem_to_document(prob)
+    assert doc["technicians"][0]["shifts"][0]["max_overtime_min"] == 15
+    again = load_problem(doc).technicians[0].shifts[0]
+    assert (again.max_overtime_s, again.overtime_per_minute) == (900, 3.0)
+
+
+def test_set_overtime_edit_allows_it_in_every_shift() -> None:
+    """The what-if op set_overtime writes the overtime into the named technician's shifts."""
+    doc = problem_to_document(_late_order_problem())
+    edited, warnings = apply_edits(doc, [SetOvertime("T1", 15, None, 2.5)])
+    assert warnings == []
+    shift = load_problem(edited).technicians[0].shifts[0]
+    assert (shift.max_overtime_s, shift.overtime_per_minute) == (900, 2.5)
+    plan = solve(load_problem(edited), params=SolveParams(time_limit_s=2, solution_limit=50))
+    assert plan.kpis["overtime_s_total"] == 600
