@@ -139,6 +139,13 @@ class Technician:
         objective by ``Weights.labor_cost``).
     speed_factor
         Multiplies travel speed: 1.25 drives 25% faster than the travel model.
+    territories
+        Home territories. An order whose ``territory`` is not among them is
+        *outside*: forbidden when ``is_territory_hard``, otherwise it costs
+        ``Weights.outside_territory``. Empty: the technician serves every
+        territory alike.
+    is_territory_hard
+        Whether the technician may not serve outside its territories.
     """
 
     id: str
@@ -153,6 +160,16 @@ class Technician:
     van_stock: Mapping[str, int] = field(default_factory=dict)
     cost_per_hour: float = 0.0
     speed_factor: float = 1.0
+    territories: tuple[str, ...] = ()
+    is_territory_hard: bool = False
+
+    def is_outside_territory(self, order: WorkOrder) -> bool:
+        """Whether ``order`` lies outside this technician's territories (see ``territories``)."""
+        return (
+            order.territory is not None
+            and bool(self.territories)
+            and order.territory not in self.territories
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +209,9 @@ class WorkOrder:
     dispatched_technician_id
         The technician the order is already dispatched to (re-planning):
         giving it to someone else costs ``Weights.reassignment``.
+    territory
+        The territory the order lies in; ``None``: no territory, anyone
+        may serve it at no territory cost.
     """
 
     id: str
@@ -210,6 +230,7 @@ class WorkOrder:
     excluded_technician_ids: tuple[str, ...] = ()
     not_before_s: int | None = None
     dispatched_technician_id: str | None = None
+    territory: str | None = None
 
     @property
     def start_deadline_s(self) -> int | None:

@@ -16,7 +16,9 @@ def plan_cost(problem: Problem, plan: Plan) -> dict[str, float]:
     from the technician they were dispatched to), ``workload_balance`` (busiest
     shift's driving + service hours), ``labor``, ``overtime`` (minutes a
     route ends past its shift's nominal end, at the shift's price or
-    ``Weights.overtime_per_minute``); ``total`` is their sum.
+    ``Weights.overtime_per_minute``), ``territory`` (orders served outside
+    a technician's preferred territories, ``Weights.outside_territory``
+    each); ``total`` is their sum.
     This is the same objective the solver minimises, so plans from
     different solvers compare on equal terms.
     """
@@ -24,7 +26,7 @@ def plan_cost(problem: Problem, plan: Plan) -> dict[str, float]:
     orders = {o.id: o for o in problem.work_orders}
     techs = {t.id: t for t in problem.technicians}
     travel_s = sum(r.travel_s for r in plan.routes)
-    lateness = non_preferred = reassigned = 0.0
+    lateness = non_preferred = reassigned = territory = 0.0
     busiest_s = 0
     labor = overtime = 0.0
     for route in plan.routes:
@@ -42,6 +44,9 @@ def plan_cost(problem: Problem, plan: Plan) -> dict[str, float]:
                 non_preferred += weights.non_preferred_technician
             if order.dispatched_technician_id not in (None, route.technician_id):
                 reassigned += weights.reassignment
+            tech = techs[route.technician_id]
+            if not tech.is_territory_hard and tech.is_outside_territory(order):
+                territory += weights.outside_territory
         busiest_s = max(busiest_s, busy)
         tech = techs[route.technician_id]
         labor += (route.end_s - route.start_s) / 3600 * tech.cost_per_hour * weights.labor_cost
@@ -60,6 +65,7 @@ def plan_cost(problem: Problem, plan: Plan) -> dict[str, float]:
         "workload_balance": balance,
         "labor": labor,
         "overtime": overtime,
+        "territory": territory,
     }
     terms["total"] = sum(terms.values())
     return terms

@@ -30,6 +30,7 @@ class UnassignedReason(StrEnum):
     NO_SHIFT_COVERS_WINDOW = "no_shift_covers_window"
     UNREACHABLE_IN_TIME = "unreachable_in_time"
     CAPACITY_EXHAUSTED = "capacity_exhausted"
+    OUTSIDE_TERRITORY = "outside_territory"
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +131,7 @@ class FixKind(StrEnum):
     SKILL = "skill"  # a technician given a skill (or a higher level)
     PARTS = "parts"  # parts added to a technician's van
     EXCLUSION = "exclusion"  # an excluded technician allowed
+    TERRITORY = "territory"  # a technician's territories extended by the order's
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +145,8 @@ class FixChange:
     sets ``work_order_id`` (the order taken out) and the route it leaves;
     ``skill`` sets ``technician_id`` and ``skills`` (skill to new level);
     ``parts`` sets ``technician_id`` and ``parts`` (part to quantity
-    added); ``exclusion`` sets ``technician_id``.
+    added); ``exclusion`` sets ``technician_id``; ``territory`` sets
+    ``technician_id`` and ``territory`` (added to its territories).
     """
 
     technician_id: str | None = None
@@ -154,6 +157,7 @@ class FixChange:
     minutes: int | None = None
     skills: Mapping[str, int] = field(default_factory=dict)
     parts: Mapping[str, int] = field(default_factory=dict)
+    territory: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -116,6 +116,8 @@ def largest_scaled_cost(problem: Problem) -> float:
         per_order += weights.unassigned_penalty(order) * COST_SCALE
         per_order += weights.late_per_minute(order) * COST_SCALE / 60 * horizon_s
         per_order += (weights.non_preferred_technician + weights.reassignment) * COST_SCALE
+        if order.territory is not None:
+            per_order += weights.outside_territory * COST_SCALE
     legs = len(problem.work_orders) + shifts
     travel = legs * longest_leg_s(problem) * weights.travel_per_hour * COST_SCALE / 3600
     balance = weights.workload_balance_per_hour * COST_SCALE / 3600 * horizon_s

@@ -50,6 +50,10 @@ class Weights:
         Points per minute a route ends past its shift's nominal end, for
         shifts that allow overtime and set no price of their own (default 2:
         twice a minute of driving).
+    outside_territory
+        Points when an order with a territory is served by a technician
+        whose (preferred, not hard) territories do not include it
+        (default 20).
     lateness_cap_share
         An order's lateness costs at most this share of its unserved
         penalty (default 0.5, between 0 and 1), so serving an order late
@@ -70,6 +74,7 @@ class Weights:
     labor_cost: float = 0.0
     lateness_cap_share: float = 0.5
     overtime_per_minute: float = 2.0
+    outside_territory: float = 20.0
 
     def __post_init__(self) -> None:
         for f in fields(self):

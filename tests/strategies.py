@@ -94,11 +94,22 @@ def problems(draw: st.DrawFn) -> Problem:
 def working_day_problems(draw: st.DrawFn) -> Problem:
     """A problem of :func:`problems` with the working day's features (issue 24) drawn in.
 
-    Shifts may allow overtime (some with their own price per minute).
+    Shifts may allow overtime (some with their own price per minute);
+    technicians may have territories (hard or preferred) and orders one.
     """
     base = draw(problems())
+    names = ["north", "south"]
+    orders = tuple(
+        replace(o, territory=draw(st.none() | st.sampled_from(names))) for o in base.work_orders
+    )
     techs = []
     for tech in base.technicians:
+        territories = tuple(draw(st.sets(st.sampled_from(names), max_size=2)))
+        tech = replace(
+            tech,
+            territories=territories,
+            is_territory_hard=bool(territories) and draw(st.booleans()),
+        )
         shifts = []
         for shift in tech.shifts:
             if draw(st.booleans()):
@@ -109,4 +120,4 @@ def working_day_problems(draw: st.DrawFn) -> Problem:
                 )
             shifts.append(shift)
         techs.append(replace(tech, shifts=tuple(shifts)))
-    return replace(base, technicians=tuple(techs))
+    return replace(base, technicians=tuple(techs), work_orders=orders)

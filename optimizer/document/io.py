@@ -385,6 +385,8 @@ def _technician(doc: TechnicianDoc, secs: _Seconds) -> Technician:
         van_stock=dict(doc.van_stock),
         cost_per_hour=doc.cost_per_hour,
         speed_factor=doc.speed_factor,
+        territories=tuple(doc.territories),
+        is_territory_hard=doc.territory_hard,
     )
 
 
@@ -406,6 +408,7 @@ def _work_order(doc: WorkOrderDoc, secs: _Seconds) -> WorkOrder:
         excluded_technician_ids=tuple(doc.excluded_technician_ids),
         not_before_s=secs.opt(doc.not_before),
         dispatched_technician_id=doc.dispatched_technician_id,
+        territory=doc.territory,
     )
 
 
@@ -426,6 +429,7 @@ def _to_problem(doc: ProblemDoc) -> tuple[Problem, list[InputIssue]]:
             labor_cost=w.labor_cost,
             lateness_cap_share=w.lateness_cap_share,
             overtime_per_minute=w.overtime_per_minute,
+            outside_territory=w.outside_territory,
         )
     problem = Problem(
         technicians=tuple(_technician(t, secs) for t in doc.technicians),
@@ -485,6 +489,7 @@ def _weights_to_doc(w: Weights) -> dict[str, Any]:
         "labor_cost": w.labor_cost,
         "lateness_cap_share": w.lateness_cap_share,
         "overtime_per_minute": w.overtime_per_minute,
+        "outside_territory": w.outside_territory,
     }
 
 
@@ -505,6 +510,8 @@ def _technician_to_doc(t: Technician, iso: _Iso) -> dict[str, Any]:
         "van_stock": dict(t.van_stock),
         "cost_per_hour": t.cost_per_hour,
         "speed_factor": t.speed_factor,
+        **({"territories": list(t.territories)} if t.territories else {}),
+        **({"territory_hard": True} if t.is_territory_hard else {}),
     }
 
 
@@ -546,6 +553,7 @@ def _order_to_doc(o: WorkOrder, iso: _Iso) -> dict[str, Any]:
         "excluded_technician_ids": list(o.excluded_technician_ids),
         "not_before": iso.opt(o.not_before_s),
         "dispatched_technician_id": o.dispatched_technician_id,
+        **({"territory": o.territory} if o.territory is not None else {}),
     }
 
 
@@ -582,6 +590,7 @@ _CHANGE_FIELDS = (
     "minutes",
     "skills",
     "parts",
+    "territory",
 )
 
 
@@ -596,6 +605,7 @@ def _fix(doc: FixDoc) -> Fix:
         minutes=c.minutes,
         skills=dict(c.skills),
         parts=dict(c.parts),
+        territory=c.territory,
     )
     return Fix(doc.kind, doc.detail, doc.cost_delta, doc.verified, change)
 

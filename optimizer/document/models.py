@@ -395,6 +395,11 @@ class WeightsDoc(_Doc):
         le=1,
         allow_inf_nan=False,
     )
+    outside_territory: Weight = Field(
+        default=DEFAULT_WEIGHTS.outside_territory,
+        description="Points per order served outside its technician's preferred territories "
+        "(default 20).",
+    )
     overtime_per_minute: Weight = Field(
         default=DEFAULT_WEIGHTS.overtime_per_minute,
         description=(
@@ -492,6 +497,15 @@ class TechnicianDoc(_Doc):
         le=100,
         allow_inf_nan=False,
     )
+    territories: list[Id] = Field(
+        default_factory=list,
+        description="Home territories; empty: serves every territory alike.",
+    )
+    territory_hard: bool = Field(
+        default=False,
+        description="True: may not serve orders of other territories; false: each such order "
+        "costs weights.outside_territory.",
+    )
 
 
 class WorkOrderDoc(_Doc):
@@ -538,6 +552,10 @@ class WorkOrderDoc(_Doc):
     dispatched_technician_id: Id | None = Field(
         default=None,
         description="Already dispatched to this technician; moving it costs weights.reassignment.",
+    )
+    territory: Id | None = Field(
+        default=None,
+        description="The territory it lies in; null: none (anyone, at no territory cost).",
     )
 
 
@@ -668,13 +686,17 @@ class FixChangeDoc(_Doc):
     parts: dict[str, Quantity] = Field(
         default_factory=dict, description="Part to the quantity added to the van (parts)."
     )
+    territory: Id | None = Field(
+        default=None, description="The territory added to the technician's (territory)."
+    )
 
 
 class FixDoc(_Doc):
     """A single change that would make an unserved order servable."""
 
     kind: FixKind = Field(
-        description="window, deadline, overtime, bump, skill, parts or exclusion: what changes."
+        description="window, deadline, overtime, bump, skill, parts, exclusion or territory: "
+        "what changes."
     )
     detail: str = Field(description="One sentence: the change and what it allows.")
     cost_delta: float | None = Field(

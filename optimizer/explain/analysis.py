@@ -36,6 +36,7 @@ TERMS = (
     "workload_balance",
     "labor",
     "overtime",
+    "territory",
 )
 #: Terms charged to a technician-shift rather than to an order.
 _ROUTE_TERMS = ("travel", "labor", "workload_balance", "overtime")
@@ -253,6 +254,18 @@ def _stop_entries(
                 Fraction(weights.non_preferred_technician),
                 f"{order.id} goes to {who}, not to a preferred technician ({wanted}): "
                 f"{points(weights.non_preferred_technician)}.",
+                order.id,
+                who,
+            )
+        )
+    tech = problem.technician(who) if order.territory is not None else None
+    if tech is not None and not tech.is_territory_hard and tech.is_outside_territory(order):
+        out.append(
+            _Raw(
+                "territory",
+                Fraction(weights.outside_territory),
+                f"{order.id} lies in territory {order.territory}, outside {who}'s "
+                f"({', '.join(tech.territories)}): {points(weights.outside_territory)}.",
                 order.id,
                 who,
             )

@@ -73,6 +73,12 @@ def apply_fix(problem: Problem, work_order_id: str, fix: Fix) -> Problem:
         )
     elif kind is FixKind.SKILL:
         changed_tech = replace(tech, skills={**tech.skills, **change.skills})
+    elif kind is FixKind.TERRITORY:
+        territory = _needed(change.territory, "territory")
+        if territory not in tech.territories:
+            changed_tech = replace(tech, territories=(*tech.territories, territory))
+        else:
+            changed_tech = tech
     else:  # parts
         stock = dict(tech.van_stock)
         for part, qty in change.parts.items():

@@ -84,6 +84,8 @@ def fix_sentence(problem: Problem, order: WorkOrder, fix: Fix, route: Route, sto
         )
     if fix.kind is FixKind.PARTS:
         return f"{tech}'s van lacks {_items(change.parts)}: with them on board, {serves}."
+    if fix.kind is FixKind.TERRITORY:
+        return f"Add territory {change.territory} to {tech}'s territories: {serves}."
     return f"Lift the order's exclusion of {tech}: {serves}."
 
 

@@ -2,7 +2,7 @@
 
 Built once per solve. It restricts the OR-Tools model (allowed vehicles per
 order) and explains unassigned orders: each reason is the first check that
-failed, in this order: skills, pins/exclusions, parts, shift coverage,
+failed, in this order: skills, pins/exclusions, hard territories, parts, shift coverage,
 reachability on an empty route. An order that passes them all but is still
 left out is ``capacity_exhausted``.
 """
@@ -145,6 +145,14 @@ def compute_eligibility(
             reasons[o] = (
                 UnassignedReason.PIN_OR_EXCLUSION_CONFLICT,
                 "Every qualified technician is ruled out by the pin or the exclusions.",
+            )
+            continue
+        techs = [t for t in techs if not (t.is_territory_hard and t.is_outside_territory(order))]
+        if not techs:
+            reasons[o] = (
+                UnassignedReason.OUTSIDE_TERRITORY,
+                f"Every qualified technician is bound to other territories than the order's "
+                f"({order.territory}).",
             )
             continue
         techs = [t for t in techs if _parts_ok(t, order)]

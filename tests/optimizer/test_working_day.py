@@ -12,6 +12,8 @@ from dataclasses import replace
 import pytest
 
 from optimizer import (
+    FixKind,
+    InputError,
     Plan,
     Problem,
     SetOvertime,
@@ -19,6 +21,9 @@ from optimizer import (
     SolveParams,
     Weights,
     apply_edits,
+    apply_fix,
+    check_plan,
+    find_fixes,
     plan_cost,
     solve,
 )
@@ -140,3 +145,80 @@ def test_set_overtime_edit_allows_it_in_every_shift() -> None:
     assert (shift.max_overtime_s, shift.overtime_per_minute) == (900, 2.5)
     plan = solve(load_problem(edited), params=SolveParams(time_limit_s=2, solution_limit=50))
     assert plan.kpis["overtime_s_total"] == 600
+
+
+# --- territories ----------------------------------------------------------------------
+
+
+def _territory_problem(hard: bool) -> Problem:
+    """T1 (north) is 6 km from W1 (south): 10 points of driving; T2 (south) 30 km: 50 points."""
+    techs = [
+        tech("T1", territories=("north",), is_territory_hard=hard),
+        tech("T2", start=at(36), territories=("south",)),
+    ]
+    return problem(techs, [order("W1", territory="south")])
+
+
+def test_a_preferred_territory_costs_per_order_outside() -> None:
+    """T1: 10 + 20 points outside its territory, below T2's 50 points of driving."""
+    prob = _territory_problem(hard=False)
+    plan = solve_checked(prob)
+    assert plan.routes[0].technician_id == "T1"
+    assert plan_cost(prob, plan)["territory"] == pytest.approx(20.0)
+
+
+def test_a_dearer_territory_sends_the_order_home() -> None:
+    """At 200 points an order outside, T1 would cost 210 and T2 50: T2 serves it."""
+    prob = replace(_territory_problem(hard=False), weights=Weights(outside_territory=200))
+    plan = solve_checked(prob)
+    assert plan.routes[0].technician_id == "T2"
+    assert plan_cost(prob, plan)["territory"] == 0
+
+
+def test_a_hard_territory_forbids_the_order() -> None:
+    """T1 bound to north may not serve W1 in south: T2 does, at no territory cost."""
+    plan = solve_checked(_territory_problem(hard=True))
+    assert plan.routes[0].technician_id == "T2"
+
+
+def test_an_order_only_bound_technicians_could_serve_has_its_reason_and_fix() -> None:
+    """Without T2, W1 is outside_territory; the fix adds south to T1's territories."""
+    prob = _territory_problem(hard=True)
+    prob = replace(prob, technicians=prob.technicians[:1])
+    plan = solve_checked(prob)
+    assert [(u.work_order_id, u.reason.value) for u in plan.unassigned] == [
+        ("W1", "outside_territory")
+    ]
+    fixes = {f.fix.kind: f for f in find_fixes(prob, plan, "W1")}
+    found = fixes[FixKind.TERRITORY]
+    assert found.fix.verified and found.fix.change.territory == "south"
+    changed = apply_fix(prob, "W1", found.fix)
+    assert changed.technician("T1").territories == ("north", "south")
+    assert check_plan(changed, found.plan) == []
+
+
+def test_or_tools_keeps_hard_territories_and_prices_preferred_ones() -> None:
+    """The OR-Tools engine: T2 for the hard case, T1 (20 points) for the preferred one."""
+    hard = solve_checked(_territory_problem(hard=True), engine="ortools")
+    assert hard.routes[0].technician_id == "T2"
+    soft_problem = _territory_problem(hard=False)
+    soft = solve_checked(soft_problem, engine="ortools")
+    assert plan_cost(soft_problem, soft)["territory"] == pytest.approx(20.0)
+
+
+def test_exact_pyvrp_refuses_territories() -> None:
+    """Territories are field service: exact PyVRP says so."""
+    weights = Weights(workload_balance_per_hour=0)
+    assert field_service_reason(_territory_problem(hard=False), weights) == "territories"
+
+
+def test_territories_round_trip_and_hard_needs_a_territory() -> None:
+    """territories, territory_hard and territory are written and read back; hard needs one."""
+    doc = problem_to_document(_territory_problem(hard=True))
+    assert doc["technicians"][0]["territories"] == ["north"]
+    again = load_problem(doc)
+    assert again.technicians[0].is_territory_hard and again.work_orders[0].territory == "south"
+    doc["technicians"][0]["territories"] = []
+    with pytest.raises(InputError) as info:
+        load_problem(doc)
+    assert info.value.issues[0].field == "technicians[0].territory_hard"

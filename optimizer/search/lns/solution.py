@@ -10,7 +10,8 @@ stopped early as soon as the timing behind the inserted order is the same
 as before (a wait absorbed the delay).
 
 Costs are in objective points (:func:`optimizer.objective.plan_cost`):
-driving, lateness (capped), labour, overtime, preference and reassignment per stop;
+driving, lateness (capped), labour, overtime, preference, reassignment and
+territory per stop;
 the workload-balance term (the busiest shift) is kept on the side and the
 unserved penalty of every order left out is added.
 """
@@ -86,6 +87,9 @@ class CostModel:
                     extra += weights.non_preferred_technician
                 if order.dispatched_technician_id not in (None, tech_id):
                     extra += weights.reassignment
+                tech = vehicles[v].technician
+                if not tech.is_territory_hard and tech.is_outside_territory(order):
+                    extra += weights.outside_territory
                 if extra:
                     costs[v] = extra
             static.append(costs)

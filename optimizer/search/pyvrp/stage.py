@@ -107,6 +107,8 @@ def field_service_reason(problem: Problem, weights: Weights) -> str | None:
             return "soft SLA deadlines"
         if order.preferred_technician_ids or order.dispatched_technician_id:
             return "technician preferences"
+        if order.territory is not None and any(t.territories for t in problem.technicians):
+            return "territories"
     return None
 
 

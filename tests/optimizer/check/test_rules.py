@@ -357,6 +357,24 @@ def test_exclusion_violated(problem: Problem, plan: Plan) -> None:
     ]
 
 
+def test_hard_territory_respected(problem: Problem, plan: Plan) -> None:
+    """T-1 bound to north and east serves WO-1 in east; WO-2 has no territory."""
+    bound = with_tech(problem, "T-1", territories=("north", "east"), is_territory_hard=True)
+    assert check_plan(with_order(bound, "WO-1", territory="east"), plan) == []
+
+
+def test_hard_territory_violated(problem: Problem, plan: Plan) -> None:
+    """T-1 bound to north alone may not serve WO-1 in east."""
+    bound = with_tech(problem, "T-1", territories=("north",), is_territory_hard=True)
+    assert codes(with_order(bound, "WO-1", territory="east"), plan) == [C.OUTSIDE_TERRITORY]
+
+
+def test_preferred_territory_is_a_cost_not_a_rule(problem: Problem, plan: Plan) -> None:
+    """A preferred (not hard) territory of T-1 outside which it serves breaks no rule."""
+    prefers = with_tech(problem, "T-1", territories=("north",))
+    assert check_plan(with_order(prefers, "WO-1", territory="east"), plan) == []
+
+
 # --- windows and hard SLA -----------------------------------------------------
 
 
