@@ -76,7 +76,8 @@ class GlobalAudit:
     findings: int | None
 
 
-def _plan(problem: Problem, routes: Mapping[str, Sequence[Route]]) -> Plan:
+def plan_of(problem: Problem, routes: Mapping[str, Sequence[Route]]) -> Plan:
+    """The plan of every technician's ``routes``, the orders on none left out (for costing)."""
     ordered = [r for t in problem.technicians for r in routes.get(t.id, ())]
     served = {s.work_order_id for r in ordered for s in r.stops}
     left = tuple(
@@ -247,7 +248,7 @@ def global_repair(
     groups = _groups(problem, left)
     places = _Places(problem, routes)
     busy = {t for t, rs in routes.items() if any(r.stops for r in rs)}
-    current = plan_cost(problem, _plan(problem, routes))["total"]
+    current = plan_cost(problem, plan_of(problem, routes))["total"]
     looked_at = 0
     findings = 0
     complete = True
@@ -261,7 +262,7 @@ def global_repair(
         if part is None:
             continue
         sub = part_problem(problem, part)
-        start = _plan(sub, {t: routes.get(t, ()) for t in part.technician_ids})
+        start = plan_of(sub, {t: routes.get(t, ()) for t in part.technician_ids})
         result = _repair(sub, start, deadline)
         if result is None:
             continue
@@ -276,7 +277,7 @@ def global_repair(
         before = {t: routes.get(t, ()) for t in part.technician_ids}
         for tech_id in part.technician_ids:
             routes[tech_id] = tuple(r for r in new.routes if r.technician_id == tech_id)
-        cost = plan_cost(problem, _plan(problem, routes))["total"]
+        cost = plan_cost(problem, plan_of(problem, routes))["total"]
         if cost > current - 1e-6:  # judged on the whole plan (workload balance is global)
             routes.update(before)
         else:
