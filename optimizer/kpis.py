@@ -28,7 +28,9 @@ def compute_kpis(problem: Problem, plan: Plan) -> dict[str, Any]:
         ``sla_status_counts`` (green/yellow/red among served orders);
         ``travel_s_total``, ``travel_s_mean`` (per technician with work),
         ``distance_m_total``, ``distance_m_mean``;
-        ``service_s_total``, ``wait_s_total`` (waiting for windows, breaks
+        ``working_s_total`` (paid time: departure to return, waiting
+        included, breaks excluded, all routes), ``service_s_total``,
+        ``wait_s_total`` (waiting for windows, breaks
         excluded) and ``break_s_total``: with the travel total, the split of
         all work;
         ``work_s_by_technician`` (clock time less breaks, all shifts) and
@@ -88,6 +90,7 @@ def compute_kpis(problem: Problem, plan: Plan) -> dict[str, Any]:
         "travel_s_mean": round(travel_total / len(active), 1) if active else 0.0,
         "distance_m_total": distance_total,
         "distance_m_mean": round(distance_total / len(active), 1) if active else 0.0,
+        "working_s_total": sum(r.work_s for r in plan.routes),
         "service_s_total": sum(r.service_s for r in plan.routes),
         "wait_s_total": sum(r.wait_s for r in plan.routes),
         "break_s_total": sum(r.break_s for r in plan.routes),

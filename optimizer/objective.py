@@ -16,7 +16,9 @@ def plan_cost(problem: Problem, plan: Plan) -> dict[str, float]:
     from the technician they were dispatched to), ``workload_balance`` (busiest
     shift's driving + service hours), ``labor``, ``overtime`` (minutes a
     route ends past its shift's nominal end, at the shift's price or
-    ``Weights.overtime_per_minute``), ``territory`` (orders served outside
+    ``Weights.overtime_per_minute``), ``working_time`` (hours from
+    departure to return less breaks, ``Route.work_s``, at
+    ``Weights.working_time_per_hour``), ``territory`` (orders served outside
     a technician's preferred territories, ``Weights.outside_territory``
     each); ``total`` is their sum.
     This is the same objective the solver minimises, so plans from
@@ -65,6 +67,7 @@ def plan_cost(problem: Problem, plan: Plan) -> dict[str, float]:
         "workload_balance": balance,
         "labor": labor,
         "overtime": overtime,
+        "working_time": sum(r.work_s for r in plan.routes) / 3600 * weights.working_time_per_hour,
         "territory": territory,
     }
     terms["total"] = sum(terms.values())

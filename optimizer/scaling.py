@@ -121,6 +121,7 @@ def largest_scaled_cost(problem: Problem) -> float:
     legs = len(problem.work_orders) + shifts
     travel = legs * longest_leg_s(problem) * weights.travel_per_hour * COST_SCALE / 3600
     balance = weights.workload_balance_per_hour * COST_SCALE / 3600 * horizon_s
+    balance += weights.working_time_per_hour * COST_SCALE / 3600 * horizon_s * shifts
     labor = sum(
         t.cost_per_hour * weights.labor_cost * COST_SCALE / 3600 * horizon_s * len(t.shifts)
         for t in problem.technicians

@@ -44,8 +44,15 @@ class Weights:
         Points per hour of the busiest shift's working time; spreads work
         evenly (default 10).
     labor_cost
-        Multiplies each technician's ``cost_per_hour`` applied to working
-        time (default 0: labour cost is reported, not optimised).
+        Multiplies each technician's ``cost_per_hour`` applied to the
+        route's clock time, departure to end, breaks included (default 0:
+        labour cost is reported, not optimised).
+    working_time_per_hour
+        Points per hour of working time: departure to return, waiting
+        included, breaks excluded (``Route.work_s``). Default 0: not
+        optimised. When positive, departures are optimised too: a route
+        leaves as late as its stops allow (see
+        :mod:`optimizer.search.timing`), which also lowers the labour cost.
     overtime_per_minute
         Points per minute a route ends past its shift's nominal end, for
         shifts that allow overtime and set no price of their own (default 2:
@@ -75,6 +82,7 @@ class Weights:
     lateness_cap_share: float = 0.5
     overtime_per_minute: float = 2.0
     outside_territory: float = 20.0
+    working_time_per_hour: float = 0.0
 
     def __post_init__(self) -> None:
         for f in fields(self):

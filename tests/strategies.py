@@ -10,7 +10,17 @@ from dataclasses import replace
 
 from hypothesis import strategies as st
 
-from optimizer import Break, Priority, Problem, Shift, Technician, Tier, TimeWindow, WorkOrder
+from optimizer import (
+    Break,
+    Priority,
+    Problem,
+    Shift,
+    Technician,
+    Tier,
+    TimeWindow,
+    Weights,
+    WorkOrder,
+)
 from tests.factories import HOUR, at, problem
 
 SKILLS = ("hvac", "electrical")
@@ -95,7 +105,8 @@ def working_day_problems(draw: st.DrawFn) -> Problem:
     """A problem of :func:`problems` with the working day's features (issue 24) drawn in.
 
     Shifts may allow overtime (some with their own price per minute);
-    technicians may have territories (hard or preferred) and orders one.
+    technicians may have territories (hard or preferred) and orders one;
+    working time may be priced (departures optimised), labour too.
     """
     base = draw(problems())
     names = ["north", "south"]
@@ -107,6 +118,7 @@ def working_day_problems(draw: st.DrawFn) -> Problem:
         territories = tuple(draw(st.sets(st.sampled_from(names), max_size=2)))
         tech = replace(
             tech,
+            cost_per_hour=draw(st.sampled_from([0.0, 40.0])),
             territories=territories,
             is_territory_hard=bool(territories) and draw(st.booleans()),
         )
@@ -120,4 +132,8 @@ def working_day_problems(draw: st.DrawFn) -> Problem:
                 )
             shifts.append(shift)
         techs.append(replace(tech, shifts=tuple(shifts)))
-    return replace(base, technicians=tuple(techs), work_orders=orders)
+    weights = Weights(
+        working_time_per_hour=draw(st.sampled_from([0.0, 30.0, 600.0])),
+        labor_cost=draw(st.sampled_from([0.0, 1.0])),
+    )
+    return replace(base, technicians=tuple(techs), work_orders=orders, weights=weights)

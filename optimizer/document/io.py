@@ -430,6 +430,7 @@ def _to_problem(doc: ProblemDoc) -> tuple[Problem, list[InputIssue]]:
             lateness_cap_share=w.lateness_cap_share,
             overtime_per_minute=w.overtime_per_minute,
             outside_territory=w.outside_territory,
+            working_time_per_hour=w.working_time_per_hour,
         )
     problem = Problem(
         technicians=tuple(_technician(t, secs) for t in doc.technicians),
@@ -490,6 +491,7 @@ def _weights_to_doc(w: Weights) -> dict[str, Any]:
         "lateness_cap_share": w.lateness_cap_share,
         "overtime_per_minute": w.overtime_per_minute,
         "outside_territory": w.outside_territory,
+        "working_time_per_hour": w.working_time_per_hour,
     }
 
 

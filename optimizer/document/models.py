@@ -395,6 +395,11 @@ class WeightsDoc(_Doc):
         le=1,
         allow_inf_nan=False,
     )
+    working_time_per_hour: Weight = Field(
+        default=DEFAULT_WEIGHTS.working_time_per_hour,
+        description="Points per hour of working time: departure to return, waiting included, "
+        "breaks excluded (default 0: not optimised; positive: departures are optimised).",
+    )
     outside_territory: Weight = Field(
         default=DEFAULT_WEIGHTS.outside_territory,
         description="Points per order served outside its technician's preferred territories "

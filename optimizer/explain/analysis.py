@@ -36,10 +36,11 @@ TERMS = (
     "workload_balance",
     "labor",
     "overtime",
+    "working_time",
     "territory",
 )
 #: Terms charged to a technician-shift rather than to an order.
-_ROUTE_TERMS = ("travel", "labor", "workload_balance", "overtime")
+_ROUTE_TERMS = ("travel", "labor", "workload_balance", "overtime", "working_time")
 _MILLI = 1000
 
 
@@ -198,6 +199,19 @@ def _route_entries(problem: Problem, weights: Weights, route: Route) -> list[_Ra
                 exact,
                 f"{who}{shift} works {minutes(route.end_s - route.start_s)} (departure to end) "
                 f"at {number(rate)}/h × labour weight {number(weights.labor_cost)}: "
+                f"{points(float(exact))}.",
+                technician_id=who,
+                shift_index=route.shift_index,
+            )
+        )
+    if weights.working_time_per_hour and route.work_s > 0:
+        exact = Fraction(route.work_s, 3600) * Fraction(weights.working_time_per_hour)
+        out.append(
+            _Raw(
+                "working_time",
+                exact,
+                f"{who}{shift} works {minutes(route.work_s)} (departure to end, breaks "
+                f"excluded) at {number(weights.working_time_per_hour)} points/h: "
                 f"{points(float(exact))}.",
                 technician_id=who,
                 shift_index=route.shift_index,

@@ -144,6 +144,7 @@ def retime_route(
             else _NEVER
         ),
         nominal_end_s=shift.end_s,
+        optimise_departure=(problem.weights or DEFAULT_WEIGHTS).working_time_per_hour > 0,
     )
     rules = OrderRules.build(orders, problem.weights or DEFAULT_WEIGHTS)
     schedule = _lenient_schedule(lane, rules, range(k))

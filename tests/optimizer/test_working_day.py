@@ -222,3 +222,53 @@ def test_territories_round_trip_and_hard_needs_a_territory() -> None:
     with pytest.raises(InputError) as info:
         load_problem(doc)
     assert info.value.issues[0].field == "technicians[0].territory_hard"
+
+
+# --- paid time --------------------------------------------------------------------------
+
+
+def _waiting_problem(working_time_per_hour: float) -> Problem:
+    """W1 (6 km, 08:10-10:00) then W2 (12 km, from 12:00): a long wait between them.
+
+    Leaving at 08:00, W1 runs 08:10-09:10 and W2 is reached at 09:20, 160 min early.
+    W1 may start up to 110 min later (by 10:00), so leaving at 09:50 absorbs 110 min of
+    the wait: W1 10:00-11:00, W2 reached 11:10, 12:00-13:00; working time 5 h -> 3 h 10.
+    """
+    orders = [
+        order("W1", windows=(window(8 + 10 / 60, 10),)),
+        order("W2", location=at(12), windows=(window(12, 13),)),
+    ]
+    return problem([tech()], orders, weights=Weights(working_time_per_hour=working_time_per_hour))
+
+
+def test_without_a_working_time_price_the_departure_is_as_before() -> None:
+    """Weight 0: the route leaves at 08:00 and waits 160 min at W2."""
+    plan = solve_checked(_waiting_problem(0))
+    route = plan.routes[0]
+    assert (route.start_s, route.end_s, route.wait_s) == (8 * HOUR, 13 * HOUR, 160 * 60)
+    assert plan.kpis["working_s_total"] == 5 * HOUR
+
+
+def test_a_working_time_price_moves_the_departure_to_absorb_the_wait() -> None:
+    """Weight 60: the route leaves at 09:50, W1 starts on arrival at 10:00, 50 min wait left."""
+    prob = _waiting_problem(60)
+    plan = solve_checked(prob)
+    route = plan.routes[0]
+    assert route.start_s == 9 * HOUR + 50 * 60
+    assert [(s.arrival_s, s.start_s) for s in route.stops] == [
+        (10 * HOUR, 10 * HOUR),
+        (11 * HOUR + 10 * 60, 12 * HOUR),
+    ]
+    assert plan.kpis["working_s_total"] == 3 * HOUR + 10 * 60
+    # 3 h 10 min at 60 points/h = 190 points.
+    assert plan_cost(prob, plan)["working_time"] == pytest.approx(190.0)
+
+
+def test_or_tools_and_pyvrp_on_working_time() -> None:
+    """OR-Tools prices it on the route span (valid plan); exact PyVRP refuses it."""
+    prob = _waiting_problem(60)
+    assert field_service_reason(prob, Weights(working_time_per_hour=60)) == (
+        "working time in the objective"
+    )
+    plan = solve_checked(prob, engine="ortools")
+    assert plan.kpis["working_s_total"] <= 5 * HOUR

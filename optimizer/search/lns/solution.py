@@ -10,8 +10,8 @@ stopped early as soon as the timing behind the inserted order is the same
 as before (a wait absorbed the delay).
 
 Costs are in objective points (:func:`optimizer.objective.plan_cost`):
-driving, lateness (capped), labour, overtime, preference, reassignment and
-territory per stop;
+driving, lateness (capped), labour, working time, overtime, preference,
+reassignment and territory per stop;
 the workload-balance term (the busiest shift) is kept on the side and the
 unserved penalty of every order left out is added.
 """
@@ -60,10 +60,17 @@ class CostModel:
     busy_service_s: list[int]
     is_metric: bool = False
     overtime_point_per_s: tuple[float, ...] = ()
+    working_point_per_s: float = 0.0
 
     def end_cost(self, v: int, closing: Closing) -> float:
-        """Points of route ``v`` that depend on its start and end: labour and overtime."""
+        """Points of route ``v`` that depend on its start and end.
+
+        Labour, working time and overtime.
+        """
         cost = (closing.end_s - closing.start_s) * self.labor_point_per_s[v]
+        if self.working_point_per_s:
+            work = closing.end_s - closing.start_s - closing.break_s
+            cost += work * self.working_point_per_s
         if self.overtime_point_per_s:
             rate = self.overtime_point_per_s[v]
             over = closing.end_s - self.lanes[v].nominal_end_s
@@ -116,6 +123,7 @@ class CostModel:
             busy_service_s=[o.service_s for o in orders],
             is_metric=isinstance(problem.travel, METRIC_TRAVEL),
             overtime_point_per_s=overtime if any(overtime) else (),
+            working_point_per_s=weights.working_time_per_hour / 3600,
         )
 
 
@@ -302,7 +310,7 @@ class Solution:
         if closing is None:
             return _INFEASIBLE
         old = route.closing
-        if m.overtime_point_per_s:
+        if m.overtime_point_per_s or m.working_point_per_s:
             if old is None:
                 return base + closing.lateness + m.end_cost(v, closing)
             return (
@@ -379,7 +387,7 @@ def _same_timing(new: State, old: State) -> float | None:
             if a is not b:
                 return None
             continue
-        if a[0] != b[0] or a[2] != b[2]:
+        if a[0] != b[0] or a[2] != b[2] or a[4] != b[4]:
             return None
         d = a[1] - b[1]
         if delta is None:

@@ -105,10 +105,16 @@ def add_workload_balance(ctx: ModelContext) -> None:
 
 
 def add_labor_cost(ctx: ModelContext) -> None:
-    """Each technician's ``cost_per_hour`` x ``labor_cost`` on the route's time span."""
-    if ctx.weights.labor_cost <= 0:
+    """Labour (``cost_per_hour`` x ``labor_cost``) and working time on the route's time span.
+
+    The span includes breaks, which the working time does not: a route's
+    breaks are a fixed cost once taken, so the span prices what varies.
+    """
+    working = ctx.weights.working_time_per_hour
+    if ctx.weights.labor_cost <= 0 and working <= 0:
         return
     for v, veh in enumerate(ctx.index.vehicles):
-        rate = veh.technician.cost_per_hour * ctx.weights.labor_cost * COST_SCALE / 3600
+        hourly = veh.technician.cost_per_hour * ctx.weights.labor_cost + working
+        rate = hourly * COST_SCALE / 3600
         if rate > 0:
             ctx.time.SetSpanCostCoefficientForVehicle(round(rate), v)

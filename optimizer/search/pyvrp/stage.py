@@ -94,6 +94,8 @@ def field_service_reason(problem: Problem, weights: Weights) -> str | None:
     n_veh = sum(len(t.shifts) for t in problem.technicians)
     if weights.labor_cost > 0:
         return "labour cost in the objective"
+    if weights.working_time_per_hour > 0:
+        return "working time in the objective"
     if weights.workload_balance_per_hour > 0 and n_veh > 1:
         return "workload balance in the objective"
     if any(shift.breaks for t in problem.technicians for shift in t.shifts):
