@@ -298,4 +298,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Ray ships functions by module name: run them from the importable
+    # module, not from ``__main__`` (which its workers cannot import).
+    from benchmarks.ray_cluster import main as _main
+
+    sys.exit(_main())
