@@ -25,6 +25,7 @@ from api.schemas.whatif import (
     CloseDepotIn,
     OperationIn,
     RemoveTechnicianIn,
+    SetOvertimeIn,
 )
 from optimizer import (
     AddOrders,
@@ -39,6 +40,7 @@ from optimizer import (
     Plan,
     Problem,
     RemoveTechnician,
+    SetOvertime,
     SetWeights,
     Tradeoff,
     TradeoffPoint,
@@ -415,6 +417,12 @@ def edits_to_domain(operations: list[OperationIn]) -> list[Edit]:
                 else [b.model_dump(mode="json", by_alias=True) for b in op.breaks]
             )
             edits.append(ChangeShift(op.technician_id, op.shift_index, op.start, op.end, breaks))
+        elif isinstance(op, SetOvertimeIn):
+            edits.append(
+                SetOvertime(
+                    op.technician_id, op.max_overtime_min, op.shift_index, op.overtime_per_minute
+                )
+            )
         elif isinstance(op, AddOrdersIn):
             orders = [
                 o.model_dump(mode="json", by_alias=True, exclude_unset=True) for o in op.work_orders

@@ -90,6 +90,7 @@ from optimizer.variants import ChangeShift as ChangeShift
 from optimizer.variants import CloseDepot as CloseDepot
 from optimizer.variants import Edit as Edit
 from optimizer.variants import RemoveTechnician as RemoveTechnician
+from optimizer.variants import SetOvertime as SetOvertime
 from optimizer.variants import SetWeights as SetWeights
 from optimizer.variants import apply_edits as apply_edits
 from optimizer.weights import Weights as Weights

@@ -187,6 +187,11 @@ def _kpi_table(kpis: dict[str, Any]) -> Table:
         ),
         ("distance total", f"{kpis['distance_m_total'] / 1000:.1f} km"),
         ("workload spread", f"{kpis['workload_spread_s'] / 60:.0f} min (CV {kpis['workload_cv']})"),
+        *(
+            [("overtime total", f"{kpis['overtime_s_total'] / 60:.0f} min")]
+            if kpis.get("overtime_s_total")
+            else []
+        ),
         ("objective", f"{kpis['objective']:.1f} points"),
         ("solve", f"{kpis['solve']['status']} in {kpis['solve']['wall_s']} s"),
     ]

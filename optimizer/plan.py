@@ -31,6 +31,7 @@ class UnassignedReason(StrEnum):
     NO_SHIFT_COVERS_WINDOW = "no_shift_covers_window"
     UNREACHABLE_IN_TIME = "unreachable_in_time"
     CAPACITY_EXHAUSTED = "capacity_exhausted"
+    OUTSIDE_TERRITORY = "outside_territory"
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +178,7 @@ class FixKind(StrEnum):
     SKILL = "skill"  # a technician given a skill (or a higher level)
     PARTS = "parts"  # parts added to a technician's van
     EXCLUSION = "exclusion"  # an excluded technician allowed
+    TERRITORY = "territory"  # a technician's territories extended by the order's
     DEPOT = "depot"  # parts or tools fetched at a depot on the way (the problem unchanged)
 
 
@@ -191,7 +193,8 @@ class FixChange:
     sets ``work_order_id`` (the order taken out) and the route it leaves;
     ``skill`` sets ``technician_id`` and ``skills`` (skill to new level);
     ``parts`` sets ``technician_id`` and ``parts`` (part to quantity
-    added); ``exclusion`` sets ``technician_id``; ``depot`` sets
+    added); ``exclusion`` sets ``technician_id``; ``territory`` sets
+    ``technician_id`` and ``territory`` (added to its territories); ``depot`` sets
     ``technician_id``, ``shift_index``, ``depot_id``, ``minutes`` (the
     route's added duration, rounded up) and ``parts`` (what is loaded there).
     """
@@ -204,6 +207,7 @@ class FixChange:
     minutes: int | None = None
     skills: Mapping[str, int] = field(default_factory=dict)
     parts: Mapping[str, int] = field(default_factory=dict)
+    territory: str | None = None
     depot_id: str | None = None
 
 

@@ -62,6 +62,13 @@ def validate_problem(problem: Problem) -> list[InputIssue]:
     for i, tech in enumerate(problem.technicians):
         for j, shift in enumerate(tech.shifts):
             issues += _check_shift(f"technicians[{i}].shifts[{j}]", tech, j, shift, fmt)
+        if tech.is_territory_hard and not tech.territories:
+            issues.append(
+                InputIssue(
+                    f"technicians[{i}].territory_hard",
+                    f"Technician {tech.id} has hard territories but lists none in territories.",
+                )
+            )
     known = {t.id for t in problem.technicians}
     for i, order in enumerate(problem.work_orders):
         issues += _check_order_times(f"work_orders[{i}]", order, fmt)

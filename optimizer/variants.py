@@ -11,6 +11,7 @@ as an :class:`~optimizer.errors.EditWarning`:
 - :class:`AddTechnician`: a copy of an existing technician under a new id,
   with optional field changes;
 - :class:`ChangeShift`: new start, end or breaks of one shift;
+- :class:`SetOvertime`: the overtime a technician's shifts allow, and its price;
 - :class:`SetWeights`: objective weights merged into the current ones;
 - :class:`AddOrders`: more work orders;
 - :class:`CloseDepot`: a depot closed for the whole horizon (removed).
@@ -71,6 +72,22 @@ class ChangeShift:
 
 
 @dataclass(frozen=True, slots=True)
+class SetOvertime:
+    """Allow ``max_overtime_min`` of overtime in shift ``shift_index`` of ``technician_id``.
+
+    ``shift_index`` ``None`` changes every shift of the technician;
+    ``overtime_per_minute`` sets the shifts' own price per minute (``None``
+    keeps it, so the default ``weights.overtime_per_minute`` applies when
+    none was set).
+    """
+
+    technician_id: str
+    max_overtime_min: float
+    shift_index: int | None = None
+    overtime_per_minute: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class SetWeights:
     """Merge ``weights`` (a partial weights document) into the problem's weights.
 
@@ -101,7 +118,15 @@ class CloseDepot:
     depot_id: str
 
 
-Edit = RemoveTechnician | AddTechnician | ChangeShift | SetWeights | AddOrders | CloseDepot
+Edit = (
+    RemoveTechnician
+    | AddTechnician
+    | ChangeShift
+    | SetOvertime
+    | SetWeights
+    | AddOrders
+    | CloseDepot
+)
 """One what-if edit."""
 
 
@@ -160,6 +185,8 @@ def _apply(document: dict[str, Any], edit: Edit) -> list[EditWarning]:
         _add_technician(document, edit)
     elif isinstance(edit, ChangeShift):
         _change_shift(document, edit)
+    elif isinstance(edit, SetOvertime):
+        _set_overtime(document, edit)
     elif isinstance(edit, SetWeights):
         _set_weights(document, edit)
     elif isinstance(edit, CloseDepot):
@@ -238,6 +265,29 @@ def _change_shift(document: dict[str, Any], edit: ChangeShift) -> None:
     if edit.breaks is not None:
         shift["breaks"] = [copy.deepcopy(dict(b)) for b in edit.breaks]
     shifts[edit.shift_index] = shift
+
+
+def _set_overtime(document: dict[str, Any], edit: SetOvertime) -> None:
+    tid = edit.technician_id
+    what = f"Cannot set the overtime of technician {tid}"
+    tech = document["technicians"][_technician_index(document, tid, what)]
+    shifts = tech.get("shifts")
+    count = len(shifts) if isinstance(shifts, list) else 0
+    if edit.shift_index is None:
+        indices = list(range(count))
+    elif 0 <= edit.shift_index < count:
+        indices = [edit.shift_index]
+    else:
+        raise _EditRefused(
+            f"{what} in shift {edit.shift_index}: it has {count} shift(s), numbered from 0."
+        )
+    assert isinstance(shifts, list)
+    for k in indices:
+        shift = dict(shifts[k])
+        shift["max_overtime_min"] = edit.max_overtime_min
+        if edit.overtime_per_minute is not None:
+            shift["overtime_per_minute"] = edit.overtime_per_minute
+        shifts[k] = shift
 
 
 def _set_weights(document: dict[str, Any], edit: SetWeights) -> None:

@@ -236,6 +236,30 @@ class ChangeShiftIn(_In):
     )
 
 
+class SetOvertimeIn(_In):
+    """Allow overtime in a technician's shifts (all of them, or one), at a price per minute."""
+
+    op: Literal["set_overtime"] = Field(description="The operation.")
+    technician_id: Id = Field(description="Whose shifts.")
+    shift_index: int | None = Field(
+        default=None, ge=0, le=1_000_000, description="Which shift (0-based); null: every shift."
+    )
+    max_overtime_min: float = Field(
+        ge=0,
+        le=1_000_000,
+        allow_inf_nan=False,
+        description="Minutes a route may end past its shift's end (0: no overtime).",
+    )
+    overtime_per_minute: float | None = Field(
+        default=None,
+        ge=0,
+        le=1e9,
+        allow_inf_nan=False,
+        description="Points per minute of overtime; null keeps the shift's price "
+        "(weights.overtime_per_minute when it has none).",
+    )
+
+
 class SetWeightsIn(_In):
     """Change objective weights; the fields given replace the problem's, the rest stay."""
 
@@ -266,6 +290,7 @@ OperationIn = Annotated[
     RemoveTechnicianIn
     | AddTechnicianIn
     | ChangeShiftIn
+    | SetOvertimeIn
     | SetWeightsIn
     | AddOrdersIn
     | CloseDepotIn,
@@ -282,8 +307,8 @@ class VariantIn(_In):
         default_factory=list,
         max_length=1_000,
         description="Applied in order to the base document, before `patch`: "
-        "`remove_technician`, `add_technician`, `change_shift`, `set_weights`, `add_orders`, "
-        "`close_depot`.",
+        "`remove_technician`, `add_technician`, `change_shift`, `set_overtime`, `set_weights`, "
+        "`add_orders`, `close_depot`.",
     )
     patch: list[PatchOperationIn] = Field(
         default_factory=list,

@@ -50,6 +50,7 @@ class ViolationCode(StrEnum):
     MISSING_SKILL = "missing_skill"
     PIN_VIOLATED = "pin_violated"
     EXCLUDED_TECHNICIAN = "excluded_technician"
+    OUTSIDE_TERRITORY = "outside_territory"
     OUTSIDE_TIME_WINDOW = "outside_time_window"
     BEFORE_NOT_BEFORE = "before_not_before"
     HARD_SLA_BREACHED = "hard_sla_breached"
@@ -213,7 +214,7 @@ def _check_assignment(
 
 
 def _check_eligibility(tech: Technician, visits: list[_Visit]) -> Iterator[Violation]:
-    """Skills at the required level, pinned and excluded technicians."""
+    """Skills at the required level, pinned and excluded technicians, hard territories."""
     for _, order in visits:
         for skill, level in order.required_skills.items():
             have = tech.skills.get(skill, 0)
@@ -230,6 +231,13 @@ def _check_eligibility(tech: Technician, visits: list[_Visit]) -> Iterator[Viola
         if tech.id in order.excluded_technician_ids:
             msg = f"Work order {order.id} excludes technician {tech.id}, who serves it."
             yield Violation(ViolationCode.EXCLUDED_TECHNICIAN, msg, order.id, tech.id)
+        territory = order.territory
+        if tech.is_territory_hard and territory is not None and territory not in tech.territories:
+            msg = (
+                f"Technician {tech.id} serves work order {order.id} in territory {territory}, "
+                f"outside its territories ({', '.join(tech.territories)}), which are hard."
+            )
+            yield Violation(ViolationCode.OUTSIDE_TERRITORY, msg, order.id, tech.id)
 
 
 def _duration(duration_s: int) -> str:
@@ -375,11 +383,17 @@ def _check_route_end(
 
 
 def _check_shift_bounds(route: Route, shift: Shift, clock: Clock) -> Iterator[Violation]:
-    """The route starts and ends inside its shift."""
-    if route.start_s < shift.start_s or route.end_s > shift.end_s:
+    """The route starts inside its shift and ends by its end plus the allowed overtime."""
+    latest_s = shift.end_s + shift.max_overtime_s
+    if route.start_s < shift.start_s or route.end_s > latest_s:
+        allowed = (
+            f" with {_duration(shift.max_overtime_s)} of overtime allowed"
+            if shift.max_overtime_s
+            else ""
+        )
         msg = (
             f"{_route_label(route)} runs {clock.span(route.start_s, route.end_s)}, outside its "
-            f"shift {clock.span(shift.start_s, shift.end_s)}."
+            f"shift {clock.span(shift.start_s, shift.end_s)}{allowed}."
         )
         yield Violation(ViolationCode.OUTSIDE_SHIFT, msg, technician_id=route.technician_id)
 

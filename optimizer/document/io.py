@@ -176,7 +176,7 @@ def plan_to_document(problem: Problem, plan: Plan) -> dict[str, Any]:
     """
     iso = _Iso(problem.clock)
     return {
-        "routes": [_route_to_doc(r, iso) for r in plan.routes],
+        "routes": [_route_to_doc(r, iso, _shift_of(problem, r)) for r in plan.routes],
         "unassigned": [_unassigned_to_doc(u) for u in plan.unassigned],
         "kpis": dict(plan.kpis),
         "stats": {
@@ -259,6 +259,18 @@ def plan_from_document(problem: Problem, data: JsonInput) -> Plan:
         for name in DERIVED_ROUTE_FIELDS
         if (given := getattr(route_doc, name)) is not None and given != getattr(route, name)
     ]
+    for i, (route, route_doc) in enumerate(zip(routes, doc.routes, strict=True)):
+        shift = _shift_of(problem, route)
+        given = route_doc.overtime_s
+        if shift is not None and given is not None and given != shift.overtime_s(route.end_s):
+            issues.append(
+                InputIssue(
+                    f"routes[{i}].overtime_s",
+                    f"Route of technician {route.technician_id} (shift {route.shift_index}): "
+                    f"overtime_s {given} does not match {shift.overtime_s(route.end_s)}, "
+                    "the value its end and its shift's end give.",
+                )
+            )
     if issues:
         raise InputError(issues)
     stats = doc.stats
@@ -383,6 +395,8 @@ def _technician(doc: TechnicianDoc, secs: _Seconds) -> Technician:
                 )
                 for b in s.breaks
             ),
+            max_overtime_s=_seconds(s.max_overtime_min),
+            overtime_per_minute=s.overtime_per_minute,
         )
         for s in doc.shifts
     )
@@ -400,6 +414,8 @@ def _technician(doc: TechnicianDoc, secs: _Seconds) -> Technician:
         cost_per_hour=doc.cost_per_hour,
         speed_factor=doc.speed_factor,
         tools=tuple(doc.tools),
+        territories=tuple(doc.territories),
+        is_territory_hard=doc.territory_hard,
     )
 
 
@@ -421,6 +437,7 @@ def _work_order(doc: WorkOrderDoc, secs: _Seconds) -> WorkOrder:
         excluded_technician_ids=tuple(doc.excluded_technician_ids),
         not_before_s=secs.opt(doc.not_before),
         dispatched_technician_id=doc.dispatched_technician_id,
+        territory=doc.territory,
         required_tools=tuple(doc.required_tools),
     )
 
@@ -453,6 +470,9 @@ def _to_problem(doc: ProblemDoc) -> tuple[Problem, list[InputIssue]]:
             workload_balance_per_hour=w.workload_balance_per_hour,
             labor_cost=w.labor_cost,
             lateness_cap_share=w.lateness_cap_share,
+            overtime_per_minute=w.overtime_per_minute,
+            outside_territory=w.outside_territory,
+            working_time_per_hour=w.working_time_per_hour,
         )
     problem = Problem(
         technicians=tuple(_technician(t, secs) for t in doc.technicians),
@@ -512,6 +532,9 @@ def _weights_to_doc(w: Weights) -> dict[str, Any]:
         "workload_balance_per_hour": w.workload_balance_per_hour,
         "labor_cost": w.labor_cost,
         "lateness_cap_share": w.lateness_cap_share,
+        "overtime_per_minute": w.overtime_per_minute,
+        "outside_territory": w.outside_territory,
+        "working_time_per_hour": w.working_time_per_hour,
     }
 
 
@@ -523,21 +546,7 @@ def _technician_to_doc(t: Technician, iso: _Iso) -> dict[str, Any]:
         "id": t.id,
         "name": t.name,
         "skills": dict(t.skills),
-        "shifts": [
-            {
-                "start": iso(s.start_s),
-                "end": iso(s.end_s),
-                "breaks": [
-                    {
-                        "duration_min": _minutes(b.duration_s),
-                        "window_start": iso(b.window.start_s),
-                        "window_end": iso(b.window.end_s),
-                    }
-                    for b in s.breaks
-                ],
-            }
-            for s in t.shifts
-        ],
+        "shifts": [_shift_to_doc(s, iso) for s in t.shifts],
         "start": _location_to_doc(t.start),
         "end": None if t.end is None else _location_to_doc(t.end),
         "max_orders_per_shift": t.max_orders_per_shift,
@@ -547,7 +556,29 @@ def _technician_to_doc(t: Technician, iso: _Iso) -> dict[str, Any]:
         "cost_per_hour": t.cost_per_hour,
         "speed_factor": t.speed_factor,
         **({"tools": list(t.tools)} if t.tools else {}),
+        **({"territories": list(t.territories)} if t.territories else {}),
+        **({"territory_hard": True} if t.is_territory_hard else {}),
     }
+
+
+def _shift_to_doc(s: Shift, iso: _Iso) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "start": iso(s.start_s),
+        "end": iso(s.end_s),
+        "breaks": [
+            {
+                "duration_min": _minutes(b.duration_s),
+                "window_start": iso(b.window.start_s),
+                "window_end": iso(b.window.end_s),
+            }
+            for b in s.breaks
+        ],
+    }
+    if s.max_overtime_s:
+        doc["max_overtime_min"] = _minutes(s.max_overtime_s)
+    if s.overtime_per_minute is not None:
+        doc["overtime_per_minute"] = s.overtime_per_minute
+    return doc
 
 
 def _order_to_doc(o: WorkOrder, iso: _Iso) -> dict[str, Any]:
@@ -568,6 +599,7 @@ def _order_to_doc(o: WorkOrder, iso: _Iso) -> dict[str, Any]:
         "excluded_technician_ids": list(o.excluded_technician_ids),
         "not_before": iso.opt(o.not_before_s),
         "dispatched_technician_id": o.dispatched_technician_id,
+        **({"territory": o.territory} if o.territory is not None else {}),
         **({"required_tools": list(o.required_tools)} if o.required_tools else {}),
     }
 
@@ -618,6 +650,7 @@ _CHANGE_FIELDS = (
     "skills",
     "parts",
     "depot_id",
+    "territory",
 )
 
 
@@ -633,12 +666,21 @@ def _fix(doc: FixDoc) -> Fix:
         skills=dict(c.skills),
         parts=dict(c.parts),
         depot_id=c.depot_id,
+        territory=c.territory,
     )
     return Fix(doc.kind, doc.detail, doc.cost_delta, doc.verified, change)
 
 
-def _route_to_doc(r: Route, iso: _Iso) -> dict[str, Any]:
-    return {
+def _shift_of(problem: Problem, route: Route) -> Shift | None:
+    """The shift ``route`` works in, or ``None`` when the plan names no such shift."""
+    tech = next((t for t in problem.technicians if t.id == route.technician_id), None)
+    if tech is None or not 0 <= route.shift_index < len(tech.shifts):
+        return None
+    return tech.shifts[route.shift_index]
+
+
+def _route_to_doc(r: Route, iso: _Iso, shift: Shift | None = None) -> dict[str, Any]:
+    doc: dict[str, Any] = {
         "technician_id": r.technician_id,
         "shift_index": r.shift_index,
         "start": iso(r.start_s),
@@ -655,6 +697,10 @@ def _route_to_doc(r: Route, iso: _Iso) -> dict[str, Any]:
         "break_s": r.break_s,
         **({"depot_s": r.depot_s} if r.depot_stops else {}),
     }
+    if shift is not None:
+        doc["shift_end"] = iso(shift.end_s)
+        doc["overtime_s"] = shift.overtime_s(r.end_s)
+    return doc
 
 
 def _stop_to_doc(s: Stop | DepotStop, iso: _Iso) -> dict[str, Any]:
@@ -680,9 +726,6 @@ def _stop_to_doc(s: Stop | DepotStop, iso: _Iso) -> dict[str, Any]:
         "distance_m": s.distance_m,
         "sla_status": s.sla_status.value,
     }
-
-
-# --- JSON Schema ---------------------------------------------------------------------
 
 
 def _stop_kind_issues(doc: PlanDoc) -> list[InputIssue]:
@@ -724,6 +767,9 @@ def _depot_stops(stops: Sequence[StopDoc], secs: _Seconds) -> tuple[DepotStop, .
             )
         )
     return tuple(out)
+
+
+# --- JSON Schema ---------------------------------------------------------------------
 
 
 def _schema(model: type[BaseModel], title: str) -> dict[str, Any]:

@@ -395,6 +395,23 @@ class WeightsDoc(_Doc):
         le=1,
         allow_inf_nan=False,
     )
+    working_time_per_hour: Weight = Field(
+        default=DEFAULT_WEIGHTS.working_time_per_hour,
+        description="Points per hour of working time: departure to return, waiting included, "
+        "breaks excluded (default 0: not optimised; positive: departures are optimised).",
+    )
+    outside_territory: Weight = Field(
+        default=DEFAULT_WEIGHTS.outside_territory,
+        description="Points per order served outside its technician's preferred territories "
+        "(default 20).",
+    )
+    overtime_per_minute: Weight = Field(
+        default=DEFAULT_WEIGHTS.overtime_per_minute,
+        description=(
+            "Points per minute a route ends past its shift's end, for shifts allowing overtime "
+            "without a price of their own (default 2)."
+        ),
+    )
 
 
 # --- technicians and work orders ---------------------------------------------
@@ -426,6 +443,14 @@ class ShiftDoc(_Doc):
     )
     breaks: list[BreakDoc] = Field(
         description="Breaks to take during the shift.", default_factory=list
+    )
+    max_overtime_min: Minutes = Field(
+        default=0.0,
+        description="Minutes the route may end past `end`, as overtime (default 0: none).",
+    )
+    overtime_per_minute: Weight | None = Field(
+        default=None,
+        description="Points per minute of overtime; null: weights.overtime_per_minute.",
     )
 
 
@@ -481,6 +506,15 @@ class TechnicianDoc(_Doc):
         default_factory=list,
         description="Tools carried from the start of every shift; others are picked up at depots.",
     )
+    territories: list[Id] = Field(
+        default_factory=list,
+        description="Home territories; empty: serves every territory alike.",
+    )
+    territory_hard: bool = Field(
+        default=False,
+        description="True: may not serve orders of other territories; false: each such order "
+        "costs weights.outside_territory.",
+    )
 
 
 class WorkOrderDoc(_Doc):
@@ -527,6 +561,10 @@ class WorkOrderDoc(_Doc):
     dispatched_technician_id: Id | None = Field(
         default=None,
         description="Already dispatched to this technician; moving it costs weights.reassignment.",
+    )
+    territory: Id | None = Field(
+        default=None,
+        description="The territory it lies in; null: none (anyone, at no territory cost).",
     )
     required_tools: list[Id] = Field(
         default_factory=list,
@@ -679,6 +717,14 @@ class RouteDoc(_Doc):
     depot_s: int | None = Field(
         default=None, description="Seconds loading at depots (derived; only with depot stops)."
     )
+    shift_end: IsoDatetime | None = Field(
+        default=None,
+        description="The shift's nominal end; a route ending later works overtime (output).",
+    )
+    overtime_s: NonNegInt | None = Field(
+        default=None,
+        description="Seconds the route ends past shift_end, 0 when none (output; derived).",
+    )
 
 
 class FixChangeDoc(_Doc):
@@ -703,13 +749,17 @@ class FixChangeDoc(_Doc):
         "(depot).",
     )
     depot_id: Id | None = Field(default=None, description="The depot visited (depot).")
+    territory: Id | None = Field(
+        default=None, description="The territory added to the technician's (territory)."
+    )
 
 
 class FixDoc(_Doc):
     """A single change that would make an unserved order servable."""
 
     kind: FixKind = Field(
-        description="window, deadline, overtime, bump, skill, parts, exclusion or depot: "
+        description="window, deadline, overtime, bump, skill, parts, exclusion, territory or "
+        "depot: "
         "what changes."
     )
     detail: str = Field(description="One sentence: the change and what it allows.")

@@ -12,6 +12,7 @@ a time, on the technicians nearest to it (:data:`NEAREST`):
 - **skill**: when nobody has the skills, a technician raised to them;
 - **parts**: a van given the parts it lacks;
 - **exclusion**: an excluded technician allowed;
+- **territory**: the order's territory added to a technician bound to others;
 - **depot**: a technician fetches the parts or tools at a depot on the way
   (:mod:`optimizer.explain.depot_fixes`; the problem is unchanged).
 
@@ -73,9 +74,17 @@ def skill_gap(tech: Technician, order: WorkOrder) -> dict[str, int]:
     return {s: lvl for s, lvl in order.required_skills.items() if tech.skills.get(s, 0) < lvl}
 
 
-def may_take(tech: Technician, order: WorkOrder, *, lift_exclusion: bool = False) -> bool:
-    """Whether the pin and the exclusions of ``order`` let ``tech`` serve it."""
+def may_take(
+    tech: Technician,
+    order: WorkOrder,
+    *,
+    lift_exclusion: bool = False,
+    lift_territory: bool = False,
+) -> bool:
+    """Whether the pin, the exclusions and hard territories let ``tech`` serve ``order``."""
     if order.pinned_technician_id not in (None, tech.id):
+        return False
+    if not lift_territory and tech.is_territory_hard and tech.is_outside_territory(order):
         return False
     return lift_exclusion or tech.id not in order.excluded_technician_ids
 
@@ -120,7 +129,7 @@ class FixFinder:
         ]
         for kind in (self._window, self._deadline, self._overtime, self._bump):
             found += kind(order, able)
-        for other in (self._skill, self._parts, self._exclusion):
+        for other in (self._skill, self._parts, self._exclusion, self._territory):
             found += other(order, near)
         found += [
             FoundFix(*f)
@@ -354,6 +363,26 @@ class FixFinder:
         ]
         for tech in candidates[:NEAREST]:
             found = self._attempt_on(order, tech, _fix(FixKind.EXCLUSION, FixChange(tech.id)))
+            if found is not None:
+                return [found]
+        return []
+
+    def _territory(self, order: WorkOrder, near: list[Technician]) -> list[FoundFix]:
+        """The order's territory added to the nearest able technician bound to others."""
+        if order.territory is None:
+            return []
+        candidates = [
+            t
+            for t in near
+            if t.is_territory_hard
+            and t.is_outside_territory(order)
+            and not skill_gap(t, order)
+            and may_take(t, order, lift_territory=True)
+            and _stocked(t, order)
+        ]
+        for tech in candidates[:NEAREST]:
+            change = FixChange(tech.id, territory=order.territory)
+            found = self._attempt_on(order, tech, _fix(FixKind.TERRITORY, change))
             if found is not None:
                 return [found]
         return []

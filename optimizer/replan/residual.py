@@ -238,15 +238,21 @@ def _residual_shifts(
     for index, shift in enumerate(tech.shifts):
         part = fixed.get((tech.id, index))
         start_s = max(shift.start_s, now_s, part.end_s if part else 0)
-        end_s = shift.end_s if cut_s is None else min(shift.end_s, cut_s)
-        if start_s >= end_s:
+        latest_s = shift.latest_end_s if cut_s is None else min(shift.latest_end_s, cut_s)
+        if start_s >= latest_s:
             continue
+        # The residual shift keeps the nominal end (overtime after it, at the
+        # shift's price); past it, everything left is overtime.
+        end_s = max(min(shift.end_s, latest_s), start_s + 1)
         taken = len(part.breaks) if part else 0
         breaks = tuple(
             b for b in (_due(b, start_s, end_s) for b in shift.breaks[taken:]) if b is not None
         )
-        residual = (index, Shift(start_s, end_s, breaks))
-        if shift.start_s <= now_s < shift.end_s and current is None:
+        residual = (
+            index,
+            Shift(start_s, end_s, breaks, latest_s - end_s, shift.overtime_per_minute),
+        )
+        if shift.start_s <= now_s < shift.latest_end_s and current is None:
             current = residual
         else:
             later.append(residual)

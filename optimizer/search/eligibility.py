@@ -2,7 +2,7 @@
 
 Built once per solve. It restricts the OR-Tools model (allowed vehicles per
 order) and explains unassigned orders: each reason is the first check that
-failed, in this order: skills, pins/exclusions, parts, tools, shift coverage,
+failed, in this order: skills, pins/exclusions, hard territories, parts, tools, shift coverage,
 reachability on an empty route. An order that passes them all but is still
 left out is ``capacity_exhausted``.
 """
@@ -112,7 +112,7 @@ def _may_fit_alone(
     """
     tech, shift = vehicle.technician, vehicle.shift
     start = first_start(intervals, shift.start_s + out_s)
-    if start is None or start + order.service_s + back_s > shift.end_s:
+    if start is None or start + order.service_s + back_s > shift.latest_end_s:
         return False
     if tech.max_orders_per_shift is not None and tech.max_orders_per_shift < 1:
         return False
@@ -161,6 +161,14 @@ def compute_eligibility(
                 "Every qualified technician is ruled out by the pin or the exclusions.",
             )
             continue
+        techs = [t for t in techs if not (t.is_territory_hard and t.is_outside_territory(order))]
+        if not techs:
+            reasons[o] = (
+                UnassignedReason.OUTSIDE_TERRITORY,
+                f"Every qualified technician is bound to other territories than the order's "
+                f"({order.territory}).",
+            )
+            continue
         depots = problem.depots
         techs = [t for t in techs if _parts_ok(t, order, depots)]
         if not techs:
@@ -187,7 +195,7 @@ def compute_eligibility(
             for v, veh in enumerate(vehicles)
             if veh.technician.id in ids
             and (first := first_start(intervals, veh.shift.start_s)) is not None
-            and first <= veh.shift.end_s
+            and first <= veh.shift.latest_end_s
         ]
         if not covering:
             reasons[o] = (

@@ -84,7 +84,7 @@ class ModelIndex:
     @property
     def horizon_s(self) -> int:
         """Latest instant any vehicle may still be working."""
-        return max((veh.shift.end_s for veh in self.vehicles), default=0) + 1
+        return max((veh.shift.latest_end_s for veh in self.vehicles), default=0) + 1
 
     def vehicle_travel(self, v: int) -> NDArray[np.int64]:
         """Driving-seconds matrix of vehicle ``v`` (its speed factor applied)."""

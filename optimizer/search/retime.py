@@ -145,7 +145,7 @@ def retime_route(
         start_node=k,
         end_node=k + 1,
         shift_start_s=shift.start_s,
-        shift_end_s=shift.end_s,
+        shift_end_s=shift.latest_end_s,
         breaks=tuple((b.duration_s, b.window.start_s, b.window.end_s) for b in shift.breaks),
         max_work_s=technician.max_work_s_per_shift or _NEVER,
         max_travel_s=technician.max_travel_s_per_shift or _NEVER,
@@ -154,6 +154,8 @@ def retime_route(
             if technician.max_orders_per_shift is not None
             else _NEVER
         ),
+        nominal_end_s=shift.end_s,
+        optimise_departure=(problem.weights or DEFAULT_WEIGHTS).working_time_per_hour > 0,
     )
     rules = OrderRules.build(orders, problem.weights or DEFAULT_WEIGHTS)
     schedule = _lenient_schedule(lane, rules, range(k))

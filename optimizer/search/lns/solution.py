@@ -10,7 +10,8 @@ stopped early as soon as the timing behind the inserted order is the same
 as before (a wait absorbed the delay).
 
 Costs are in objective points (:func:`optimizer.objective.plan_cost`):
-driving, lateness (capped), labour, preference and reassignment per stop;
+driving, lateness (capped), labour, working time, overtime, preference,
+reassignment and territory per stop;
 the workload-balance term (the busiest shift) is kept on the side and the
 unserved penalty of every order left out is added.
 """
@@ -61,7 +62,25 @@ class CostModel:
     static: list[dict[int, float]]
     busy_service_s: list[int]
     is_metric: bool = False
+    overtime_point_per_s: tuple[float, ...] = ()
+    working_point_per_s: float = 0.0
     depots: DepotSupply | None = None
+
+    def end_cost(self, v: int, closing: Closing) -> float:
+        """Points of route ``v`` that depend on its start and end.
+
+        Labour, working time and overtime.
+        """
+        cost = (closing.end_s - closing.start_s) * self.labor_point_per_s[v]
+        if self.working_point_per_s:
+            work = closing.end_s - closing.start_s - closing.break_s
+            cost += work * self.working_point_per_s
+        if self.overtime_point_per_s:
+            rate = self.overtime_point_per_s[v]
+            over = closing.end_s - self.lanes[v].nominal_end_s
+            if rate and over > 0:
+                cost += over * rate
+        return cost
 
     @classmethod
     def build(cls, inputs: SearchInput, lanes: list[Lane], rules: OrderRules) -> CostModel:
@@ -79,10 +98,17 @@ class CostModel:
                     extra += weights.non_preferred_technician
                 if order.dispatched_technician_id not in (None, tech_id):
                     extra += weights.reassignment
+                tech = vehicles[v].technician
+                if not tech.is_territory_hard and tech.is_outside_territory(order):
+                    extra += weights.outside_territory
                 if extra:
                     costs[v] = extra
             static.append(costs)
         n_vehicles = sum(len(t.shifts) for t in problem.technicians)
+        overtime = tuple(
+            weights.overtime_rate(veh.shift) / 60 if veh.shift.max_overtime_s else 0.0
+            for veh in vehicles
+        )
         return cls(
             rules=rules,
             lanes=lanes,
@@ -101,6 +127,8 @@ class CostModel:
             busy_service_s=[o.service_s for o in orders],
             is_metric=isinstance(problem.travel, METRIC_TRAVEL),
             depots=DepotSupply.build(inputs),
+            overtime_point_per_s=overtime if any(overtime) else (),
+            working_point_per_s=weights.working_time_per_hour / 3600,
         )
 
 
@@ -280,7 +308,7 @@ class Solution:
         m = self.model
         static = m.static
         cost = travel_s * m.travel_point_per_s + closing.lateness
-        cost += (closing.end_s - closing.start_s) * m.labor_point_per_s[v]
+        cost += m.end_cost(v, closing)
         n_orders = len(static)
         for node in nodes:
             if node < n_orders:  # depot visits have no per-order cost
@@ -510,6 +538,15 @@ class Solution:
         if closing is None:
             return _INFEASIBLE
         old = route.closing
+        if m.overtime_point_per_s or m.working_point_per_s:
+            if old is None:
+                return base + closing.lateness + m.end_cost(v, closing)
+            return (
+                base
+                + closing.lateness
+                - old.lateness
+                + (m.end_cost(v, closing) - m.end_cost(v, old))
+            )
         labor = m.labor_point_per_s[v]
         if old is None:
             return base + closing.lateness + (closing.end_s - closing.start_s) * labor
@@ -593,7 +630,7 @@ def _same_timing(new: State, old: State) -> float | None:
             if a is not b:
                 return None
             continue
-        if a[0] != b[0] or a[2] != b[2]:
+        if a[0] != b[0] or a[2] != b[2] or a[4] != b[4]:
             return None
         d = a[1] - b[1]
         if delta is None:
