@@ -56,7 +56,7 @@ def box(page: Any, selector: str) -> dict[str, float]:
     return dict(found)
 
 
-def test_one_screen_with_map_timeline_and_side_panel(page: Any, shot: Any):
+def test_one_screen_with_map_timeline_and_side_panel(page: Any):
     """lyon-small at 1280 x 720: everything in the first screen, controls folded, names shown."""
     plan = load_and_solve(page)
     assert not page.evaluate("document.getElementById('view-load').open")
@@ -83,7 +83,6 @@ def test_one_screen_with_map_timeline_and_side_panel(page: Any, shot: Any):
         red = li.query_selector(".sla-tag.sla-red[title]")
         assert (icon == "red") == (red is not None), li.inner_text()
     assert page.locator(".leaflet-tile").count() == 0
-    shot(page, "lyon-small-1280x720")
 
 
 def test_no_request_leaves_the_server(page: Any, server: str):
@@ -96,7 +95,7 @@ def test_no_request_leaves_the_server(page: Any, server: str):
     assert any("/console/vendor/leaflet/leaflet.js" in u for u in page.requests)
 
 
-def test_map_pans_zooms_clusters_and_the_legend_filters(page: Any, shot: Any):
+def test_map_pans_zooms_clusters_and_the_legend_filters(page: Any):
     """metro-medium: buttons, wheel and keys zoom and pan; a cluster expands; show/hide/solo."""
     plan = load_and_solve(page, "metro-medium", 3)
     start = info(page)
@@ -152,7 +151,6 @@ def test_map_pans_zooms_clusters_and_the_legend_filters(page: Any, shot: Any):
     assert info(page)["selected"] == sum(
         len(r["stops"]) for r in plan["routes"] if r["technician_id"] == other
     )
-    shot(page, "metro-medium-1280x720")
 
 
 def _rgb(hex_colour: str) -> tuple[float, float, float]:
@@ -249,7 +247,7 @@ def _drag(page: Any, source: str, target: str) -> None:
     page.mouse.up()
 
 
-def test_unserved_drag_override_undo_redo(page: Any, shot: Any):
+def test_unserved_drag_override_undo_redo(page: Any):
     """WO-1011 (gas, nobody qualified) dragged from the work list onto a row: a trial with
     missing_skill; Keep is refused, the explicit override keeps it and the plan says so; undo
     and redo walk the whole session."""
@@ -275,7 +273,6 @@ def test_unserved_drag_override_undo_redo(page: Any, shot: Any):
     warnings = [w for w in kept.get("warnings", []) if w["code"] == "manual_override"]
     assert len(warnings) == 1 and order in warnings[0]["message"]
     assert page.locator(f'.blk.service.override[data-order="{order}"]').count() == 1
-    shot(page, "override-1280x720")
     page.click("#undo")
     page.wait_for_function(
         "(o) => window.dispatchConsole.state.plan.unassigned.some(u => u.work_order_id === o)",
@@ -372,7 +369,7 @@ def test_pin_then_solve_respects_the_pin(page: Any):
     assert_valid_plan(problem, page.evaluate("window.dispatchConsole.state.plan"))
 
 
-def test_replan_from_the_clock_with_an_urgent_order_placed_on_the_map(page: Any, shot: Any):
+def test_replan_from_the_clock_with_an_urgent_order_placed_on_the_map(page: Any):
     """The clock defaults inside the horizon; a click on the map places the urgent order."""
     load_and_solve(page)
     page.click("#tab-replan")
@@ -402,7 +399,6 @@ def test_replan_from_the_clock_with_an_urgent_order_placed_on_the_map(page: Any,
     where = {s["work_order_id"] for r in plan["routes"] for s in r["stops"]}
     where |= {u["work_order_id"] for u in plan["unassigned"]}
     assert "URGENT-1" in where
-    shot(page.locator("#side"), "replan-panel")
 
 
 def test_whatif_variant_opened_and_made_the_working_plan(page: Any):
@@ -458,7 +454,7 @@ def test_exports_parse_back(page: Any, server: str):
     page.emulate_media(media="screen")
 
 
-def test_week_has_a_day_picker_and_the_timeline_zooms(page: Any, shot: Any):
+def test_week_has_a_day_picker_and_the_timeline_zooms(page: Any):
     """week: 5 days; one day shows its 20 shifts; zoom in doubles the pixels per hour."""
     load_and_solve(page, "week", 3)
     options = page.eval_on_selector_all("#tl-day option", "els => els.map(e => e.value)")
@@ -474,7 +470,6 @@ def test_week_has_a_day_picker_and_the_timeline_zooms(page: Any, shot: Any):
     t3 = page.evaluate("window.dispatchConsole.timelineInfo()")
     assert t3["rows"] == 100 and t3["rendered"] < 100  # only the rows in view are laid out
     page.select_option("#tl-day", options[1])
-    shot(page, "week-1280x720")
 
 
 def test_job_status_follows_the_job(page: Any):
@@ -610,23 +605,29 @@ def test_scale_first_draw_pan_zoom_and_a_drag(page: Any, technicians: int, per_r
     zoom = page.evaluate(FRAMES_JS, ["zoom"])
     order = day["plan"]["routes"][0]["stops"][0]["work_order_id"]
     target = f"T-{1:04d}#0"
-    judged_ms = page.evaluate(
+    judged_ms, redrawn_ms = page.evaluate(
         """async ([order, target]) => {
         const t = performance.now();
         await window.dispatchConsole.tryMove([{orderId: order, targetKey: target, position: 0}]);
-        return performance.now() - t;
+        return [window.dispatchConsole.state.pending.judgedMs, performance.now() - t];
     }""",
         [order, target],
     )
     assert page.evaluate("window.dispatchConsole.state.pending !== null")
+    trial = page.evaluate("window.dispatchConsole.state.plan")
+    assert len(trial["routes"]) == technicians  # the whole day, with the touched routes re-timed
+    moved = next(r for r in trial["routes"] if r["technician_id"] == target.split("#")[0])
+    assert moved["stops"][0]["work_order_id"] == order
+    assert "Judged on the 2 route(s)" in page.inner_text("#override-result")
     print(
         f"{technicians} x {technicians * per_route}: first draw {elapsed_ms:.0f} ms; pan frames "
         f"median {pan['median']:.0f} ms p90 {pan['p90']:.0f} ms; zoom frames median "
-        f"{zoom['median']:.0f} ms p90 {zoom['p90']:.0f} ms; drag judged in {judged_ms:.0f} ms"
+        f"{zoom['median']:.0f} ms p90 {zoom['p90']:.0f} ms; drag judged in {judged_ms:.0f} ms, "
+        f"redrawn after {redrawn_ms:.0f} ms"
     )
     assert elapsed_ms < 1000 * technicians / 100  # 2 s and 10 s
     assert pan["median"] < 500 and zoom["median"] < 1000
-    assert judged_ms < 150_000
+    assert judged_ms < 5000
 
 
 def test_planar_and_matrix_problems_still_draw(page: Any):
@@ -728,3 +729,34 @@ def test_accessibility_has_no_serious_violations(page: Any):
             if v["impact"] in ("serious", "critical")
         ]
         assert serious == [], serious
+
+
+SCREENS = [(1280, 720), (1920, 1080)]
+
+
+@pytest.mark.parametrize("scenario", ["lyon-small", "metro-medium", "week"])
+def test_screenshots(page: Any, shot: Any, request: pytest.FixtureRequest, scenario: str):
+    """docs/console's pictures at 1280 x 720 and 1920 x 1080 (with --console-screenshots)."""
+    if not request.config.getoption("--console-screenshots", default=None):
+        pytest.skip("screenshots only with --console-screenshots DIR")
+    plan = load_and_solve(page, scenario, 3)
+    if scenario == "lyon-small":
+        order = plan["routes"][0]["stops"][1]["work_order_id"]
+        page.evaluate("(o) => window.dispatchConsole.selectOrder(o)", order)
+    elif scenario == "metro-medium":
+        page.click("#tab-unserved")
+        page.wait_for_selector(".unserved-row .fix, .unserved-row .fixes.none, .empty-note")
+        route = plan["routes"][0]
+        page.evaluate(
+            "(k) => { window.dispatchConsole.state.selectedRoute = k; "
+            "return window.dispatchConsole.renderPlan(true); }",
+            f"{route['technician_id']}#{route['shift_index']}",
+        )
+    else:
+        days = page.eval_on_selector_all("#tl-day option", "els => els.map(e => e.value)")
+        page.select_option("#tl-day", days[2])
+    for width, height in SCREENS:
+        page.set_viewport_size({"width": width, "height": height})
+        page.evaluate("window.dispatchConsole.renderPlan(true)")
+        page.wait_for_timeout(600)  # clusters and tiles settle
+        shot(page, f"{scenario}-{width}x{height}")

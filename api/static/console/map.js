@@ -291,9 +291,14 @@ export function drawMap(container, model, ui) {
     m.on("click", () => view.handlers.selectOrder && view.handlers.selectOrder(id));
     m.addTo(view.unservedLayer);
   }
+  const many = model.technicians.size > 200; // past that, starts are canvas dots, not DOM markers
   for (const tech of model.technicians.values()) {
     const p = pointOf(tech.doc.start);
     if (!p || ui.hidden.has(tech.doc.id)) continue;
+    if (many) {
+      L.circleMarker(latLng(p), { radius: 4, color: "#000", weight: 1.5, fillColor: tech.colour, fillOpacity: 1, interactive: false }).addTo(view.staticLayer);
+      continue;
+    }
     L.marker(latLng(p), {
       icon: L.divIcon({ className: "tech-start", html: shapeSvg("house", tech.colour, "#fff", "", { size: 16 }), iconSize: [16, 16], label: `Start of ${techName(tech, tech.doc.id)} (route ${tech.label})` }),
       keyboard: false,

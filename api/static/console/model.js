@@ -167,7 +167,7 @@ export function planForApi(plan) {
       detail: u.detail || "",
     })),
     kpis: plan.kpis || {},
-    stats: plan.stats || { status: "evaluated", objective: 0 },
+    stats: plan.stats || { status: "evaluated", objective: 0, wall_s: 0 },
   };
 }
 

@@ -9,7 +9,7 @@ import { esc } from "./format.js";
 import { routeAt } from "./map.js";
 import { movedPlan, planForApi, techName } from "./model.js";
 import { overrideDeltaHtml, violationsHtml } from "./panels.js";
-import { $, commit, hideMoveActions, renderPlan, showError, showTab, state, status, syncHistory } from "./page.js";
+import { $, commit, fillPlanControls, hideMoveActions, refreshWhole, renderPlan, showError, showTab, state, status, syncHistory } from "./page.js";
 
 let drag = null;
 let onDragStart = () => {};
@@ -105,6 +105,62 @@ function wireDrag() {
   });
 }
 
+/** Days with this many stops or more have a move judged on the routes it touches only. */
+const LOCAL_FROM = 1500;
+
+function stopCount(plan) {
+  return plan.routes.reduce((n, r) => n + r.stops.length, 0);
+}
+
+/** Evaluate the edited whole day (retime) and, when not known yet, the objective before. */
+async function judgeWhole(problem, base, edited) {
+  const [out, beforeOut] = await Promise.all([
+    call("POST", "v1/plans/evaluate", { problem, plan: edited, retime: true }),
+    base.terms ? null : call("POST", "v1/plans/evaluate", { problem: base.problem, plan: planForApi(base.plan) }),
+  ]);
+  if (beforeOut) base.terms = beforeOut.objective;
+  return { out, beforeKpis: base.plan.kpis, beforeTerms: base.terms, scope: 0 };
+}
+
+/**
+ * Evaluate only the technicians the moves touch (their routes, their orders and the moved
+ * ones) as a day of their own, before and after, then put the re-timed routes back into the
+ * whole plan. The validator's rules are per route, so its verdict on those routes is the
+ * verdict on the move; the KPI and objective deltas are those of the routes touched.
+ */
+async function judgeLocally(problem, base, edited, moves) {
+  const techs = new Set();
+  for (const m of moves) {
+    techs.add(m.targetKey.split("#")[0]);
+    const at = state.model.stopOf.get(m.orderId);
+    if (at) techs.add(at.route.technician_id);
+  }
+  const orders = new Set(moves.map((m) => m.orderId));
+  const before = planForApi(base.plan);
+  for (const plan of [before, edited]) {
+    for (const r of plan.routes) if (techs.has(r.technician_id)) r.stops.forEach((s) => s.work_order_id && orders.add(s.work_order_id));
+  }
+  const sub = { ...problem, technicians: problem.technicians.filter((t) => techs.has(t.id)), work_orders: problem.work_orders.filter((o) => orders.has(o.id)) };
+  const beforeSub = { ...sub, work_orders: sub.work_orders.filter((o) => base.problem.work_orders.some((b) => b.id === o.id)) };
+  const reasons = new Map(base.plan.unassigned.map((u) => [u.work_order_id, u]));
+  const part = (plan, doc) => {
+    const routes = plan.routes.filter((r) => techs.has(r.technician_id));
+    const served = new Set(routes.flatMap((r) => r.stops.map((s) => s.work_order_id)));
+    const unassigned = doc.work_orders.filter((o) => !served.has(o.id))
+      .map((o) => ({ work_order_id: o.id, reason: (reasons.get(o.id) || {}).reason || "capacity_exhausted", detail: (reasons.get(o.id) || {}).detail || "" }));
+    return { routes, unassigned, kpis: {}, stats: { status: "evaluated", objective: 0, wall_s: 0 } };
+  };
+  const [out, beforeOut] = await Promise.all([
+    call("POST", "v1/plans/evaluate", { problem: sub, plan: part(edited, sub), retime: true }),
+    call("POST", "v1/plans/evaluate", { problem: beforeSub, plan: part(before, beforeSub) }),
+  ]);
+  const routes = [...edited.routes.filter((r) => !techs.has(r.technician_id)), ...out.plan.routes];
+  const subUnserved = new Set(out.plan.unassigned.map((u) => u.work_order_id));
+  const unassigned = [...base.plan.unassigned.filter((u) => !orders.has(u.work_order_id)), ...out.plan.unassigned.filter((u) => subUnserved.has(u.work_order_id))];
+  const plan = { ...out.plan, routes, unassigned, kpis: base.plan.kpis || {} };
+  return { out: { ...out, plan }, beforeKpis: beforeOut.kpis, beforeTerms: beforeOut.objective, scope: out.plan.routes.length };
+}
+
 function describe(moves) {
   return moves.map((m) => `${m.orderId} → ${m.targetKey.split("#")[0]}`).join(", ");
 }
@@ -115,10 +171,12 @@ function describe(moves) {
  */
 export async function tryMove(moves, { shown, label, problem } = {}) {
   if (!state.model || !moves.length) return;
+  const asked = performance.now();
   const first = moves[0];
   const base = state.pending ? state.pending.before : { problem: state.problem, plan: state.plan, terms: state.terms, overrides: new Map(state.overrides), highlight: state.highlight, flagged: state.flagged };
   // one state: the form says what was dropped, before anything is computed
   state.selectedOrder = first.orderId;
+  if (state.controlsStale) fillPlanControls();
   $("move-order").value = first.orderId;
   $("move-target").value = first.targetKey;
   const row = state.model.routeByKey.get(first.targetKey);
@@ -128,18 +186,22 @@ export async function tryMove(moves, { shown, label, problem } = {}) {
   $("override-result").innerHTML = `<p>Evaluating ${esc(describe(moves))}…</p>`;
   hideMoveActions();
   const workProblem = problem || base.problem;
-  const model = state.pending ? state.model : state.model;
-  const edited = movedPlan({ ...model, plan: base.plan }, moves);
+  const edited = movedPlan({ ...state.model, plan: base.plan }, moves);
   try {
-    // the trial and (when not known yet) the objective before it, asked for together
-    const [out, beforeOut] = await Promise.all([
-      call("POST", "v1/plans/evaluate", { problem: workProblem, plan: edited, retime: true }),
-      base.terms ? null : call("POST", "v1/plans/evaluate", { problem: base.problem, plan: planForApi(base.plan) }),
-    ]);
-    if (beforeOut) base.terms = beforeOut.objective;
-    const beforeTerms = base.terms;
+    let judged = null;
+    if (stopCount(base.plan) >= LOCAL_FROM) {
+      try {
+        judged = await judgeLocally(workProblem, base, edited, moves);
+      } catch (exc) {
+        console.warn("The move could not be judged on its routes alone; judging the whole day.", exc);
+        judged = null; // the sub-day was refused (a reference outside it): judge the whole day
+      }
+    }
+    if (!judged) judged = await judgeWhole(workProblem, base, edited);
+    const { out, beforeKpis, beforeTerms, scope } = judged;
     const hard = out.violations || [];
     state.pending = {
+      local: Boolean(scope),
       before: base,
       orderId: first.orderId,
       moves,
@@ -153,21 +215,24 @@ export async function tryMove(moves, { shown, label, problem } = {}) {
     state.highlight = new Set(moves.map((m) => m.orderId));
     state.flagged = new Set(hard.map((v) => v.work_order_id).filter(Boolean));
     state.plan = out.plan;
-    state.terms = out.objective;
+    state.terms = scope ? null : out.objective;
     syncHistory();
-    await renderPlan(true);
     const tech = state.model.technicians.get(first.targetKey.split("#")[0]);
     const who = techName(tech, first.targetKey.split("#")[0]);
     $("override-result").innerHTML =
       `<h3>${esc(first.orderId)} → ${esc(who)}, stop ${number + 1}${moves.length > 1 ? ` (+${moves.length - 1} more)` : ""}: ${out.is_valid ? "✓ valid" : `⚠ ${hard.length} violation(s)`}</h3>` +
-      violationsHtml(hard) + overrideDeltaHtml({ kpis: base.plan.kpis, objective: beforeTerms }, state.pending.after);
+      violationsHtml(hard) + (scope ? `<p class="legend">Judged on the ${scope} route(s) it touches (a day of ${stopCount(base.plan)} stops); the day's figures follow once kept.</p>` : "") +
+      overrideDeltaHtml({ kpis: beforeKpis, objective: beforeTerms }, state.pending.after);
     $("override-actions").hidden = false;
     $("override-keep").disabled = !out.is_valid;
     $("override-confirm").hidden = out.is_valid;
     $("override-confirm-box").checked = false;
     $("override-keep-anyway").disabled = true;
     $("override-keep-anyway").hidden = out.is_valid;
+    // the verdict first, then the re-timed plan drawn (a second on a 10,000-stop day)
+    state.pending.judgedMs = performance.now() - asked;
     status(out.is_valid ? `Move of ${first.orderId} is valid: keep or undo it.` : `Move of ${first.orderId} breaks ${hard.length} rule(s): undo it, or keep it as an explicit override.`);
+    await renderPlan(true);
   } catch (exc) {
     $("override-result").innerHTML = "";
     showError(exc, `Evaluating the move of ${first.orderId}`);
@@ -191,7 +256,7 @@ export async function keepMove(override = false) {
   commit(p.label + (override ? " (override)" : ""), {
     problem: p.problem,
     plan,
-    terms: p.after.objective,
+    terms: p.local ? null : p.after.objective,
     overrides,
     highlight: new Set(p.moves.map((m) => m.orderId)),
     flagged: override ? new Set(p.violations.map((v) => v.work_order_id).filter(Boolean)) : new Set(),
@@ -199,6 +264,7 @@ export async function keepMove(override = false) {
   hideMoveActions();
   state.slots = [];
   await renderPlan(true);
+  if (p.local) refreshWhole(); // the day's KPIs and objective, in the background
   status(override ? `Kept as an override: ${p.label} breaks ${p.violations.length} rule(s); the plan's warnings say so.` : `Kept: ${p.label}.`);
 }
 

@@ -181,17 +181,32 @@ export function hideMoveActions() {
 /** Draw the working plan in every view (``keepView``: the map keeps its place). */
 export function renderPlan(keepView = false) {
   const started = performance.now();
+  const parts = {};
+  let mark = started;
+  const lap = (name) => {
+    const now = performance.now();
+    parts[name] = Math.round(now - mark);
+    mark = now;
+  };
   const model = buildModel(state.problem, state.plan);
   state.model = model;
   if (state.selectedRoute && !model.rows.some((r) => r.key === state.selectedRoute)) state.selectedRoute = null;
+  lap("model");
   $("kpi-cards").innerHTML = kpiCards(model, state.terms);
+  lap("cards");
   const u = ui(keepView);
   drawMap($("map"), model, u);
+  lap("map");
   drawTimeline($("timeline"), model, u);
+  lap("timeline");
   renderUnserved();
   renderLegend();
-  fillPlanControls();
+  state.controlsStale = true;
+  const tab = document.querySelector("#side-tabs [aria-selected=true]");
+  if (tab && (tab.dataset.tab === "move" || tab.dataset.tab === "replan")) fillPlanControls();
   renderDetails();
+  lap("lists");
+  state.renderParts = parts;
   $("view-load").open = false;
   $("load-summary-day").textContent = `${state.source || "day"} · ${model.technicians.size} technicians · ${model.orders.size} orders`;
   document.body.classList.add("has-plan");
@@ -281,6 +296,20 @@ export function setPlan(plan, { label = "new plan", fetchTerms = true, explain =
   return rendered;
 }
 
+/** Refresh the working plan's KPIs and objective from the API (after a locally judged move). */
+export async function refreshWhole() {
+  const plan = state.plan;
+  try {
+    const out = await call("POST", "v1/plans/evaluate", { problem: state.problem, plan: planForApi(plan) });
+    if (state.plan !== plan) return;
+    plan.kpis = out.kpis;
+    state.terms = out.objective;
+    $("kpi-cards").innerHTML = kpiCards(state.model, state.terms);
+  } catch {
+    // the cards keep the figures before the move; the plan on screen is right
+  }
+}
+
 export async function fetchObjectiveTerms() {
   const plan = state.plan;
   try {
@@ -322,8 +351,15 @@ export async function explainPlan(only = null) {
   }
 }
 
+/**
+ * Fill the selects that list every order and shift (the move form, re-plan's started and done):
+ * on a 10,000-order day that is 30,000 options, so it is done when their tab is opened, not at
+ * every drawing.
+ */
 export function fillPlanControls() {
   const model = state.model;
+  if (!model) return;
+  state.controlsStale = false;
   const served = [...model.stopOf.keys()];
   const all = [...served, ...model.unassigned.keys()];
   const current = state.selectedOrder || $("move-order").value;
@@ -343,7 +379,7 @@ export function fillPlanControls() {
 /** Select an order: details, the move form and every view agree. */
 export function selectOrder(orderId, { reveal = false } = {}) {
   state.selectedOrder = orderId;
-  if (orderId && [...$("move-order").options].some((o) => o.value === orderId)) $("move-order").value = orderId;
+  if (!state.controlsStale && orderId) $("move-order").value = orderId;
   renderDetails();
   document.querySelectorAll(".blk.service.selected").forEach((b) => b.classList.remove("selected"));
   if (orderId) document.querySelectorAll(`.blk.service[data-order="${CSS.escape(orderId)}"]`).forEach((b) => b.classList.add("selected"));
@@ -352,6 +388,7 @@ export function selectOrder(orderId, { reveal = false } = {}) {
 }
 
 export function showTab(name) {
+  if ((name === "move" || name === "replan") && state.controlsStale) fillPlanControls();
   document.querySelectorAll("#side-tabs [role=tab]").forEach((tab) => {
     const on = tab.dataset.tab === name;
     tab.setAttribute("aria-selected", on ? "true" : "false");
