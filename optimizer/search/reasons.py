@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from optimizer.domain import Technician, WorkOrder
+from optimizer.domain import Depot, Technician, WorkOrder
 from optimizer.plan import Route, Unassigned, UnassignedReason
 from optimizer.problem import Problem
 from optimizer.search.eligibility import first_start, start_intervals
@@ -34,13 +34,19 @@ NO_ROOM = "Feasible alone, but no room was left for it in this plan."
 NAMED = 3
 
 
-def _may_serve(tech: Technician, order: WorkOrder) -> bool:
-    """Skills, pin and exclusions allow ``tech``, and one of its shifts covers the times."""
+def _may_serve(tech: Technician, order: WorkOrder, depots: tuple[Depot, ...]) -> bool:
+    """Skills, pin, exclusions, a hard territory and tools allow ``tech``, and a shift fits."""
     if any(tech.skills.get(s, 0) < lvl for s, lvl in order.required_skills.items()):
         return False
     if order.pinned_technician_id not in (None, tech.id):
         return False
     if tech.id in order.excluded_technician_ids:
+        return False
+    if tech.is_territory_hard and tech.is_outside_territory(order):
+        return False
+    if any(
+        t not in tech.tools and not any(t in d.tools for d in depots) for t in order.required_tools
+    ):
         return False
     intervals = start_intervals(order)
     return any(
@@ -96,11 +102,13 @@ class _PlanFacts:
             ]
 
     def reason(self, order: WorkOrder) -> tuple[UnassignedReason, str] | None:
-        able = [t for t in self.problem.technicians if _may_serve(t, order)]
-        stocked = [t for t in able if _stocked(t, order)]
+        depots = self.problem.depots
+        able = [t for t in self.problem.technicians if _may_serve(t, order, depots)]
+        at_depot = any(d.supplies(p) for d in depots for p in order.parts)
+        stocked = able if at_depot else [t for t in able if _stocked(t, order)]
         if not stocked:
             return None
-        if order.parts:
+        if order.parts and not at_depot:
             taken = self._parts_taken(order, stocked, only_skilled=len(able) == 1)
             if taken is not None:
                 return UnassignedReason.PARTS_TAKEN_BY_OTHER_ORDER, taken
@@ -224,7 +232,10 @@ def competing_orders(problem: Problem, routes: Sequence[Route], order_id: str) -
     """The orders that hold the parts ``order_id`` needs, most urgent first (for tests, audits)."""
     facts = _PlanFacts(problem, routes)
     order = facts.orders[order_id]
-    stocked = [t for t in problem.technicians if _may_serve(t, order) and _stocked(t, order)]
+    depots = problem.depots
+    stocked = [
+        t for t in problem.technicians if _may_serve(t, order, depots) and _stocked(t, order)
+    ]
     holders: Mapping[str, WorkOrder] = {
         o.id: o
         for t in stocked

@@ -376,7 +376,7 @@ def test_route_totals_are_output_only(client: TestClient, solved: Solved, tiny_p
     """A stale route travel_s (a hand edit) is ignored on input: the plan is still valid."""
     plan = solved(tiny_problem)
     wrong = plan["routes"][0]["travel_s"] + 1
-    plan = mutated(plan, lambda p: p["routes"][0].update(travel_s=wrong, shift_end="later"))
+    plan = mutated(plan, lambda p: p["routes"][0].update(travel_s=wrong, a_later_field="x"))
     response = client.post("/v1/plans/evaluate", json={"problem": tiny_problem, "plan": plan})
     assert response.status_code == 200
     assert response.json()["is_valid"] is True
