@@ -512,7 +512,7 @@ def test_operations_naming_unknown_technicians_or_shifts_are_422(client, inline_
         },
         {
             "field": "variants[0].operations[1]",
-            "message": "Cannot change shift 3 of technician T1: it has 1 shift(s), "
+            "message": "Cannot change shift_index 3 of technician T1: it has 1 shift(s), "
             "numbered from 0.",
         },
         {
