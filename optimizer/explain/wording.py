@@ -92,7 +92,7 @@ def fix_sentence(problem: Problem, order: WorkOrder, fix: Fix, route: Route, sto
 
 
 def _two_changes(problem: Problem, fix: Fix, route: Route, stop: Stop) -> str:
-    """"Two changes together (neither alone is enough): add …, and extend …: T serves it at …"."""
+    """The sentence of a two-change fix: "Two changes together (…): add …, and extend …"."""
     assert fix.also is not None
     phrases = [_change_phrase(problem, f) for f in (fix, fix.also)]
     return (
@@ -116,8 +116,7 @@ def _change_phrase(problem: Problem, fix: Fix) -> str:
         which = f"shift {j + 1}" if len(technician.shifts) > 1 else "shift"
         end = technician.shifts[j].end_s + n
         return (
-            f"extend {tech}'s {which} by {minutes(n)} of overtime, to end at "
-            f"{clock(problem, end)}"
+            f"extend {tech}'s {which} by {minutes(n)} of overtime, to end at {clock(problem, end)}"
         )
     return f"{fix.kind.value} for {tech}"
 
