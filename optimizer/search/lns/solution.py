@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from optimizer.search.depots import DepotSupply, drop_idle_visits, route_loads
+from optimizer.search.depots import DepotSupply, RouteSupply, drop_idle_visits, route_loads
 from optimizer.search.index import SearchInput
 from optimizer.search.timing import (
     Closing,
@@ -167,6 +167,7 @@ class Solution:
         n_depots = model.depots.n_depots if model.depots is not None else 0
         self.depot_used: list[dict[str, int]] = [{} for _ in range(n_depots)]
         self._pending: dict[tuple[int, int, int], tuple[RouteState, list[int]]] = {}
+        self._supply_cache: dict[int, tuple[RouteState, RouteSupply | None]] = {}
         for v, nodes in enumerate(routes):
             self.routes.append(RouteState([], [], None, 0, 0.0, 0, {}))
             state = self._time(v, list(nodes))
@@ -400,15 +401,17 @@ class Solution:
         ends = [lane.start_node, *nodes, lane.end_node]
         helpful: list[int] | None = None
         places = []
+        info = self._route_supply(v)
         for pos in range(len(nodes) + 1):
             prev, nxt = ends[pos], ends[pos + 1]
             added = int(t(prev, node)) + int(t(node, nxt)) - int(t(prev, nxt))
             if added > room:
                 continue
-            seq = [*nodes[:pos], node, *nodes[pos:]]
-            if self._supplied(v, seq):
+            deltas = supply.plain_insertion(v, info, node, pos) if info is not None else None
+            if deltas is not None and self._within_stock(deltas):
                 places.append((added, pos))
                 continue
+            seq = [*nodes[:pos], node, *nodes[pos:]]
             if helpful is None:
                 helpful = supply.helpful_depots(v, node)
             full = [lane.start_node, *seq]
@@ -429,6 +432,28 @@ class Solution:
                     places.append((total, pos))
                     break
         return places
+
+    def _route_supply(self, v: int) -> RouteSupply | None:
+        """The loading rule's details of route ``v`` as it stands (cached until it changes)."""
+        route = self.routes[v]
+        cached = self._supply_cache.get(v)
+        if cached is not None and cached[0] is route:
+            return cached[1]
+        supply = self.model.depots
+        assert supply is not None
+        info = supply.details(v, route.nodes)
+        self._supply_cache[v] = (route, info)
+        return info
+
+    def _within_stock(self, deltas: dict[tuple[int, str], int]) -> bool:
+        """Whether the depots' stock allows these changes of what they give out."""
+        supply = self.model.depots
+        assert supply is not None
+        for (d, part), delta in deltas.items():
+            limit = supply.available(d, part)
+            if limit is not None and self.depot_used[d].get(part, 0) + delta > limit:
+                return False
+        return True
 
     def _supplied(self, v: int, nodes: list[int]) -> bool:
         """Whether the loading rule supplies every order of ``nodes`` within the depots' stock."""

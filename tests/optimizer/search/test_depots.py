@@ -6,6 +6,7 @@ Planar travel at 10 m/s (``tests.factories``): 1 km is 100 s of driving.
 from __future__ import annotations
 
 import dataclasses
+import random
 
 import pytest
 
@@ -28,6 +29,7 @@ from optimizer.replan.events import read_events
 from optimizer.replan.residual import fixed_parts, residual_problem
 from optimizer.search.depots import DepotSupply, stock_shares
 from optimizer.search.lns.audit import audit_plan
+from optimizer.search.lns.search import Neighbourhood, recreate
 from optimizer.search.lns.solution import CostModel, Solution
 from optimizer.search.prepare import prepare
 from optimizer.search.retime import retime_plan
@@ -359,3 +361,53 @@ def test_retime_keeps_depot_stops_and_their_loads() -> None:
         retime_plan(prob, bad)
     assert err.value.field.startswith("routes[0].stops[")
     assert err.value.field.endswith("].depot_id")
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_fast_plain_insertion_check_equals_the_loading_rule(seed: int) -> None:
+    """plain_insertion + stock says what the loading rule of the new route says, everywhere."""
+    rng = random.Random(seed)
+    parts = ["pump", "valve", "seal"]
+    depots = (
+        Depot("D-1", at(5, 5), stock={"pump": 3, "valve": None}, tools=("ladder",)),
+        Depot("D-2", at(1, 8), stock={"seal": 2, "pump": 1}, tools=("drill",)),
+    )
+    orders = [
+        order(
+            f"W{i}",
+            location=at(rng.uniform(0, 10), rng.uniform(0, 10)),
+            service_s=600,
+            parts={p: rng.randint(1, 2) for p in rng.sample(parts, rng.randint(0, 2))},
+            required_tools=tuple(rng.sample(["ladder", "drill"], rng.randint(0, 1))),
+        )
+        for i in range(9)
+    ]
+    techs = [
+        tech("T1", end=at(0), van_stock={"pump": 1, "seal": 1}, tools=("ladder",)),
+        tech("T2", start=at(9), end=at(9), van_stock={"valve": 2}),
+    ]
+    prob = problem(techs, orders, depots=depots)
+    inputs = prepare(prob).inputs
+    assert inputs is not None
+    lanes, rules = timing_of(inputs)
+    sol = Solution(CostModel.build(inputs, lanes, rules), [[] for _ in inputs.index.vehicles])
+    supply = sol.model.depots
+    assert supply is not None
+    recreate_all = sorted(sol.unassigned)
+    hood = Neighbourhood(inputs.index)
+    recreate(sol, recreate_all, hood, rng)
+    checked = 0
+    for v in range(len(sol.routes)):
+        info = supply.details(v, sol.routes[v].nodes)
+        assert info is not None
+        for node in range(len(inputs.index.order_of_node)):
+            if sol.route_of[node] == v:
+                continue
+            nodes = sol.routes[v].nodes
+            for pos in range(len(nodes) + 1):
+                deltas = supply.plain_insertion(v, info, node, pos)
+                fast = deltas is not None and sol._within_stock(deltas)
+                slow = sol._supplied(v, [*nodes[:pos], node, *nodes[pos:]])
+                assert fast == slow, (v, node, pos)
+                checked += 1
+    assert checked > 0
