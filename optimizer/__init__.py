@@ -87,8 +87,10 @@ from optimizer.validation import find_warnings as find_warnings
 from optimizer.variants import AddOrders as AddOrders
 from optimizer.variants import AddTechnician as AddTechnician
 from optimizer.variants import ChangeShift as ChangeShift
+from optimizer.variants import CloseDepot as CloseDepot
 from optimizer.variants import Edit as Edit
 from optimizer.variants import RemoveTechnician as RemoveTechnician
+from optimizer.variants import SetOvertime as SetOvertime
 from optimizer.variants import SetWeights as SetWeights
 from optimizer.variants import apply_edits as apply_edits
 from optimizer.weights import Weights as Weights

@@ -29,18 +29,21 @@ from optimizer.clock import DEFAULT_EPOCH as DEFAULT_EPOCH
 from optimizer.clock import Clock
 from optimizer.document.errors import PLAN, PROBLEM, JsonInput, read_document
 from optimizer.document.models import (
+    DepotDoc,
     FixDoc,
     GeoPointDoc,
     MatrixRefDoc,
     PlanarPointDoc,
     PlanDoc,
     ProblemDoc,
+    StopDoc,
     TechnicianDoc,
     WorkOrderDoc,
 )
 from optimizer.document.travel import travel_from_doc, travel_to_doc
 from optimizer.domain import (
     Break,
+    Depot,
     GeoPoint,
     Location,
     MatrixRef,
@@ -53,7 +56,17 @@ from optimizer.domain import (
     WorkOrder,
 )
 from optimizer.errors import InputError, InputIssue
-from optimizer.plan import Fix, FixChange, PlacedBreak, Plan, Route, SolveStats, Stop, Unassigned
+from optimizer.plan import (
+    DepotStop,
+    Fix,
+    FixChange,
+    PlacedBreak,
+    Plan,
+    Route,
+    SolveStats,
+    Stop,
+    Unassigned,
+)
 from optimizer.problem import Problem
 from optimizer.validation import validate_problem
 from optimizer.weights import Weights
@@ -62,7 +75,15 @@ SCHEMA_DIR = Path(__file__).parents[1] / "schemas"
 """Folder of the committed JSON Schemas (``optimizer/schemas``)."""
 
 
-DERIVED_ROUTE_FIELDS = ("travel_s", "distance_m", "work_s", "service_s", "wait_s", "break_s")
+DERIVED_ROUTE_FIELDS = (
+    "travel_s",
+    "distance_m",
+    "work_s",
+    "service_s",
+    "wait_s",
+    "break_s",
+    "depot_s",
+)
 """Route totals a plan document carries that follow from its stops and breaks."""
 
 
@@ -130,6 +151,8 @@ def problem_to_document(problem: Problem) -> dict[str, Any]:
     doc["sla_yellow_threshold_min"] = _minutes(problem.sla_yellow_threshold_s)
     doc["technicians"] = [_technician_to_doc(t, iso) for t in problem.technicians]
     doc["work_orders"] = [_order_to_doc(o, iso) for o in problem.work_orders]
+    if problem.depots:
+        doc["depots"] = [_depot_to_doc(d, iso) for d in problem.depots]
     return doc
 
 
@@ -153,7 +176,7 @@ def plan_to_document(problem: Problem, plan: Plan) -> dict[str, Any]:
     """
     iso = _Iso(problem.clock)
     return {
-        "routes": [_route_to_doc(r, iso) for r in plan.routes],
+        "routes": [_route_to_doc(r, iso, _shift_of(problem, r)) for r in plan.routes],
         "unassigned": [_unassigned_to_doc(u) for u in plan.unassigned],
         "kpis": dict(plan.kpis),
         "stats": {
@@ -195,6 +218,9 @@ def plan_from_document(problem: Problem, data: JsonInput) -> Plan:
     """
     doc = read_document(PlanDoc, data, PLAN)
     secs = _Seconds(problem.clock)
+    stop_issues = _stop_kind_issues(doc)
+    if stop_issues:
+        raise InputError(stop_issues)
     routes = tuple(
         Route(
             technician_id=r.technician_id,
@@ -203,7 +229,7 @@ def plan_from_document(problem: Problem, data: JsonInput) -> Plan:
             end_s=secs(r.end),
             stops=tuple(
                 Stop(
-                    work_order_id=s.work_order_id,
+                    work_order_id=s.work_order_id or "",
                     arrival_s=secs(s.arrival),
                     start_s=secs(s.start),
                     end_s=secs(s.end),
@@ -213,10 +239,12 @@ def plan_from_document(problem: Problem, data: JsonInput) -> Plan:
                     sla_status=s.sla_status,
                 )
                 for s in r.stops
+                if s.kind == "work_order"
             ),
             breaks=tuple(PlacedBreak(secs(b.start), secs(b.end)) for b in r.breaks),
             end_travel_s=r.end_travel_s,
             end_distance_m=r.end_distance_m,
+            depot_stops=_depot_stops(r.stops, secs),
         )
         for r in doc.routes
     )
@@ -231,6 +259,18 @@ def plan_from_document(problem: Problem, data: JsonInput) -> Plan:
         for name in DERIVED_ROUTE_FIELDS
         if (given := getattr(route_doc, name)) is not None and given != getattr(route, name)
     ]
+    for i, (route, route_doc) in enumerate(zip(routes, doc.routes, strict=True)):
+        shift = _shift_of(problem, route)
+        given = route_doc.overtime_s
+        if shift is not None and given is not None and given != shift.overtime_s(route.end_s):
+            issues.append(
+                InputIssue(
+                    f"routes[{i}].overtime_s",
+                    f"Route of technician {route.technician_id} (shift {route.shift_index}): "
+                    f"overtime_s {given} does not match {shift.overtime_s(route.end_s)}, "
+                    "the value its end and its shift's end give.",
+                )
+            )
     if issues:
         raise InputError(issues)
     stats = doc.stats
@@ -355,6 +395,8 @@ def _technician(doc: TechnicianDoc, secs: _Seconds) -> Technician:
                 )
                 for b in s.breaks
             ),
+            max_overtime_s=_seconds(s.max_overtime_min),
+            overtime_per_minute=s.overtime_per_minute,
         )
         for s in doc.shifts
     )
@@ -371,6 +413,9 @@ def _technician(doc: TechnicianDoc, secs: _Seconds) -> Technician:
         van_stock=dict(doc.van_stock),
         cost_per_hour=doc.cost_per_hour,
         speed_factor=doc.speed_factor,
+        tools=tuple(doc.tools),
+        territories=tuple(doc.territories),
+        is_territory_hard=doc.territory_hard,
     )
 
 
@@ -392,6 +437,20 @@ def _work_order(doc: WorkOrderDoc, secs: _Seconds) -> WorkOrder:
         excluded_technician_ids=tuple(doc.excluded_technician_ids),
         not_before_s=secs.opt(doc.not_before),
         dispatched_technician_id=doc.dispatched_technician_id,
+        territory=doc.territory,
+        required_tools=tuple(doc.required_tools),
+    )
+
+
+def _depot(doc: DepotDoc, secs: _Seconds) -> Depot:
+    return Depot(
+        id=doc.id,
+        location=_location(doc.location),
+        opening=tuple(TimeWindow(secs(w.start), secs(w.end)) for w in doc.opening),
+        stop_s=_seconds(doc.stop_min),
+        stock=dict(doc.stock),
+        is_stock_unlimited=doc.stock_unlimited,
+        tools=tuple(doc.tools),
     )
 
 
@@ -411,6 +470,9 @@ def _to_problem(doc: ProblemDoc) -> tuple[Problem, list[InputIssue]]:
             workload_balance_per_hour=w.workload_balance_per_hour,
             labor_cost=w.labor_cost,
             lateness_cap_share=w.lateness_cap_share,
+            overtime_per_minute=w.overtime_per_minute,
+            outside_territory=w.outside_territory,
+            working_time_per_hour=w.working_time_per_hour,
         )
     problem = Problem(
         technicians=tuple(_technician(t, secs) for t in doc.technicians),
@@ -420,6 +482,7 @@ def _to_problem(doc: ProblemDoc) -> tuple[Problem, list[InputIssue]]:
         sla_yellow_threshold_s=_seconds(doc.sla_yellow_threshold_min),
         epoch=epoch,
         timezone=doc.timezone,
+        depots=tuple(_depot(d, secs) for d in doc.depots),
     )
     return problem, issues
 
@@ -469,6 +532,9 @@ def _weights_to_doc(w: Weights) -> dict[str, Any]:
         "workload_balance_per_hour": w.workload_balance_per_hour,
         "labor_cost": w.labor_cost,
         "lateness_cap_share": w.lateness_cap_share,
+        "overtime_per_minute": w.overtime_per_minute,
+        "outside_territory": w.outside_territory,
+        "working_time_per_hour": w.working_time_per_hour,
     }
 
 
@@ -480,21 +546,7 @@ def _technician_to_doc(t: Technician, iso: _Iso) -> dict[str, Any]:
         "id": t.id,
         "name": t.name,
         "skills": dict(t.skills),
-        "shifts": [
-            {
-                "start": iso(s.start_s),
-                "end": iso(s.end_s),
-                "breaks": [
-                    {
-                        "duration_min": _minutes(b.duration_s),
-                        "window_start": iso(b.window.start_s),
-                        "window_end": iso(b.window.end_s),
-                    }
-                    for b in s.breaks
-                ],
-            }
-            for s in t.shifts
-        ],
+        "shifts": [_shift_to_doc(s, iso) for s in t.shifts],
         "start": _location_to_doc(t.start),
         "end": None if t.end is None else _location_to_doc(t.end),
         "max_orders_per_shift": t.max_orders_per_shift,
@@ -503,7 +555,30 @@ def _technician_to_doc(t: Technician, iso: _Iso) -> dict[str, Any]:
         "van_stock": dict(t.van_stock),
         "cost_per_hour": t.cost_per_hour,
         "speed_factor": t.speed_factor,
+        **({"tools": list(t.tools)} if t.tools else {}),
+        **({"territories": list(t.territories)} if t.territories else {}),
+        **({"territory_hard": True} if t.is_territory_hard else {}),
     }
+
+
+def _shift_to_doc(s: Shift, iso: _Iso) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "start": iso(s.start_s),
+        "end": iso(s.end_s),
+        "breaks": [
+            {
+                "duration_min": _minutes(b.duration_s),
+                "window_start": iso(b.window.start_s),
+                "window_end": iso(b.window.end_s),
+            }
+            for b in s.breaks
+        ],
+    }
+    if s.max_overtime_s:
+        doc["max_overtime_min"] = _minutes(s.max_overtime_s)
+    if s.overtime_per_minute is not None:
+        doc["overtime_per_minute"] = s.overtime_per_minute
+    return doc
 
 
 def _order_to_doc(o: WorkOrder, iso: _Iso) -> dict[str, Any]:
@@ -524,6 +599,20 @@ def _order_to_doc(o: WorkOrder, iso: _Iso) -> dict[str, Any]:
         "excluded_technician_ids": list(o.excluded_technician_ids),
         "not_before": iso.opt(o.not_before_s),
         "dispatched_technician_id": o.dispatched_technician_id,
+        **({"territory": o.territory} if o.territory is not None else {}),
+        **({"required_tools": list(o.required_tools)} if o.required_tools else {}),
+    }
+
+
+def _depot_to_doc(d: Depot, iso: _Iso) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "location": _location_to_doc(d.location),
+        "opening": [{"start": iso(w.start_s), "end": iso(w.end_s)} for w in d.opening],
+        "stop_min": _minutes(d.stop_s),
+        "stock": dict(d.stock),
+        "stock_unlimited": d.is_stock_unlimited,
+        "tools": list(d.tools),
     }
 
 
@@ -560,6 +649,8 @@ _CHANGE_FIELDS = (
     "minutes",
     "skills",
     "parts",
+    "depot_id",
+    "territory",
 )
 
 
@@ -574,29 +665,27 @@ def _fix(doc: FixDoc) -> Fix:
         minutes=c.minutes,
         skills=dict(c.skills),
         parts=dict(c.parts),
+        depot_id=c.depot_id,
+        territory=c.territory,
     )
     return Fix(doc.kind, doc.detail, doc.cost_delta, doc.verified, change)
 
 
-def _route_to_doc(r: Route, iso: _Iso) -> dict[str, Any]:
-    return {
+def _shift_of(problem: Problem, route: Route) -> Shift | None:
+    """The shift ``route`` works in, or ``None`` when the plan names no such shift."""
+    tech = next((t for t in problem.technicians if t.id == route.technician_id), None)
+    if tech is None or not 0 <= route.shift_index < len(tech.shifts):
+        return None
+    return tech.shifts[route.shift_index]
+
+
+def _route_to_doc(r: Route, iso: _Iso, shift: Shift | None = None) -> dict[str, Any]:
+    doc: dict[str, Any] = {
         "technician_id": r.technician_id,
         "shift_index": r.shift_index,
         "start": iso(r.start_s),
         "end": iso(r.end_s),
-        "stops": [
-            {
-                "work_order_id": s.work_order_id,
-                "arrival": iso(s.arrival_s),
-                "start": iso(s.start_s),
-                "end": iso(s.end_s),
-                "wait_s": s.wait_s,
-                "travel_s": s.travel_s,
-                "distance_m": s.distance_m,
-                "sla_status": s.sla_status.value,
-            }
-            for s in r.stops
-        ],
+        "stops": [_stop_to_doc(s, iso) for s in r.visits()],
         "breaks": [{"start": iso(b.start_s), "end": iso(b.end_s)} for b in r.breaks],
         "end_travel_s": r.end_travel_s,
         "end_distance_m": r.end_distance_m,
@@ -606,7 +695,78 @@ def _route_to_doc(r: Route, iso: _Iso) -> dict[str, Any]:
         "service_s": r.service_s,
         "wait_s": r.wait_s,
         "break_s": r.break_s,
+        **({"depot_s": r.depot_s} if r.depot_stops else {}),
     }
+    if shift is not None:
+        doc["shift_end"] = iso(shift.end_s)
+        doc["overtime_s"] = shift.overtime_s(r.end_s)
+    return doc
+
+
+def _stop_to_doc(s: Stop | DepotStop, iso: _Iso) -> dict[str, Any]:
+    if isinstance(s, DepotStop):
+        return {
+            "kind": "depot",
+            "depot_id": s.depot_id,
+            "arrival": iso(s.arrival_s),
+            "start": iso(s.start_s),
+            "end": iso(s.end_s),
+            "wait_s": s.wait_s,
+            "travel_s": s.travel_s,
+            "distance_m": s.distance_m,
+            "loaded": {"parts": dict(s.loaded_parts), "tools": list(s.loaded_tools)},
+        }
+    return {
+        "work_order_id": s.work_order_id,
+        "arrival": iso(s.arrival_s),
+        "start": iso(s.start_s),
+        "end": iso(s.end_s),
+        "wait_s": s.wait_s,
+        "travel_s": s.travel_s,
+        "distance_m": s.distance_m,
+        "sla_status": s.sla_status.value,
+    }
+
+
+def _stop_kind_issues(doc: PlanDoc) -> list[InputIssue]:
+    """A work-order stop names its order; a depot stop its depot."""
+    issues = []
+    for i, r in enumerate(doc.routes):
+        for j, s in enumerate(r.stops):
+            path = f"routes[{i}].stops[{j}]"
+            if s.kind == "work_order" and s.work_order_id is None:
+                issues.append(
+                    InputIssue(f"{path}.work_order_id", "A work-order stop needs a work_order_id.")
+                )
+            if s.kind == "depot" and s.depot_id is None:
+                issues.append(InputIssue(f"{path}.depot_id", "A depot stop needs a depot_id."))
+    return issues
+
+
+def _depot_stops(stops: Sequence[StopDoc], secs: _Seconds) -> tuple[DepotStop, ...]:
+    """The depot stops of a route document, each after the work-order stops before it."""
+    out = []
+    orders = 0
+    for s in stops:
+        if s.kind == "work_order":
+            orders += 1
+            continue
+        loaded = s.loaded
+        out.append(
+            DepotStop(
+                depot_id=s.depot_id or "",
+                after=orders,
+                arrival_s=secs(s.arrival),
+                start_s=secs(s.start),
+                end_s=secs(s.end),
+                wait_s=s.wait_s,
+                travel_s=s.travel_s,
+                distance_m=s.distance_m,
+                loaded_parts=dict(loaded.parts) if loaded else {},
+                loaded_tools=tuple(loaded.tools) if loaded else (),
+            )
+        )
+    return tuple(out)
 
 
 # --- JSON Schema ---------------------------------------------------------------------

@@ -11,7 +11,10 @@ a time, on the technicians nearest to it (:data:`NEAREST`):
 - **bump**: a named order of lower penalty taken out of a route;
 - **skill**: when nobody has the skills, a technician raised to them;
 - **parts**: a van given the parts it lacks;
-- **exclusion**: an excluded technician allowed.
+- **exclusion**: an excluded technician allowed;
+- **territory**: the order's territory added to a technician bound to others;
+- **depot**: a technician fetches the parts or tools at a depot on the way
+  (:mod:`optimizer.explain.depot_fixes`; the problem is unchanged).
 
 "Fewest minutes" is a bisection over whole minutes up to
 :data:`MAX_CHANGE_MIN`, each step an insertion of the order into the
@@ -33,6 +36,7 @@ from dataclasses import dataclass, replace
 from optimizer.domain import Technician, WorkOrder
 from optimizer.explain import wording
 from optimizer.explain.changes import apply_fix
+from optimizer.explain.depot_fixes import depot_fixes
 from optimizer.explain.workspace import Part, Workspace, checked_plan
 from optimizer.objective import plan_cost
 from optimizer.plan import Fix, FixChange, FixKind, Plan, Unassigned, UnassignedReason
@@ -70,9 +74,17 @@ def skill_gap(tech: Technician, order: WorkOrder) -> dict[str, int]:
     return {s: lvl for s, lvl in order.required_skills.items() if tech.skills.get(s, 0) < lvl}
 
 
-def may_take(tech: Technician, order: WorkOrder, *, lift_exclusion: bool = False) -> bool:
-    """Whether the pin and the exclusions of ``order`` let ``tech`` serve it."""
+def may_take(
+    tech: Technician,
+    order: WorkOrder,
+    *,
+    lift_exclusion: bool = False,
+    lift_territory: bool = False,
+) -> bool:
+    """Whether the pin, the exclusions and hard territories let ``tech`` serve ``order``."""
     if order.pinned_technician_id not in (None, tech.id):
+        return False
+    if not lift_territory and tech.is_territory_hard and tech.is_outside_territory(order):
         return False
     return lift_exclusion or tech.id not in order.excluded_technician_ids
 
@@ -117,8 +129,12 @@ class FixFinder:
         ]
         for kind in (self._window, self._deadline, self._overtime, self._bump):
             found += kind(order, able)
-        for other in (self._skill, self._parts, self._exclusion):
+        for other in (self._skill, self._parts, self._exclusion, self._territory):
             found += other(order, near)
+        found += [
+            FoundFix(*f)
+            for f in depot_fixes(self.problem, self.plan, order, near, self.base_cost, self._tick)
+        ]
         found.sort(key=lambda f: (not f.fix.verified, f.fix.cost_delta or 0.0))
         return found
 
@@ -181,8 +197,7 @@ class FixFinder:
         changed, ws, (_, v, pos) = attempt
         if nodes is None:
             assert ws.node is not None
-            nodes = list(ws.solution.routes[v].nodes)
-            nodes.insert(pos, ws.node)
+            nodes = ws.solution.placed(v, ws.node, pos)  # with a depot visit when one is needed
         if changed is not self.problem and validate_problem(changed):
             return None
         plan = checked_plan(changed, self.plan, [ws.route(v, nodes)], {order.id}, dropped)
@@ -348,6 +363,26 @@ class FixFinder:
         ]
         for tech in candidates[:NEAREST]:
             found = self._attempt_on(order, tech, _fix(FixKind.EXCLUSION, FixChange(tech.id)))
+            if found is not None:
+                return [found]
+        return []
+
+    def _territory(self, order: WorkOrder, near: list[Technician]) -> list[FoundFix]:
+        """The order's territory added to the nearest able technician bound to others."""
+        if order.territory is None:
+            return []
+        candidates = [
+            t
+            for t in near
+            if t.is_territory_hard
+            and t.is_outside_territory(order)
+            and not skill_gap(t, order)
+            and may_take(t, order, lift_territory=True)
+            and _stocked(t, order)
+        ]
+        for tech in candidates[:NEAREST]:
+            change = FixChange(tech.id, territory=order.territory)
+            found = self._attempt_on(order, tech, _fix(FixKind.TERRITORY, change))
             if found is not None:
                 return [found]
         return []

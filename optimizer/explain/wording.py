@@ -55,9 +55,10 @@ def fix_sentence(problem: Problem, order: WorkOrder, fix: Fix, route: Route, sto
                 f"Start {tech}'s {which} {minutes(n)} earlier, at "
                 f"{clock(problem, shift.start_s - n)}, as overtime: {serves}."
             )
+        allowed = shift.max_overtime_s + n
         return (
-            f"Extend {tech}'s {which} by {minutes(n)} of overtime, to end at "
-            f"{clock(problem, shift.end_s + n)}: {serves}."
+            f"Raise {tech}'s max overtime in its {which} by {minutes(n)} (to {minutes(allowed)}, "
+            f"ending by {clock(problem, shift.latest_end_s + n)}): {serves}."
         )
     if fix.kind is FixKind.BUMP:
         assert change.work_order_id is not None
@@ -83,6 +84,8 @@ def fix_sentence(problem: Problem, order: WorkOrder, fix: Fix, route: Route, sto
         )
     if fix.kind is FixKind.PARTS:
         return f"{tech}'s van lacks {_items(change.parts)}: with them on board, {serves}."
+    if fix.kind is FixKind.TERRITORY:
+        return f"Add territory {change.territory} to {tech}'s territories: {serves}."
     return f"Lift the order's exclusion of {tech}: {serves}."
 
 

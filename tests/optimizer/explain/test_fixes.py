@@ -73,6 +73,12 @@ def test_overtime_extends_the_shift_end_by_what_the_order_runs_over():
     found = _by_kind(prob, "W1")[FixKind.OVERTIME]
     assert (found.fix.change.side, found.fix.change.minutes) == ("end", 70)
     _assert_serves(prob, "W1", found)
+    # The fix is the real overtime feature: 70 min allowed past 17:00, priced at the
+    # default 2 points a minute (140 points) on top of the order's own cost.
+    changed = apply_fix(prob, "W1", found.fix).technician("T1").shifts[0]
+    assert (changed.end_s, changed.max_overtime_s) == (17 * HOUR, 70 * 60)
+    assert found.plan.kpis["overtime_s_total"] == 70 * 60
+    assert "Raise T1's max overtime" in found.fix.detail
 
 
 def test_a_lower_priority_order_is_bumped_at_a_cost():
