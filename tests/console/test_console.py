@@ -462,6 +462,12 @@ def test_week_has_a_day_picker_and_the_timeline_zooms(page: Any):
     page.select_option("#tl-day", options[2])
     t = page.evaluate("window.dispatchConsole.timelineInfo()")
     assert t["rows"] == 20 and t["day"] == int(options[2])
+    # the map follows the day: only that day's routes
+    day_routes = page.evaluate(
+        "(d) => window.dispatchConsole.state.model.routes.filter(r => r.day === d).length",
+        int(options[2]),
+    )
+    assert len(info(page)["lines"]) == day_routes < 50
     page.click("#tl-in")
     t2 = page.evaluate("window.dispatchConsole.timelineInfo()")
     assert t2["pxPerHour"] == pytest.approx(2 * t["pxPerHour"], rel=0.01)
@@ -758,5 +764,6 @@ def test_screenshots(page: Any, shot: Any, request: pytest.FixtureRequest, scena
     for width, height in SCREENS:
         page.set_viewport_size({"width": width, "height": height})
         page.evaluate("window.dispatchConsole.renderPlan(true)")
+        page.evaluate("window.dispatchMap.invalidateSize(); window.dispatchConsole.fitAll()")
         page.wait_for_timeout(600)  # clusters and tiles settle
         shot(page, f"{scenario}-{width}x{height}")
