@@ -24,6 +24,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.jobs.service import WorkersFailing
 from api.jobs.store import StoreUnavailable
 from api.mapping import plan_from_in, to_domain
 from api.schemas.common import ErrorOut
@@ -249,6 +250,16 @@ def _store_unavailable(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def _workers_failing(request: Request, exc: Exception) -> JSONResponse:
+    """No job worker can start: 503 ``workers_failing`` with ``Retry-After``."""
+    log.error("job refused on %s %s: %s", request.method, request.url.path, exc)
+    return JSONResponse(
+        status_code=503,
+        content=error_body("workers_failing", str(exc)),
+        headers={"Retry-After": str(getattr(exc, "retry_after_s", 5))},
+    )
+
+
 def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return JSONResponse(status_code=500, content=error_body("internal_error", "Internal error."))
@@ -308,8 +319,9 @@ def _document_errors(schema: dict[str, Any]) -> None:
                     "503",
                     error_response_doc(
                         schema,
-                        "The job store is unavailable (code `store_unavailable`); "
-                        "retry after `Retry-After` s.",
+                        "The job store is unavailable (code `store_unavailable`), or no "
+                        "job worker can start (code `workers_failing`); retry after "
+                        "`Retry-After` s.",
                     ),
                 )
     text = json.dumps(schema.get("paths", {}))
@@ -328,5 +340,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(SolverError, _solver_error)  # type: ignore[arg-type]
     app.add_exception_handler(SQLAlchemyError, _store_unavailable)
     app.add_exception_handler(StoreUnavailable, _store_unavailable)
+    app.add_exception_handler(WorkersFailing, _workers_failing)
     app.add_exception_handler(Exception, _unexpected)
     add_openapi_hook(app, _document_errors)
