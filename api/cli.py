@@ -34,6 +34,7 @@ def _serve(args: argparse.Namespace) -> int:
     from api.logs import configure_logging
     from api.main import create_app
     from api.settings import get_settings
+    from api.startup import startup_problem
 
     settings = get_settings()
     if not is_loopback(args.host) and not settings.is_auth_enabled:
@@ -45,6 +46,10 @@ def _serve(args: argparse.Namespace) -> int:
             )
             return 2
         sys.stderr.write(f"WARNING: {message}\n")
+    problem = startup_problem(settings)
+    if problem is not None:
+        sys.stderr.write(f"dispatch serve: {problem}\n")
+        return 2
     configure_logging(settings.log_format, args.log_level)
     uvicorn.run(
         create_app(settings),

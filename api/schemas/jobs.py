@@ -7,9 +7,9 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.jobs.store import FailureCode, Job, JobStatus
-from optimizer import Phase
 from api.schemas.common import ProblemIn, WarningOut
 from api.schemas.plans import MAX_SEED, MAX_TIME_LIMIT_S
+from optimizer import Phase
 
 
 class JobIn(BaseModel):
