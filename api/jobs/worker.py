@@ -401,6 +401,7 @@ def run_job(
         (the job was taken away).
     """
     started = time.perf_counter()
+    attempt_started = time.monotonic()
 
     def result(outcome: str) -> JobResult:
         return JobResult(job_id, outcome, time.perf_counter() - started)
@@ -427,6 +428,7 @@ def run_job(
         checkpoint_s=interval_s,
         watchdog=watchdog,
     )
+    watch.started = attempt_started  # the attempt's time counts from its start
     with_retries(lambda: watch.note(Phase.LOADING), reading, parent_pid)
     problem_json = with_retries(lambda: store.problem_of(job_id), reading, parent_pid)
     if problem_json is None:
@@ -437,12 +439,11 @@ def run_job(
         return fail(FailureCode.INPUT_ERROR, str(exc))
     watch.problem = problem
     plan, spent_s = with_retries(lambda: _resume_point(store, job, problem), reading, parent_pid)
-    watch.spent_s = spent_s
-    watch.started = time.monotonic()
+    watch.spent_s = spent_s  # the clock of this attempt runs from its start: reading counts
     if plan is not None:
         watch.has_checkpoint()
         log.info("job %s: resuming from its checkpoint after %.1f s", job_id, spent_s)
-    remaining_s = max(job.time_limit_s - spent_s, MIN_RESUME_S)
+    remaining_s = max(job.time_limit_s - watch.elapsed_s, MIN_RESUME_S)
     try:
         plan = solve(
             problem,

@@ -212,14 +212,18 @@ def _field_plan(
     """
     reporter.enter(Phase.FIRST_PLAN)
     lanes, rules = timing_of(inputs)
+    reporter.should_stop()  # heartbeats: the starts take seconds on large days
     model = CostModel.build(inputs, lanes, rules)
     hood = Neighbourhood(inputs.index)
+    reporter.should_stop()
     n_orders = len(inputs.index.order_of_node)
 
     def filled(routes: Sequence[Sequence[int]]) -> Solution:
         # each start filled the way the search fills, then compared
         candidate = Solution(model, routes)
+        reporter.should_stop()
         recreate(candidate, sorted(candidate.unassigned), hood, random.Random(params.seed))
+        reporter.should_stop()
         return candidate
 
     def plan_of(routes: list[list[int]], engine: str, solutions: int) -> Callable[[], Plan]:
@@ -241,7 +245,9 @@ def _field_plan(
     candidates: list[tuple[str, Solution]] = []
     if initial_plan is not None:
         candidates.append(("warm", filled(routes_from_plan(inputs.index, initial_plan))))
-    candidates.append(("greedy", filled(rules_routes(inputs, lanes, rules))))
+    greedy = rules_routes(inputs, lanes, rules)
+    reporter.should_stop()
+    candidates.append(("greedy", filled(greedy)))
     if reporter.is_active:
         name, best = min(candidates, key=lambda c: c[1].objective())
         reporter.best(
