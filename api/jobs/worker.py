@@ -41,14 +41,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from api.jobs.store import FailureCode, Job, JobStatus, JobStore, StoreUnavailable
 from api.mapping import plan_from_in, plan_to_out
 from optimizer import InputError, Phase, Plan, Problem, Progress, SolveParams, SolverError, solve
-from optimizer.document import load_problem
+from optimizer.document import load_problem, plan_to_document
 
 log = logging.getLogger("api.jobs.worker")
 
 PROGRESS_EVERY_S = 1.0
 """Progress is written to the database at most this often."""
 
-CANCEL_POLL_EVERY_S = 0.25
+CANCEL_POLL_EVERY_S = 0.1
 """How often a running solve reads ``cancel_requested``."""
 
 MIN_RESUME_S = 1.0
@@ -225,7 +225,7 @@ class _Watch:
         assert progress.best_plan is not None
         plan = progress.best_plan()
         assert self.problem is not None
-        document = json.dumps(plan_to_out(self.problem, plan))
+        document = json.dumps(plan_to_document(self.problem, plan))  # not validated: a start
         self._checkpoint_at, self._checkpoint_objective = now, progress.objective
         if not self.store.save_checkpoint(self.job_id, self.attempt, document, self.elapsed_s):
             self.is_stopped = True

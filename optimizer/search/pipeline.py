@@ -40,9 +40,16 @@ from optimizer.search.lns.search import Neighbourhood, improve, recreate
 from optimizer.search.lns.solution import CostModel, Solution
 from optimizer.search.ortools.search import SearchSettings, ortools_search
 from optimizer.search.prepare import Prepared, prepare
-from optimizer.search.progress import Phase, Progress, ProgressCallback, Reporter, part_stop
+from optimizer.search.progress import (
+    Phase,
+    Progress,
+    ProgressCallback,
+    Reporter,
+    Stopped,
+    part_stop,
+)
 from optimizer.search.pyvrp.stage import field_service_reason, pyvrp_routes, unsupported_reason
-from optimizer.search.rules.greedy import greedy_plan, rules_routes
+from optimizer.search.rules.greedy import greedy_plan, regional_plan, rules_routes
 from optimizer.search.timing import timing_of
 from optimizer.search.writer import finish_plan, unassigned_of, write_plan
 from optimizer.validation import ensure_valid
@@ -181,7 +188,12 @@ def _run(
 ) -> Plan:
     """One problem (or one part) searched whole, from validation on."""
     reporter.enter(Phase.MATRICES)
-    prepared = prepare(problem, params.seed)
+    try:
+        prepared = prepare(
+            problem, params.seed, reporter.should_stop if reporter.is_active else None
+        )
+    except Stopped:  # before any plan: the rules engine's, region by region (fast)
+        return _rules_plan_now(problem)
     inputs = prepared.inputs
     if inputs is None:
         stats = SolveStats("not_solved", 0.0, None, 0.0, 0, "none")
@@ -193,6 +205,17 @@ def _run(
     if path == "field":
         return _field_plan(prepared, inputs, params, started, initial_plan, reporter)
     return _ortools_plan(prepared, inputs, params, started, initial_plan, path, reporter)
+
+
+#: Orders per region of the rules engine's plan of a solve stopped before its first plan:
+#: regions this small dispatch 2,000 orders in about a second (2-vCPU AMD EPYC).
+STOPPED_REGION_ORDERS = 200
+
+
+def _rules_plan_now(problem: Problem) -> Plan:
+    """The rules engine's plan, as fast as it comes: by regions when there are coordinates."""
+    plan = regional_plan(problem, STOPPED_REGION_ORDERS) or greedy_plan(problem)
+    return replace(plan, stats=replace(plan.stats, engine="greedy(stopped)"))
 
 
 def _field_plan(

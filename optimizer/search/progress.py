@@ -106,6 +106,10 @@ PHASE_WORDS = {
 ProgressCallback = Callable[[Progress], bool | None]
 
 
+class Stopped(Exception):
+    """Raised by work that a stop request interrupts before it has anything to give."""
+
+
 class Reporter:
     """Tells ``on_progress`` where a solve stands; remembers the best plan and a stop.
 
