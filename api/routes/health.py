@@ -61,7 +61,7 @@ def health(service: JobServiceDep, request: Request, response: Response) -> dict
     body = {"status": "ok", "database": database}
     state = getattr(service, "workers_state", None)
     workers, cause, retry_after_s = state() if callable(state) else (None, None, 0)
-    if workers is not None:
+    if workers == "failing":
         body["workers"] = workers
     if database in ("unreachable", "unwritable"):
         retry_after_s = request.app.state.settings.store_retry_after_s

@@ -21,11 +21,11 @@ class HealthOut(BaseModel):
         "but a write failed, or its SQLite file was deleted or replaced while serving); "
         "not_checked when the job service offers no check."
     )
-    workers: Literal["ok", "failing", "stopped"] | None = Field(
+    workers: Literal["failing"] | None = Field(
         default=None,
-        description="The job workers: ok; failing when DISPATCH_WORKER_START_FAILURES starts in "
-        "a row failed (queued jobs then fail with `worker_start_failed`); stopped when this "
-        "server runs no jobs. Absent when the job service offers no check.",
+        description="`failing` when DISPATCH_WORKER_START_FAILURES job workers in a row could "
+        "not start (queued jobs then fail with `worker_start_failed`, new jobs get 503 "
+        "`workers_failing`); absent while they start.",
     )
     detail: str | None = Field(
         default=None, description="One sentence saying what is wrong, when not ok."
