@@ -44,7 +44,9 @@ class SolvePool:
         """The pool (created on first use)."""
         with self._lock:
             if self._pool is None:
-                self._pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"))
+                self._pool = ProcessPoolExecutor(
+                    max_workers=self.workers, mp_context=get_context("spawn")
+                )
             return self._pool
 
     def start(self) -> None:

@@ -805,15 +805,18 @@ def check_job_budget(
     started = time.monotonic()
     failures: list[str] = []
     extra = {"DISPATCH_JOB_WORKERS": "1", "DISPATCH_MAX_JOB_TIME_LIMIT_S": str(time_limit_s)}
-    if checkpoint_s is not None:
-        extra["DISPATCH_JOB_CHECKPOINT_S"] = str(checkpoint_s)
     if memory_mb is not None:
         extra["DISPATCH_WORKER_MEMORY_MB"] = str(memory_mb)
-    env = _db_env(f"sqlite:///{workdir / f'budget-{label}.db'}", **extra)
+    store = f"sqlite:///{workdir / f'budget-{label}.db'}"
     figures: dict[str, Any] = {"limit_s": time_limit_s, "checkpoint_s": checkpoint_s}
-    with running(env, workdir / f"budget-{label}.log") as server:
+    # the reference: the same job, never checkpointed, never killed
+    reference = _db_env(store, DISPATCH_JOB_CHECKPOINT_S="1e9", **extra)
+    with running(reference, workdir / f"budget-{label}-reference.log") as server:
         whole_id = _submit(server.base, problem, time_limit_s).json()["id"]
         whole = _wait_jobs(server.base, [whole_id], _ended, 4 * time_limit_s + 120)[0]
+    if checkpoint_s is not None:
+        extra["DISPATCH_JOB_CHECKPOINT_S"] = str(checkpoint_s)
+    with running(_db_env(store, **extra), workdir / f"budget-{label}.log") as server:
         if whole.get("status") != "succeeded":
             failures.append(f"the uninterrupted job ended {whole.get('status')}: {whole}")
             return CheckResult("job-budget", label, False, figures, failures, 0.0)
