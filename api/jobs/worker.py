@@ -465,11 +465,14 @@ def run_job(
     except Exception:
         log.exception("job %s failed", job_id)
         return fail(FailureCode.INTERNAL_ERROR, f"Internal error in job {job_id}.")
-    elapsed_s = watch.elapsed_s
-    plan = replace(plan, stats=replace(plan.stats, wall_s=elapsed_s))
+    document = plan_to_out(problem, plan)  # validated: its violations are part of it
+    elapsed_s = watch.elapsed_s  # the job's true time, writing its plan included
+    document["stats"]["wall_s"] = elapsed_s
+    if isinstance(document["kpis"].get("solve"), dict):
+        document["kpis"]["solve"]["wall_s"] = round(elapsed_s, 3)
     status = JobStatus.CANCELLED if watch.is_stopped else JobStatus.SUCCEEDED
     progress = (elapsed_s, plan.stats.objective, sum(len(r.stops) for r in plan.routes))
-    plan_json = json.dumps(plan_to_out(problem, plan))
+    plan_json = json.dumps(document)
     is_current = with_retries(
         lambda: store.finish(job_id, attempt, status, plan_json=plan_json, progress=progress),
         f"job {job_id}: recording its plan",

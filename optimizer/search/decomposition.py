@@ -138,7 +138,8 @@ def solve_in_parts(
     deadline = started + params.time_limit_s * (1 - FINISH_SHARE)
     # Under an iteration limit the rounds are counted, so that the plan does
     # not depend on the machine; otherwise they go on until the deadline.
-    last_round = 1 + LATER_ROUNDS if params.solution_limit is not None else math.inf
+    counted = params.solution_limit is not None
+    last_round = 1 + LATER_ROUNDS if counted else math.inf
     while (
         parts is not None
         and time.perf_counter() < deadline
@@ -167,7 +168,7 @@ def solve_in_parts(
         current = _cost(problem, plan)
         watch = _RoundWatch(problem, parts, routes, reporter, fresh, rounds + 1)
         reporter.enter(Phase.PARTS, part=0, parts=len(parts), round=rounds + 1)
-        with parts_stop_here(reporter.should_stop if reporter.is_active else None):
+        with parts_stop_here(_stop_of(reporter, None if counted else deadline)):
             solved = executor.map_until(solve_part, tasks, watch)
         for k, part in enumerate(parts):
             if k not in solved:
@@ -243,6 +244,14 @@ class _RoundWatch:
         return self.reporter.best(
             _cost(self.problem, partial), len(partial.assigned_ids), _const(partial)
         )
+
+
+def _stop_of(reporter: Reporter, deadline: float | None) -> Callable[[], bool] | None:
+    """When parts solved in this process stop: on the reporter's stop, or at ``deadline``
+    (parts that overran their share do not push the whole solve past its limit)."""
+    if deadline is None:
+        return reporter.should_stop if reporter.is_active else None
+    return lambda: reporter.should_stop() or time.perf_counter() >= deadline
 
 
 def _const(plan: Plan) -> Callable[[], Plan]:
