@@ -92,6 +92,7 @@ def test_bug_28_a_checkpointed_decomposed_job_spends_its_limit(tmp_path: Path):
         checkpoint_s=5,
         kill_at=None,
     )
+    print(result.check, result.database, result.figures)
     assert result.failures == [], result.figures
     assert result.figures["real_s"] >= 28
 
@@ -112,6 +113,7 @@ def test_a_killed_job_resumes_within_its_budget(
         checkpoint_s=checkpoint_s,
         kill_at=kill_at,
     )
+    print(result.check, result.database, result.figures)
     assert result.failures == [], result.figures
 
 
@@ -126,6 +128,7 @@ def test_a_10000_order_job_killed_mid_run_resumes(tmp_path: Path):
         checkpoint_s=None,
         kill_at=0.5,
     )
+    print(result.check, result.database, result.figures)
     assert result.failures == [], result.figures
 
 
@@ -140,6 +143,7 @@ def test_a_1_gb_worker_serves_the_10000_order_nightly_job(tmp_path: Path):
         kill_at=None,
         memory_mb=1024,
     )
+    print(result.check, result.database, result.figures)
     assert result.failures == [], result.figures
 
 
@@ -149,4 +153,5 @@ def test_a_10000_order_job_reports_at_once_and_cancels_within_2_s(tmp_path: Path
     result = reliability.check_large_job_progress(
         reliability.sized("nightly", 10_000, 1_000), "nightly-10k", tmp_path, time_limit_s=300
     )
+    print(result.check, result.database, result.figures)
     assert result.failures == [], result.figures
