@@ -30,7 +30,7 @@ from dataclasses import replace
 
 from optimizer.errors import InputError
 from optimizer.params import SolveParams
-from optimizer.plan import Plan, SolveStats
+from optimizer.plan import Plan, Route, SolveStats
 from optimizer.problem import Problem
 from optimizer.search.decomposition import PartTask, should_decompose, solve_in_parts
 from optimizer.search.executor import executor_for
@@ -70,6 +70,10 @@ PYVRP_GIVE_UP_SHARE = 0.25
 #: relaxed PyVRP search, which gets :data:`PYVRP_START_SHARE` of the budget.
 PYVRP_START_MIN_ORDERS = 200
 PYVRP_START_SHARE = 0.3
+#: Shortest PyVRP start worth running, in seconds: below it (a part of a
+#: large problem under a very short limit) the starts are the rules engine's
+#: (unless the solve counts iterations, ``solution_limit``, to be reproducible).
+PYVRP_START_MIN_S = 0.5
 #: Share of the budget kept after the large-neighbourhood search for the
 #: protection, the audit and the writing of the plan.
 FINISH_SHARE = 0.03
@@ -117,6 +121,12 @@ def _needs_fast_start(inputs: SearchInput, params: SolveParams) -> bool:
 def _path(inputs: SearchInput, params: SolveParams, initial_plan: Plan | None) -> str:
     """``"field"``, ``"exact"`` (PyVRP, then OR-Tools restores) or ``"ortools"``."""
     if params.engine == "ortools":
+        if inputs.problem.depots:
+            raise InputError.single(
+                "params.engine",
+                "The ortools engine cannot model depot visits (parts and tools picked up "
+                "during the day); use engine auto.",
+            )
         return "ortools"
     reason = unsupported_reason(inputs)
     if reason is None:
@@ -166,6 +176,31 @@ def solve_part(task: PartTask) -> Plan:
     stop = part_stop()
     reporter = Reporter(None if stop is None else (lambda _: stop()), started)
     return _run(task.problem, task.params, task.start, reporter, started)
+
+
+#: CPU seconds per 1,000 orders that a problem solved in parts needs at
+#: least for its first plan, whatever its time limit: every part's travel,
+#: eligibility and rules-engine routes, and the explanation of the orders
+#: left out (10,000 ``nightly`` orders with a 1 s limit: 16-21 s in one
+#: process on this project's 2-vCPU machine).
+FIRST_PLAN_S_PER_1K = 2.0
+#: Seconds of that floor that do not shrink with more processes (combining
+#: the parts, writing the plan).
+FIRST_PLAN_FIXED_S = 1.0
+
+
+def least_time_limit_s(problem: Problem, processes: int = 1) -> float:
+    """The shortest time limit ``problem`` can meet with ``processes`` search processes.
+
+    0 for problems searched whole (a first plan comes within any limit); for
+    a problem solved in parts (:func:`_is_large_field_service`), the time
+    its first plan takes: below it the solve runs that long anyway and the
+    API says so (``time_limit_below_minimum``).
+    """
+    if not _is_large_field_service(problem):
+        return 0.0
+    per_process = FIRST_PLAN_S_PER_1K * len(problem.work_orders) / 1000 / max(processes, 1)
+    return round(per_process + FIRST_PLAN_FIXED_S, 1)
 
 
 def _is_large_field_service(problem: Problem) -> bool:
@@ -269,6 +304,8 @@ def _field_plan(
     if initial_plan is not None:
         candidates.append(("warm", filled(routes_from_plan(inputs.index, initial_plan))))
     greedy = rules_routes(inputs, lanes, rules)
+    budget = _remaining_s(params, started) * PYVRP_START_SHARE
+    worth = budget >= PYVRP_START_MIN_S or params.solution_limit is not None  # reproducible
     reporter.should_stop()
     candidates.append(("greedy", filled(greedy)))
     if reporter.is_active:
@@ -276,8 +313,8 @@ def _field_plan(
         reporter.best(
             best.objective(), n_orders - len(best.unassigned), plan_of(best.snapshot(), name, 0)
         )
-    if initial_plan is None and n_orders >= PYVRP_START_MIN_ORDERS and not reporter.stopped:
-        budget = _remaining_s(params, started) * PYVRP_START_SHARE
+    wanted = initial_plan is None and n_orders >= PYVRP_START_MIN_ORDERS and worth
+    if wanted and not reporter.stopped:
         iterations = _iterations(params, PYVRP_ITERATIONS_PER_SOLUTION)
         found = pyvrp_routes(
             inputs,
@@ -413,5 +450,46 @@ def _ortools_plan(
         solutions=result.solutions,
         engine=engine if result.from_start else "ortools",
     )
+    if len(served) < len(orders) - len(prepared.eligibility.reasons):
+        audited = _protected_exact(prepared, inputs, params, started, result.routes, stats)
+        if audited is not None:
+            return audited
     unassigned = unassigned_of(inputs.problem, inputs.index, prepared.eligibility.reasons, served)
     return finish_plan(inputs.problem, result.routes, unassigned, stats, started)
+
+
+def _protected_exact(
+    prepared: Prepared,
+    inputs: SearchInput,
+    params: SolveParams,
+    started: float,
+    routes: Sequence[Route],
+    stats: SolveStats,
+) -> Plan | None:
+    """The exact paths' plan with the field path's priority protection, if it finds a gain.
+
+    PyVRP and OR-Tools price a left-out order by a (compressed) prize: one
+    they leave out while cheaper work holds its technician or its parts is
+    served here (:func:`~optimizer.search.lns.audit.protect`). ``None`` when
+    the audit changes nothing: the plan stays as the engine timed it.
+    """
+    lanes, rules = timing_of(inputs)
+    nodes = routes_from_plan(inputs.index, Plan(tuple(routes), (), stats))
+    solution = Solution(CostModel.build(inputs, lanes, rules), nodes)
+    hood = Neighbourhood(inputs.index)
+    now = _clock.perf_counter()
+    finish = max(started + params.time_limit_s, now + FINISH_SHARE * params.time_limit_s)
+    if not protect(solution, hood, finish):
+        return None
+    findings = audit(solution, hood)
+    stats = replace(stats, engine=f"{stats.engine}+audit", audit_findings=len(findings))
+    return write_plan(
+        inputs.problem,
+        inputs.index,
+        lanes,
+        rules,
+        solution.snapshot(),
+        prepared.eligibility.reasons,
+        stats,
+        started,
+    )

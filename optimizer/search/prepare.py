@@ -16,10 +16,12 @@ import numpy as np
 
 from optimizer.plan import UnassignedReason
 from optimizer.problem import Problem
+from optimizer.search.depots import DepotSupply
 from optimizer.search.eligibility import Eligibility, compute_eligibility, vehicles_of
 from optimizer.search.index import SearchInput, build_index, problem_locations
 from optimizer.search.progress import Stopped
 from optimizer.search.timing import time_route, timing_of
+from optimizer.search.visits import alone_with_visit
 from optimizer.travel.base import TravelMatrices, scale_durations
 from optimizer.weights import DEFAULT_WEIGHTS
 
@@ -102,16 +104,29 @@ def _never() -> bool:
 
 
 def _timed_fits(inputs: SearchInput, stop: Callable[[], bool] = _never) -> dict[int, list[int]]:
-    """Allowed vehicles per problem order whose one-order route the timing routine accepts."""
+    """Allowed vehicles per problem order whose one-order route the timing routine accepts.
+
+    With depots, an order needing what the van lacks is timed with one
+    visit before it (:func:`optimizer.search.visits.alone_with_visit`).
+    ``stop()`` is asked every 50 orders; :class:`Stopped` is raised when it
+    says so.
+    """
     lanes, rules = timing_of(inputs)
     index = inputs.index
+    supply = DepotSupply.build(inputs)
     fits = {}
     for node, o in enumerate(index.order_of_node):
         if node % 50 == 0 and stop():
             raise Stopped
-        fits[o] = [
-            v for v in sorted(index.allowed_vehicles[node]) if time_route(lanes[v], rules, [node])
-        ]
+        vehicles = sorted(index.allowed_vehicles[node])
+        if supply is not None:
+            fits[o] = [
+                v
+                for v in vehicles
+                if alone_with_visit(supply, lanes[v], rules, v, node) is not None
+            ]
+        else:
+            fits[o] = [v for v in vehicles if time_route(lanes[v], rules, [node])]
     return fits
 
 
