@@ -84,6 +84,7 @@ from optimizer.replan import reoptimize as reoptimize
 from optimizer.search.lns.audit import AuditFinding as AuditFinding
 from optimizer.search.lns.audit import audit_plan as audit_plan
 from optimizer.search.retime import retime_plan as retime_plan
+from optimizer.solve import Phase as Phase
 from optimizer.solve import Progress as Progress
 from optimizer.solve import solve as solve
 from optimizer.validation import find_warnings as find_warnings
