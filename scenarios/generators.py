@@ -137,6 +137,13 @@ SCENARIO_SETS: dict[str, ScenarioSet] = {
         ),
         is_committed=True,
     ),
+    "metro-depots": ScenarioSet(
+        "Parts and tools from depots: 60 Lyon orders for 12 technicians, 30% needing a part "
+        "(half of them kept only at the 2 depots, in limited stock) and 15% a trade tool "
+        "most vans lack; the right plan drives to a depot before those orders.",
+        ScenarioParams(n_technicians=12, n_orders=60, n_depots=2, tool_share=0.15, seed=7),
+        is_committed=True,
+    ),
 }
 """Every scenario set by name."""
 

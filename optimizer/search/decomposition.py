@@ -36,6 +36,7 @@ from optimizer.objective import plan_cost
 from optimizer.params import SolveParams
 from optimizer.plan import Plan, Route, SolveStats, Unassigned, UnassignedReason
 from optimizer.problem import Problem
+from optimizer.search.depots import stock_shares
 from optimizer.search.executor import Executor
 from optimizer.search.global_audit import global_repair
 from optimizer.search.partition import (
@@ -158,9 +159,12 @@ def solve_in_parts(
         part_s = left * share / _waves(len(parts), executor.workers)
         if not fresh and part_s < MIN_PART_S:
             break
+        shares = stock_shares(  # every depot for every part; finite stock split among them
+            problem, [(p.work_order_ids, p.technician_ids) for p in parts], plan.routes
+        )
         tasks = [
             PartTask(
-                part_problem(problem, part),
+                replace(part_problem(problem, part), depots=shares[k]),
                 replace(params, time_limit_s=max(part_s, 0.05), seed=params.seed + k, processes=1),
                 None if fresh else _restricted(plan, part),
             )

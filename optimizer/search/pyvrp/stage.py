@@ -86,18 +86,24 @@ def unsupported_reason(ctx: SearchInput) -> str | None:
 def field_service_reason(problem: Problem, weights: Weights) -> str | None:
     """The first field-service feature of ``problem`` PyVRP cannot model exactly, or ``None``.
 
-    What the problem and weights say alone (labour cost, workload balance,
-    breaks, several windows, soft deadlines, preferences); whether every
+    What the problem and weights say alone (depots, labour cost, workload balance,
+    breaks, overtime, several windows, soft deadlines, preferences); whether every
     order is open to every technician needs the eligibility
     (:func:`unsupported_reason`).
     """
     n_veh = sum(len(t.shifts) for t in problem.technicians)
+    if problem.depots:
+        return "depot visits"
     if weights.labor_cost > 0:
         return "labour cost in the objective"
+    if weights.working_time_per_hour > 0:
+        return "working time in the objective"
     if weights.workload_balance_per_hour > 0 and n_veh > 1:
         return "workload balance in the objective"
     if any(shift.breaks for t in problem.technicians for shift in t.shifts):
         return "breaks"
+    if any(shift.max_overtime_s for t in problem.technicians for shift in t.shifts):
+        return "overtime"
     for order in problem.work_orders:
         if len(start_intervals(order)) > 1:
             return "several appointment windows"
@@ -105,6 +111,8 @@ def field_service_reason(problem: Problem, weights: Weights) -> str | None:
             return "soft SLA deadlines"
         if order.preferred_technician_ids or order.dispatched_technician_id:
             return "technician preferences"
+        if order.territory is not None and any(t.territories for t in problem.technicians):
+            return "territories"
     return None
 
 
@@ -296,7 +304,10 @@ def _data(ctx: SearchInput, relaxed: bool, required: bool) -> tuple[pyvrp.Proble
         )
     locations = [pyvrp.Location(0, 0) for _ in range(idx.n_nodes)]
     # PyVRP's stubs spell the matrix type ``np.ndarray[int]``, which no array matches.
-    matrices: list[Any] = [np.ascontiguousarray(idx.travel_s[s], dtype=np.int64) for s in speeds]
+    n = idx.n_nodes  # depot nodes (after these) are not PyVRP's
+    matrices: list[Any] = [
+        np.ascontiguousarray(idx.travel_s[s][:n, :n], dtype=np.int64) for s in speeds
+    ]
     data = pyvrp.ProblemData(locations, clients, fleet.depots, fleet.types, matrices, matrices)
     return data, fleet
 
