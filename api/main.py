@@ -18,7 +18,7 @@ from api.middleware import install_middleware
 from api.routes import health, jobs, plans, recommendations, reoptimize, scenarios, whatif
 from api.settings import Settings, get_settings
 from api.solve_slots import SolveSlots, slot_count
-from optimizer import SolveParams
+from optimizer import SolveParams, __version__
 
 DESCRIPTION = """Field-service dispatch optimization.
 
@@ -49,7 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(
         title="field-dispatch",
-        version="0.1.0",
+        version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
         generate_unique_id_function=operation_id,

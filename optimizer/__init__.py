@@ -14,6 +14,9 @@ travel models live in :mod:`optimizer.travel`. How the modules fit
 together: ``docs/ARCHITECTURE.md``.
 """
 
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _version
+
 from optimizer.check import Violation as Violation
 from optimizer.check import ViolationCode as ViolationCode
 from optimizer.check import check_plan as check_plan
@@ -94,3 +97,8 @@ from optimizer.variants import SetOvertime as SetOvertime
 from optimizer.variants import SetWeights as SetWeights
 from optimizer.variants import apply_edits as apply_edits
 from optimizer.weights import Weights as Weights
+
+try:
+    __version__ = _version("field-dispatch")
+except PackageNotFoundError:  # a source tree that was never installed
+    __version__ = "0+unknown"

@@ -19,6 +19,7 @@ from typing import Any
 from rich.live import Live
 from rich.table import Table
 
+from optimizer import __version__
 from optimizer.check import check_plan
 from optimizer.cli_explain import add_commands, unassigned_table
 from optimizer.document import (
@@ -90,7 +91,7 @@ def _routes_table(problem: Problem, plan: Plan) -> Table:
     for r in plan.routes:
         table.add_row(
             r.technician_id,
-            str(r.shift_index),
+            str(r.shift_index + 1),
             str(len(r.stops)),
             _clock(problem, r.start_s),
             _clock(problem, r.end_s),
@@ -220,7 +221,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
 
         def progress(p: Progress) -> None:
             live.update(
-                f"solving… {p.elapsed_s:5.1f} s  best objective {p.objective:,.1f}  "
+                f"solving… {p.elapsed_s:5.1f} s  best objective {p.objective:,.1f} points  "
                 f"assigned {p.assigned}/{len(problem.work_orders)}",
                 refresh=True,
             )
@@ -286,6 +287,9 @@ def build_parser() -> argparse.ArgumentParser:
     """The ``dispatch`` argument parser."""
     parser = argparse.ArgumentParser(
         prog="dispatch", description="Field-service dispatch optimizer."
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"dispatch (field-dispatch) {__version__}"
     )
     sub = parser.add_subparsers(dest="command", required=True)
     p_solve = sub.add_parser("solve", help="Solve a problem document and print a summary.")

@@ -47,7 +47,8 @@ def _fix_line(kind: str, detail: str, cost_delta: float | None) -> str:
     if cost_delta is None:
         return f"{kind} (unverified): {detail}"
     return (
-        f"{kind} ({'+' if cost_delta >= 0 else '−'}{number(abs(round(cost_delta, 1)))}): {detail}"
+        f"{kind} ({'+' if cost_delta >= 0 else '−'}{number(abs(round(cost_delta, 1)))} points): "
+        f"{detail}"
     )
 
 

@@ -32,6 +32,22 @@ class UnassignedReason(StrEnum):
     UNREACHABLE_IN_TIME = "unreachable_in_time"
     CAPACITY_EXHAUSTED = "capacity_exhausted"
     OUTSIDE_TERRITORY = "outside_territory"
+    PARTS_TAKEN_BY_OTHER_ORDER = "parts_taken_by_other_order"
+    ONLY_QUALIFIED_TECHNICIAN_BUSY = "only_qualified_technician_busy"
+
+    @property
+    def for_want_of_room(self) -> bool:
+        """Someone could serve the order alone; the plan gave their time or parts to others."""
+        return self in _ROOM_REASONS
+
+
+_ROOM_REASONS = frozenset(
+    {
+        UnassignedReason.CAPACITY_EXHAUSTED,
+        UnassignedReason.PARTS_TAKEN_BY_OTHER_ORDER,
+        UnassignedReason.ONLY_QUALIFIED_TECHNICIAN_BUSY,
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,7 +234,9 @@ class Fix:
     ``verified`` is true when the order was inserted into the plan under the
     changed problem and the validator accepted the result; ``cost_delta``
     is then that plan's objective minus the given plan's, in points
-    (``None`` when not verified).
+    (``None`` when not verified). ``also`` is a second change made together
+    with this one (its own ``kind`` and ``change``), for an order that no
+    single change serves: a two-change fix, verified as one.
     """
 
     kind: FixKind
@@ -226,6 +244,7 @@ class Fix:
     cost_delta: float | None
     verified: bool
     change: FixChange = field(default_factory=FixChange)
+    also: Fix | None = None
 
 
 @dataclass(frozen=True, slots=True)

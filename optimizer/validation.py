@@ -226,7 +226,7 @@ def _check_shift(
     if shift.end_s <= shift.start_s:
         yield InputIssue(
             path,
-            f"Invalid shift {index} for technician {tech.id}: end {fmt(shift.end_s)} "
+            f"Invalid shift {index + 1} for technician {tech.id}: end {fmt(shift.end_s)} "
             f"is not after start {fmt(shift.start_s)}.",
         )
         return
@@ -236,20 +236,20 @@ def _check_shift(
         if win.end_s < win.start_s:
             yield InputIssue(
                 where,
-                f"Invalid break window for technician {tech.id} in shift {index}: "
+                f"Invalid break window for technician {tech.id} in shift {index + 1}: "
                 f"start {fmt(win.start_s)} is after end {fmt(win.end_s)}.",
             )
         elif brk.duration_s > win.end_s - win.start_s:
             yield InputIssue(
                 where,
                 f"Break of {_minutes(brk.duration_s)} for technician {tech.id} in shift "
-                f"{index} is longer than its window {fmt(win.start_s)} to {fmt(win.end_s)}.",
+                f"{index + 1} is longer than its window {fmt(win.start_s)} to {fmt(win.end_s)}.",
             )
         elif min(win.end_s, shift.end_s) - max(win.start_s, shift.start_s) < brk.duration_s:
             yield InputIssue(
                 where,
                 f"Break of {_minutes(brk.duration_s)} for technician {tech.id} does not fit "
-                f"inside shift {index} ({fmt(shift.start_s)} to {fmt(shift.end_s)}): "
+                f"inside shift {index + 1} ({fmt(shift.start_s)} to {fmt(shift.end_s)}): "
                 f"its window is {fmt(win.start_s)} to {fmt(win.end_s)}.",
             )
 

@@ -251,7 +251,7 @@ def _add_technician(document: dict[str, Any], edit: AddTechnician) -> None:
 
 def _change_shift(document: dict[str, Any], edit: ChangeShift) -> None:
     tid = edit.technician_id
-    what = f"Cannot change shift {edit.shift_index} of technician {tid}"
+    what = f"Cannot change shift_index {edit.shift_index} of technician {tid}"
     tech = document["technicians"][_technician_index(document, tid, what)]
     shifts = tech.get("shifts")
     if not isinstance(shifts, list) or not 0 <= edit.shift_index < len(shifts):

@@ -113,10 +113,13 @@ def _scratch(tmp_path: Path) -> tuple[Path, dict[str, str]]:
             (work / entry.name).symlink_to(entry)
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    (bin_dir / "python").symlink_to(sys.executable)
-    shim = bin_dir / "dispatch"
-    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m api.cli "$@"\n')
-    shim.chmod(0o755)
+    # Shims that exec sys.executable by its own path: a symlink to a
+    # virtualenv's interpreter outside the virtualenv's folder would lose the
+    # virtualenv (no pyvenv.cfg beside it) and its packages.
+    for name, args in (("python", ""), ("python3", ""), ("dispatch", " -m api.cli")):
+        shim = bin_dir / name
+        shim.write_text(f'#!/bin/sh\nexec "{sys.executable}"{args} "$@"\n')
+        shim.chmod(0o755)
     env = {k: v for k, v in os.environ.items() if not k.startswith("DISPATCH_")}
     env |= {
         "PATH": f"{bin_dir}{os.pathsep}{env.get('PATH', '')}",

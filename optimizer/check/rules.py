@@ -172,7 +172,7 @@ def is_valid(problem: Problem, plan: Plan) -> bool:
 
 
 def _route_label(route: Route) -> str:
-    return f"Route of technician {route.technician_id} in shift {route.shift_index}"
+    return f"Route of technician {route.technician_id} in shift {route.shift_index + 1}"
 
 
 def _check_assignment(
@@ -209,7 +209,7 @@ def _check_assignment(
             yield Violation(code.INVALID_SHIFT_INDEX, msg, technician_id=tid)
     for (tid, index), n in per_shift.items():
         if n > 1:
-            msg = f"Technician {tid} has {n} routes in shift {index}; at most one is allowed."
+            msg = f"Technician {tid} has {n} routes in shift {index + 1}; at most one is allowed."
             yield Violation(code.DUPLICATE_ROUTE, msg, technician_id=tid)
 
 
@@ -241,8 +241,8 @@ def _check_eligibility(tech: Technician, visits: list[_Visit]) -> Iterator[Viola
 
 
 def _duration(duration_s: int) -> str:
-    """``90 min`` for whole minutes, ``95 s`` otherwise."""
-    return f"{duration_s // 60} min" if duration_s % 60 == 0 else f"{duration_s} s"
+    """``90 min``, ``504.8 min``: minutes, as every message gives durations."""
+    return Clock.duration(duration_s)
 
 
 def _check_time_windows(visits: list[_Visit], clock: Clock) -> Iterator[Violation]:
@@ -406,13 +406,13 @@ def _check_breaks(route: Route, shift: Shift, clock: Clock) -> Iterator[Violatio
     candidates = [b for b in shift.breaks if b.window.start_s < route.end_s]
     required = len(candidates) if route.stops else 0
     for k in range(len(placed), required):
-        msg = f"{label} lacks break {k} of {_duration(candidates[k].duration_s)}, which is due."
+        msg = f"{label} lacks break {k + 1} of {_duration(candidates[k].duration_s)}, which is due."
         yield Violation(code.BREAK_MISSING, msg, technician_id=tid)
     for extra in placed[len(candidates) :]:
         msg = f"{label} has an extra break at {span_of(extra.start_s, extra.end_s)}."
         yield Violation(code.EXTRA_BREAK, msg, technician_id=tid)
     for k, (pb, due) in enumerate(zip(placed, candidates, strict=False)):
-        span = f"{label} places break {k} at {span_of(pb.start_s, pb.end_s)}"
+        span = f"{label} places break {k + 1} at {span_of(pb.start_s, pb.end_s)}"
         window = due.window
         if pb.end_s - pb.start_s != due.duration_s:
             msg = f"{span}, not lasting its {_duration(due.duration_s)}."

@@ -17,17 +17,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from optimizer.clock import DEFAULT_EPOCH as DEFAULT_EPOCH
 from optimizer.clock import Clock
-from optimizer.document.errors import PLAN, PROBLEM, JsonInput, read_document
+from optimizer.document.errors import PLAN, PROBLEM, JsonInput, parse_json, read_document
 from optimizer.document.models import (
     DepotDoc,
     FixDoc,
@@ -36,6 +37,7 @@ from optimizer.document.models import (
     PlanarPointDoc,
     PlanDoc,
     ProblemDoc,
+    SolveStatsDoc,
     StopDoc,
     TechnicianDoc,
     WorkOrderDoc,
@@ -84,7 +86,10 @@ DERIVED_ROUTE_FIELDS = (
     "break_s",
     "depot_s",
 )
-"""Route totals a plan document carries that follow from its stops and breaks."""
+"""Route totals a plan document carries that follow from its stops and breaks (output-only)."""
+
+OUTPUT_ONLY_PLAN_FIELDS = ("violations", "warnings", "analysis", "kpis", "stats")
+"""Top-level fields of a written plan that readers ignore (so does any field they do not know)."""
 
 
 # --- public API ----------------------------------------------------------------
@@ -109,15 +114,88 @@ def load_problem(data: JsonInput) -> Problem:
     ------
     InputError
         Listing every issue found: invalid JSON (field ``$``), shape and
-        range errors (all of them), then, if the shape is right, the
-        cross-field rules of :func:`optimizer.validation.validate_problem`.
+        range errors (all of them), then the cross-field rules of
+        :func:`optimizer.validation.validate_problem` (duplicate ids,
+        inverted windows and shifts, unknown references, ...), all in one
+        error: when some technicians or work orders have shape errors, the
+        rules are checked on the others (:func:`_issues_of_the_sound_part`).
     """
-    doc = read_document(ProblemDoc, data, PROBLEM)
+    raw = parse_json(data, PROBLEM)
+    try:
+        doc = read_document(ProblemDoc, raw, PROBLEM)
+    except InputError as shape:
+        raise InputError([*shape.issues, *_issues_of_the_sound_part(raw, shape.issues)]) from None
     problem, issues = _to_problem(doc)
     issues += validate_problem(problem)
     if issues:
         raise InputError(issues)
     return problem
+
+
+_ENTITY = re.compile(r"^(technicians|work_orders)\[(\d+)\]")
+_REFERENCE = re.compile(
+    r"^work_orders\[(\d+)\]\.(pinned_technician_id|dispatched_technician_id"
+    r"|preferred_technician_ids|excluded_technician_ids)(?:\[(\d+)\])?$"
+)
+
+
+def _issues_of_the_sound_part(raw: Any, shape_issues: Sequence[InputIssue]) -> list[InputIssue]:
+    """The cross-field issues of a document with shape errors, so that all come at once.
+
+    When every shape error lies inside some technicians or work orders, the
+    document without them is read and checked by
+    :func:`optimizer.validation.validate_problem`; the issues' fields are
+    given back their places in the whole document, and a reference to a
+    technician left aside for its own errors is not reported as unknown.
+    Any other shape error (the travel section, the weights, a list that is
+    not one) leaves nothing sound to check: no issue is added.
+    """
+    if not isinstance(raw, dict):
+        return []
+    bad: dict[str, set[int]] = {"technicians": set(), "work_orders": set()}
+    for issue in shape_issues:
+        found = _ENTITY.match(issue.field)
+        if found is None:
+            return []
+        bad[found[1]].add(int(found[2]))
+    kept: dict[str, list[int]] = {}
+    rest = dict(raw)
+    for key, skipped in bad.items():
+        items = raw.get(key)
+        if not isinstance(items, list):
+            return []
+        kept[key] = [i for i in range(len(items)) if i not in skipped]
+        rest[key] = [items[i] for i in kept[key]]
+    try:
+        problem, issues = _to_problem(ProblemDoc.model_validate(rest))
+        issues += validate_problem(problem)
+    except (ValidationError, InputError, ValueError):
+        return []
+    set_aside = {
+        t["id"]
+        for i, t in enumerate(raw["technicians"])
+        if i in bad["technicians"] and isinstance(t, dict) and isinstance(t.get("id"), str)
+    }
+
+    def placed(field: str) -> str:
+        return _ENTITY.sub(lambda m: f"{m[1]}[{kept[m[1]][int(m[2])]}]", field, count=1)
+
+    out = []
+    for issue in issues:
+        field = placed(issue.field)
+        ref = _REFERENCE.match(field)
+        if ref is not None and _raw_reference(raw, ref) in set_aside:
+            continue
+        out.append(InputIssue(field, issue.message))
+    return out
+
+
+def _raw_reference(raw: dict[str, Any], ref: re.Match[str]) -> Any:
+    """The technician id a work order's reference field holds in the raw document."""
+    value = raw["work_orders"][int(ref[1])].get(ref[2])
+    if ref[3] is not None:
+        return value[int(ref[3])] if isinstance(value, list) else None
+    return value
 
 
 def problem_to_document(problem: Problem) -> dict[str, Any]:
@@ -194,9 +272,13 @@ def plan_to_document(problem: Problem, plan: Plan) -> dict[str, Any]:
 def plan_from_document(problem: Problem, data: JsonInput) -> Plan:
     """Read a plan document written for ``problem``.
 
-    Only the document is checked (shape, and that given route totals match
-    their stops); whether the plan is feasible is for
-    :func:`optimizer.check.check_plan`.
+    Only the document's shape is checked; whether the plan is feasible (its
+    times, waits, skills, ...) is for :func:`optimizer.check.check_plan`.
+    Output-only fields are ignored: the API's ``violations``, ``warnings``
+    and ``analysis``, the route totals (:data:`DERIVED_ROUTE_FIELDS`) and any
+    field the reader does not know, so every plan this package or the API
+    writes is read back as it is. ``kpis`` and ``stats`` are kept when given
+    (``stats`` defaults to an ``evaluated`` plan's).
 
     Parameters
     ----------
@@ -248,32 +330,7 @@ def plan_from_document(problem: Problem, data: JsonInput) -> Plan:
         )
         for r in doc.routes
     )
-    issues = [
-        InputIssue(
-            f"routes[{i}].{name}",
-            f"Route of technician {route.technician_id} (shift {route.shift_index}): "
-            f"{name} {given} does not match {getattr(route, name)}, "
-            "the value its stops and breaks give.",
-        )
-        for i, (route, route_doc) in enumerate(zip(routes, doc.routes, strict=True))
-        for name in DERIVED_ROUTE_FIELDS
-        if (given := getattr(route_doc, name)) is not None and given != getattr(route, name)
-    ]
-    for i, (route, route_doc) in enumerate(zip(routes, doc.routes, strict=True)):
-        shift = _shift_of(problem, route)
-        given = route_doc.overtime_s
-        if shift is not None and given is not None and given != shift.overtime_s(route.end_s):
-            issues.append(
-                InputIssue(
-                    f"routes[{i}].overtime_s",
-                    f"Route of technician {route.technician_id} (shift {route.shift_index}): "
-                    f"overtime_s {given} does not match {shift.overtime_s(route.end_s)}, "
-                    "the value its end and its shift's end give.",
-                )
-            )
-    if issues:
-        raise InputError(issues)
-    stats = doc.stats
+    stats = doc.stats or SolveStatsDoc(status="evaluated", objective=0.0, wall_s=0.0, engine="none")
     return Plan(
         routes=routes,
         unassigned=tuple(
@@ -623,20 +680,24 @@ def _unassigned_to_doc(u: Unassigned) -> dict[str, Any]:
         "detail": u.detail,
     }
     if u.fixes is not None:
-        doc["fixes"] = [
-            {
-                "kind": f.kind.value,
-                "detail": f.detail,
-                "cost_delta": f.cost_delta,
-                "verified": f.verified,
-                "change": {
-                    k: dict(v) if isinstance(v, Mapping) else v
-                    for k in _CHANGE_FIELDS
-                    if (v := getattr(f.change, k)) is not None and v != {}
-                },
-            }
-            for f in u.fixes
-        ]
+        doc["fixes"] = [_fix_to_doc(f) for f in u.fixes]
+    return doc
+
+
+def _fix_to_doc(f: Fix) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "kind": f.kind.value,
+        "detail": f.detail,
+        "cost_delta": f.cost_delta,
+        "verified": f.verified,
+        "change": {
+            k: dict(v) if isinstance(v, Mapping) else v
+            for k in _CHANGE_FIELDS
+            if (v := getattr(f.change, k)) is not None and v != {}
+        },
+    }
+    if f.also is not None:
+        doc["also"] = _fix_to_doc(f.also)
     return doc
 
 
@@ -668,7 +729,8 @@ def _fix(doc: FixDoc) -> Fix:
         depot_id=c.depot_id,
         territory=c.territory,
     )
-    return Fix(doc.kind, doc.detail, doc.cost_delta, doc.verified, change)
+    also = None if doc.also is None else _fix(doc.also)
+    return Fix(doc.kind, doc.detail, doc.cost_delta, doc.verified, change, also)
 
 
 def _shift_of(problem: Problem, route: Route) -> Shift | None:

@@ -110,6 +110,19 @@ class _Doc(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class _PlanPartDoc(BaseModel):
+    """Part of a plan document: fields it does not know are ignored on input.
+
+    A plan is read for what it decides (who serves which order, in which
+    order, at what times, and which orders are left out); everything a
+    writer adds to that is output-only: the violations, warnings and
+    analysis of the API, the KPIs and statistics, the route totals, and any
+    field a later version adds.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+
 # --- locations ---------------------------------------------------------------
 
 
@@ -628,14 +641,14 @@ class ProblemDoc(_Doc):
 # --- plan ----------------------------------------------------------------------
 
 
-class LoadedDoc(_Doc):
+class LoadedDoc(_PlanPartDoc):
     """What a depot stop took on board."""
 
     parts: dict[Id, Quantity] = Field(default_factory=dict, description="Part to quantity.")
     tools: list[Id] = Field(default_factory=list, description="Tools picked up.")
 
 
-class StopDoc(_Doc):
+class StopDoc(_PlanPartDoc):
     """One visit of a route: a work order, or a depot (kind depot) to load parts and tools."""
 
     kind: Literal["work_order", "depot"] = Field(
@@ -653,9 +666,10 @@ class StopDoc(_Doc):
     )
     start: IsoDatetime = Field(description="Service start.")
     end: IsoDatetime = Field(description="Service end: start + the order's service_min.")
-    wait_s: NonNegInt = Field(
+    wait_s: int = Field(
         description=(
-            "Seconds from arrival to service start (waiting for a window, breaks on site)."
+            "Seconds from arrival to service start (waiting for a window, breaks on site); "
+            "one that does not equal start - arrival is a rule violation of the plan."
         )
     )
     travel_s: NonNegInt = Field(
@@ -669,18 +683,18 @@ class StopDoc(_Doc):
     )
 
 
-class PlacedBreakDoc(_Doc):
+class PlacedBreakDoc(_PlanPartDoc):
     """A break as scheduled."""
 
     start: IsoDatetime = Field(description="Start of the break.")
     end: IsoDatetime = Field(description="End of the break.")
 
 
-class RouteDoc(_Doc):
+class RouteDoc(_PlanPartDoc):
     """The ordered work of one technician in one shift.
 
     `travel_s`, `distance_m`, `work_s`, `service_s`, `wait_s` and `break_s` are
-    totals derived from the rest; when given on input they must match.
+    totals derived from the rest: output-only, ignored on input.
     """
 
     technician_id: Id = Field(description="Whose route.")
@@ -727,7 +741,7 @@ class RouteDoc(_Doc):
     )
 
 
-class FixChangeDoc(_Doc):
+class FixChangeDoc(_PlanPartDoc):
     """The change a fix makes; which fields are set depends on its kind."""
 
     technician_id: Id | None = Field(default=None, description="The technician changed.")
@@ -754,7 +768,7 @@ class FixChangeDoc(_Doc):
     )
 
 
-class FixDoc(_Doc):
+class FixDoc(_PlanPartDoc):
     """A single change that would make an unserved order servable."""
 
     kind: FixKind = Field(
@@ -774,9 +788,15 @@ class FixDoc(_Doc):
     change: FixChangeDoc = Field(
         default_factory=FixChangeDoc, description="The change itself, as data (see its kind)."
     )
+    also: FixDoc | None = Field(
+        default=None,
+        description="A second change made together with this one (its kind and change; its "
+        "detail, cost_delta and verified are the whole fix's): present only on a two-change "
+        "fix, offered when no single change serves the order.",
+    )
 
 
-class UnassignedDoc(_Doc):
+class UnassignedDoc(_PlanPartDoc):
     """An order left out of the plan, with the reason (and, once explained, fixes)."""
 
     work_order_id: Id = Field(description="The order left out.")
@@ -789,7 +809,7 @@ class UnassignedDoc(_Doc):
     )
 
 
-class SolveStatsDoc(_Doc):
+class SolveStatsDoc(_PlanPartDoc):
     """How the solve went; `objective` in points, times in seconds."""
 
     status: str = Field(
@@ -814,8 +834,14 @@ class SolveStatsDoc(_Doc):
     )
 
 
-class PlanDoc(_Doc):
-    """A plan: routes, unassigned orders, KPIs and solve statistics."""
+class PlanDoc(_PlanPartDoc):
+    """A plan: routes, unassigned orders, KPIs and solve statistics.
+
+    On input only the routes (technician, shift, stops and breaks with their
+    times) and the unassigned orders count; `kpis`, `stats`, the route
+    totals and every field a reader does not know (the API's `violations`,
+    `warnings`, `analysis`, ...) are output-only and ignored.
+    """
 
     schema_: str | None = Field(default=None, alias="$schema", description="Ignored.")
     routes: list[RouteDoc] = Field(description="One route per technician shift with work.")
@@ -823,4 +849,6 @@ class PlanDoc(_Doc):
     kpis: dict[str, Any] = Field(
         description="Key figures (optimizer.compute_kpis).", default_factory=dict
     )
-    stats: SolveStatsDoc = Field(description="How the solve went.")
+    stats: SolveStatsDoc | None = Field(
+        default=None, description="How the solve went (output-only; absent on input: evaluated)."
+    )

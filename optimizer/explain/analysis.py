@@ -385,5 +385,5 @@ def _busiest(
 
 def _shift_name(problem: Problem, route: Route) -> str:
     if len(problem.technician(route.technician_id).shifts) > 1:
-        return f" (shift {route.shift_index})"
+        return f" (shift {route.shift_index + 1})"
     return ""

@@ -30,7 +30,7 @@ def apply_fix(problem: Problem, work_order_id: str, fix: Fix) -> Problem:
         The unserved order the fix is for.
     fix
         The fix; a ``bump`` changes the plan, not the problem, so the problem
-        comes back unchanged.
+        comes back unchanged. A two-change fix makes its ``also`` change too.
 
     Returns
     -------
@@ -44,6 +44,12 @@ def apply_fix(problem: Problem, work_order_id: str, fix: Fix) -> Problem:
     ValueError
         If the change lacks a field its kind needs.
     """
+    changed = _apply_one(problem, work_order_id, fix)
+    return changed if fix.also is None else apply_fix(changed, work_order_id, fix.also)
+
+
+def _apply_one(problem: Problem, work_order_id: str, fix: Fix) -> Problem:
+    """The change of ``fix`` itself (not its ``also``)."""
     change = fix.change
     kind = fix.kind
     if kind in (FixKind.BUMP, FixKind.DEPOT):  # a change of the plan, not of the problem

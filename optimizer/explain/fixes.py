@@ -1,7 +1,10 @@
 """What would serve an unserved order: the smallest single changes, each verified.
 
 For an order a plan leaves out, :class:`FixFinder` looks for one change at
-a time, on the technicians nearest to it (:data:`NEAREST`):
+a time, on the technicians nearest to it (:data:`NEAREST`), and, when no
+single change is verified, for two together (``Fix.also``): what the order
+lacks at a technician (skills, or parts its van gave to other orders) plus
+overtime on that technician's shift:
 
 - **window**: an appointment window widened (its end later or its start
   earlier) or the not-before time moved earlier, by the fewest minutes;
@@ -135,6 +138,8 @@ class FixFinder:
             FoundFix(*f)
             for f in depot_fixes(self.problem, self.plan, order, near, self.base_cost, self._tick)
         ]
+        if not any(f.fix.verified for f in found):
+            found += self._two_changes(order, near)
         found.sort(key=lambda f: (not f.fix.verified, f.fix.cost_delta or 0.0))
         return found
 
@@ -367,6 +372,36 @@ class FixFinder:
                 return [found]
         return []
 
+    def _two_changes(self, order: WorkOrder, near: list[Technician]) -> list[FoundFix]:
+        """No single change serves the order: what it lacks at a technician, plus overtime.
+
+        For the nearest technicians the pin and exclusions allow, the first
+        change gives what the order lacks there (its skills, or the parts
+        its van has given to other orders or never had); the second extends
+        one of their shifts by the fewest minutes. The first pair that the
+        validator accepts is the fix (``also`` holds the overtime).
+        """
+        for tech in [t for t in near if may_take(t, order)][:NEAREST]:
+            gap = skill_gap(tech, order)
+            add = self._shortfall(tech, order)
+            if gap and add:
+                continue  # three changes: beyond a two-change fix
+            if gap:
+                first = _fix(FixKind.SKILL, FixChange(technician_id=tech.id, skills=gap))
+            elif add:
+                first = _fix(FixKind.PARTS, FixChange(tech.id, parts=add))
+            else:
+                continue  # it has what the order needs: overtime alone was tried
+            part = Part(self.problem, self.plan, [tech.id], {order.id})
+            makers = [
+                _also_maker(first, _overtime_maker(tech.id, j, "end"))
+                for j in range(len(tech.shifts))
+            ]
+            found = self._best_of(order, part, makers)
+            if found:
+                return found
+        return []
+
     def _territory(self, order: WorkOrder, near: list[Technician]) -> list[FoundFix]:
         """The order's territory added to the nearest able technician bound to others."""
         if order.territory is None:
@@ -416,6 +451,15 @@ def _fix(kind: FixKind, change: FixChange, detail: str = "") -> Fix:
 def _window_maker(i: int | None, side: str) -> Callable[[int], Fix]:
     def make(minutes: int) -> Fix:
         return _fix(FixKind.WINDOW, FixChange(window_index=i, side=side, minutes=minutes))
+
+    return make
+
+
+def _also_maker(first: Fix, second: Callable[[int], Fix]) -> Callable[[int], Fix]:
+    """Fixes of ``first`` made together with ``second(minutes)``: a two-change fix."""
+
+    def make(minutes: int) -> Fix:
+        return replace(first, also=second(minutes))
 
     return make
 

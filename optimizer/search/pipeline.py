@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 
 from optimizer.errors import InputError
 from optimizer.params import SolveParams
-from optimizer.plan import Plan, SolveStats
+from optimizer.plan import Plan, Route, SolveStats
 from optimizer.problem import Problem
 from optimizer.search.decomposition import PartTask, should_decompose, solve_in_parts
 from optimizer.search.executor import executor_for
@@ -388,5 +388,46 @@ def _ortools_plan(
         solutions=result.solutions,
         engine=engine if result.from_start else "ortools",
     )
+    if len(served) < len(orders) - len(prepared.eligibility.reasons):
+        audited = _protected_exact(prepared, inputs, params, started, result.routes, stats)
+        if audited is not None:
+            return audited
     unassigned = unassigned_of(inputs.problem, inputs.index, prepared.eligibility.reasons, served)
     return finish_plan(inputs.problem, result.routes, unassigned, stats, started)
+
+
+def _protected_exact(
+    prepared: Prepared,
+    inputs: SearchInput,
+    params: SolveParams,
+    started: float,
+    routes: Sequence[Route],
+    stats: SolveStats,
+) -> Plan | None:
+    """The exact paths' plan with the field path's priority protection, if it finds a gain.
+
+    PyVRP and OR-Tools price a left-out order by a (compressed) prize: one
+    they leave out while cheaper work holds its technician or its parts is
+    served here (:func:`~optimizer.search.lns.audit.protect`). ``None`` when
+    the audit changes nothing: the plan stays as the engine timed it.
+    """
+    lanes, rules = timing_of(inputs)
+    nodes = routes_from_plan(inputs.index, Plan(tuple(routes), (), stats))
+    solution = Solution(CostModel.build(inputs, lanes, rules), nodes)
+    hood = Neighbourhood(inputs.index)
+    now = _clock.perf_counter()
+    finish = max(started + params.time_limit_s, now + FINISH_SHARE * params.time_limit_s)
+    if not protect(solution, hood, finish):
+        return None
+    findings = audit(solution, hood)
+    stats = replace(stats, engine=f"{stats.engine}+audit", audit_findings=len(findings))
+    return write_plan(
+        inputs.problem,
+        inputs.index,
+        lanes,
+        rules,
+        solution.snapshot(),
+        prepared.eligibility.reasons,
+        stats,
+        started,
+    )

@@ -86,8 +86,9 @@ def retime_plan(problem: Problem, plan: Plan) -> Plan:
             issues.append(
                 InputIssue(
                     f"routes[{r}].shift_index",
-                    f"Route {r} of technician {tech.id} names shift {route.shift_index}, "
-                    f"but the technician has {len(tech.shifts)}.",
+                    f"Route {r} of technician {tech.id} names shift_index {route.shift_index}, "
+                    f"but the technician has {len(tech.shifts)} shift(s), "
+                    "shift_index counting from 0.",
                 )
             )
         issues += [

@@ -4,7 +4,9 @@ The engines that work on node sequences (the rules engine, the
 large-neighbourhood search) hand their routes here. Each route is timed by
 the one timing routine (:mod:`optimizer.search.timing`), orders nobody may
 serve keep the reason eligibility found, and the other orders left out are
-``capacity_exhausted``. The statistics are fixed before the KPIs are
+``capacity_exhausted``, or the binding constraint the routes show
+(:mod:`optimizer.search.reasons`: parts taken by other orders, the only
+qualified technician busy). The statistics are fixed before the KPIs are
 computed, so ``kpis["solve"]`` always equals ``stats``.
 """
 
@@ -33,12 +35,11 @@ from optimizer.plan import (
 from optimizer.problem import Problem
 from optimizer.search.depots import DepotSupply
 from optimizer.search.index import ModelIndex
+from optimizer.search.reasons import NO_ROOM as NO_ROOM
+from optimizer.search.reasons import binding_reasons
 from optimizer.search.timing import Lane, OrderRules, Schedule, schedule_route
 from optimizer.search.visits import visit_lane
 from optimizer.sla import sla_status
-
-#: Detail of an order that could be served alone but found no room.
-NO_ROOM = "Feasible alone, but no room was left for it in this plan."
 
 
 def timed_route(
@@ -191,7 +192,7 @@ def finish_plan(
     :func:`~optimizer.objective.plan_cost` total and the elapsed time
     (``time.perf_counter()`` clock), before the KPIs are computed.
     """
-    draft = Plan(tuple(routes), tuple(unassigned), stats)
+    draft = Plan(tuple(routes), binding_reasons(problem, routes, unassigned), stats)
     final = replace(
         stats, objective=plan_cost(problem, draft)["total"], wall_s=time.perf_counter() - started
     )

@@ -90,7 +90,7 @@ def test_bad_edits_are_listed_with_their_place(lyon):
         ),
         (
             "variants[0].operations[1]",
-            "Cannot change shift 2 of technician T-01: it has 1 shift(s), numbered from 0.",
+            "Cannot change shift_index 2 of technician T-01: it has 1 shift(s), numbered from 0.",
         ),
     ]
 

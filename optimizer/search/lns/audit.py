@@ -8,7 +8,11 @@ may serve it (its allowed vehicles near it, or all of them when few):
 - **ejection**: taking one or two orders of lower total penalty out of a
   route makes room for it, and the objective improves, counting the
   ejected orders' penalties (or, when one fits elsewhere, the cost of
-  moving it there: another technician takes over).
+  moving it there: another technician takes over);
+- **clearing** (only when neither works and the order's resource is
+  scarce: few routes may serve it, or every one of them has given its
+  parts away): as many lower-penalty orders as it takes, wherever they sit
+  in the route, part holders included (:func:`_best_clearing`).
 
 :func:`protect` applies such moves until none is left or time runs out;
 :func:`audit` lists the ones that remain (a plan with findings is a search
@@ -35,6 +39,9 @@ from optimizer.search.timing import timing_of
 PAIR_SPAN = 3
 #: Routes tried per order left out (the nearest allowed ones).
 AUDIT_ROUTES = 8
+#: An order allowed in at most this many routes has a scarce technician:
+#: clearing is tried for it.
+SCARCE_ROUTES = AUDIT_ROUTES
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +122,73 @@ def find(sol: Solution, hood: Neighbourhood, node: int) -> Finding | None:
     cost, v, _ = best_insertion(sol, node, hood, sol.model.penalty[node])
     if v >= 0:
         return Finding(node, v, (), sol.model.penalty[node] - cost)
-    return _best_ejection(sol, hood, node)
+    found = _best_ejection(sol, hood, node)
+    if found is None and _is_scarce(sol, node):
+        return _best_clearing(sol, hood, node)
+    return found
+
+
+# --- clearing: a scarce technician or part held by less valuable orders ----------------
+
+
+def _parts_short(sol: Solution, v: int, node: int) -> bool:
+    """Whether route ``v`` has given away a part ``node`` needs."""
+    stock, used = sol.model.stock[v], sol.routes[v].parts_used
+    return any(stock.get(p, 0) - used.get(p, 0) < q for p, q in sol.model.parts[node].items())
+
+
+def _is_scarce(sol: Solution, node: int) -> bool:
+    """Few routes may serve ``node``, or all that may have used up a part it needs."""
+    allowed = sol.model.allowed[node]
+    if len(allowed) <= SCARCE_ROUTES:
+        return True
+    return bool(sol.model.parts[node]) and all(_parts_short(sol, v, node) for v in allowed)
+
+
+def _scarce_routes(sol: Solution, hood: Neighbourhood, node: int) -> list[int]:
+    """The routes to clear: every allowed one with stops (few), else those holding its parts."""
+    allowed = sol.model.allowed[node]
+    if len(allowed) <= SCARCE_ROUTES:
+        return [v for v in sorted(allowed) if sol.routes[v].nodes]
+    near = _routes_for(sol, hood, node)
+    return [v for v in near if _parts_short(sol, v, node)]
+
+
+def _best_clearing(sol: Solution, hood: Neighbourhood, node: int) -> Finding | None:
+    """The best gain from clearing lower-penalty orders out of one scarce route for ``node``.
+
+    In each route: take out every order of lower penalty; if ``node`` then
+    fits, put them back one at a time, most valuable first, while it still
+    fits. The ones left out (parts holders among them when the parts were
+    short) must be worth less than ``node`` and the whole must lower the
+    objective.
+    """
+    m = sol.model
+    p_x = m.penalty[node]
+    best: Finding | None = None
+    for v in _scarce_routes(sol, hood, node):
+        nodes = list(sol.routes[v].nodes)
+        old_cost = sol.routes[v].cost
+        lower = [y for y in nodes if m.penalty[y] < p_x]
+        if not lower or sum(m.penalty[y] for y in lower) <= 0:
+            continue
+        kept = [y for y in nodes if m.penalty[y] >= p_x]
+        if not sol.set_route(v, kept) or _insert_cost_in(sol, v, node, math.inf)[1] < 0:
+            sol.set_route(v, nodes)
+            continue
+        for y in sorted(lower, key=lambda y: (-m.penalty[y], nodes.index(y))):
+            trial = [n for n in nodes if n in kept or n == y]
+            if sol.set_route(v, trial) and _insert_cost_in(sol, v, node, math.inf)[1] >= 0:
+                kept = trial
+        sol.set_route(v, kept)
+        ejected = tuple(y for y in nodes if y not in kept)
+        lost = sum(m.penalty[y] for y in ejected)
+        bound = p_x - lost + (old_cost - sol.routes[v].cost)
+        cost = _insert_cost_in(sol, v, node, bound)[0]
+        if cost < bound and (best is None or bound - cost > best.gain):
+            best = Finding(node, v, ejected, bound - cost)
+        sol.set_route(v, nodes)
+    return best
 
 
 def _apply(sol: Solution, hood: Neighbourhood, finding: Finding) -> bool:

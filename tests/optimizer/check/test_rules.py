@@ -548,7 +548,7 @@ def test_route_ends_past_allowed_overtime(problem: Problem, plan: Plan) -> None:
     shift = Shift(28800, 48000, (LUNCH,), max_overtime_s=1799)
     late = with_tech(problem, "T-1", shifts=(shift,))
     assert codes(late, plan) == [C.OUTSIDE_SHIFT]
-    assert "with 1799 s of overtime allowed" in check_plan(late, plan)[0].message
+    assert "with 29.98 min of overtime allowed" in check_plan(late, plan)[0].message
 
 
 # --- breaks -------------------------------------------------------------------
@@ -716,3 +716,12 @@ def test_sla_status_red_when_breached(problem: Problem, plan: Plan) -> None:
     late = with_order(problem, "WO-2", resolve_by_s=48599)
     assert codes(late, plan) == [C.SLA_STATUS_MISMATCH]
     assert check_plan(late, with_stop(plan, 1, sla_status=SlaStatus.RED)) == []
+
+
+def test_limit_messages_speak_minutes_and_count_shifts_from_one(problem: Problem, plan: Plan):
+    """Issue 23: "shift 1" for shift_index 0, durations in minutes, never raw seconds."""
+    limited = with_tech(problem, "T-1", max_work_s_per_shift=16199)
+    (violation,) = check_plan(limited, plan)
+    assert violation.message == (
+        "Route of technician T-1 in shift 1 has 270 min of work, above the limit of 269.98 min."
+    )
