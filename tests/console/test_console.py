@@ -767,3 +767,62 @@ def test_screenshots(page: Any, shot: Any, request: pytest.FixtureRequest, scena
         page.evaluate("window.dispatchMap.invalidateSize(); window.dispatchConsole.fitAll()")
         page.wait_for_timeout(600)  # clusters and tiles settle
         shot(page, f"{scenario}-{width}x{height}")
+
+
+def test_a_depot_day_draws_its_depot_stops(page: Any):
+    """metro-depots solved: each depot stop of the plan is a depot block; depots on the map."""
+    plan = load_and_solve(page, "metro-depots", 3)
+    visits = [s for r in plan["routes"] for s in r["stops"] if s.get("kind") == "depot"]
+    assert page.evaluate("window.dispatchConsole.timelineInfo().rendered") == len(
+        page.evaluate("window.dispatchConsole.state.model.rows")
+    )
+    assert page.locator(".blk.depot").count() == len(visits)
+    problem = page.evaluate("window.dispatchConsole.state.problem")
+    assert page.locator(".depot-icon").count() == len(problem["depots"])
+    served = {
+        s["work_order_id"] for r in plan["routes"] for s in r["stops"] if s.get("kind") != "depot"
+    }
+    assert info(page)["markers"] == len(served)
+
+
+def test_an_unserved_order_dropped_on_a_map_route(page: Any):
+    """The work list's order dropped on a route line on the map is tried on that route."""
+    load_and_solve(page)
+    page.click("#tab-unserved")
+    order = ids(page, ".unserved-row")[0]
+    key, x, y = page.evaluate(
+        """() => {
+        const map = window.dispatchMap;
+        const m = window.dispatchConsole.state.model;
+        const route = m.routes[0];
+        const at = (id) => { const o = m.orders.get(id).location; return [o.lat, o.lon]; };
+        const a = map.latLngToContainerPoint(at(route.stops[0].work_order_id));
+        const b = map.latLngToContainerPoint(at(route.stops[1].work_order_id));
+        const box = document.getElementById('map').getBoundingClientRect();
+        return [route.key, box.left + (a.x + b.x) / 2, box.top + (a.y + b.y) / 2];
+    }"""
+    )
+    grip = box(page, f'.unserved-row[data-order="{order}"] .grip')
+    page.mouse.move(grip["x"] + 4, grip["y"] + 4)
+    page.mouse.down()
+    page.mouse.move(x, y, steps=10)
+    page.mouse.up()
+    page.wait_for_selector("#override-actions:not([hidden])")
+    assert page.input_value("#move-order") == order
+    assert page.input_value("#move-target") == key
+
+
+def test_panes_resize_and_keyboard_selects(page: Any):
+    """The side panel's border moves by keyboard; Enter on a service block opens the move form."""
+    plan = load_and_solve(page)
+    before = box(page, "#side")["width"]
+    page.focus("#split-side")
+    for _ in range(3):
+        page.keyboard.press("ArrowLeft")
+    assert box(page, "#side")["width"] == pytest.approx(before + 72, abs=2)
+    first = plan["routes"][0]["stops"][0]["work_order_id"]
+    page.focus(f'.blk.service[data-order="{first}"]')
+    page.keyboard.press("Enter")
+    assert first in page.text_content("#details h3")  # the Order tab has its details
+    assert page.evaluate("document.activeElement.id") == "move-order"
+    assert page.input_value("#move-order") == first

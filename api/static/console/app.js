@@ -278,8 +278,8 @@ function wireDetails(container) {
     if (id && (e.key === "Enter" || e.key === " ") && !e.target.closest("button:not(.leaflet-marker-icon)")) {
       e.preventDefault();
       selectOrder(id);
-      $("move-order").focus();
       showTab("move");
+      $("move-order").focus();
     }
   });
 }
