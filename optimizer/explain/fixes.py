@@ -35,6 +35,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from itertools import islice
 
 from optimizer.domain import Technician, WorkOrder
 from optimizer.explain import wording
@@ -381,17 +382,17 @@ class FixFinder:
         one of their shifts by the fewest minutes. The first pair that the
         validator accepts is the fix (``also`` holds the overtime).
         """
-        for tech in [t for t in near if may_take(t, order)][:NEAREST]:
-            gap = skill_gap(tech, order)
-            add = self._shortfall(tech, order)
-            if gap and add:
-                continue  # three changes: beyond a two-change fix
+        one_short = (  # nearest first, among those lacking one thing only
+            (t, gap, add)
+            for t in near
+            if may_take(t, order)
+            and bool(gap := skill_gap(t, order)) != bool(add := self._shortfall(t, order))
+        )
+        for tech, gap, add in islice(one_short, NEAREST):
             if gap:
                 first = _fix(FixKind.SKILL, FixChange(technician_id=tech.id, skills=gap))
-            elif add:
-                first = _fix(FixKind.PARTS, FixChange(tech.id, parts=add))
             else:
-                continue  # it has what the order needs: overtime alone was tried
+                first = _fix(FixKind.PARTS, FixChange(tech.id, parts=add))
             part = Part(self.problem, self.plan, [tech.id], {order.id})
             makers = [
                 _also_maker(first, _overtime_maker(tech.id, j, "end"))

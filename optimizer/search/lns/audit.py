@@ -169,10 +169,11 @@ def _best_clearing(sol: Solution, hood: Neighbourhood, node: int) -> Finding | N
     for v in _scarce_routes(sol, hood, node):
         nodes = list(sol.routes[v].nodes)
         old_cost = sol.routes[v].cost
-        lower = [y for y in nodes if m.penalty[y] < p_x]
+        n_orders = len(m.penalty)  # depot visits (nodes after the orders) stay
+        lower = [y for y in nodes if y < n_orders and m.penalty[y] < p_x]
         if not lower or sum(m.penalty[y] for y in lower) <= 0:
             continue
-        kept = [y for y in nodes if m.penalty[y] >= p_x]
+        kept = [y for y in nodes if y >= n_orders or m.penalty[y] >= p_x]
         if not sol.set_route(v, kept) or _insert_cost_in(sol, v, node, math.inf)[1] < 0:
             sol.set_route(v, nodes)
             continue
