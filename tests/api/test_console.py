@@ -77,3 +77,16 @@ def test_vendored_map_libraries_are_served_with_their_licences(make_client: Clie
     assert {"leaflet/leaflet.js", "leaflet.markercluster/leaflet.markercluster.js"} <= set(vendored)
     for name in [*vendored, "leaflet/LICENSE", "leaflet.markercluster/MIT-LICENCE.txt"]:
         assert client.get(f"/console/vendor/{name}").status_code == 200, name
+
+
+def test_the_page_has_a_content_security_policy(make_client: ClientFactory):
+    """Only this server by default; the tile server's origin for images when tiles are set."""
+    policy = make_client().get("/console").headers["content-security-policy"]
+    assert "default-src 'self'" in policy and "script-src 'self';" in policy
+    assert "img-src 'self' data: blob:;" in policy
+    client = make_client(map_tiles_url="https://tile.example.org/{z}/{x}/{y}.png")
+    policy = client.get("/console").headers["content-security-policy"]
+    assert "img-src 'self' data: blob: https://tile.example.org;" in policy
+    client = make_client(map_tiles_url="https://{s}.tile.example.org/{z}/{x}/{y}.png")
+    policy = client.get("/console").headers["content-security-policy"]
+    assert "img-src 'self' data: blob: https://*.tile.example.org;" in policy
