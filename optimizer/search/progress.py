@@ -28,13 +28,12 @@ HEARTBEAT_S = 0.25
 class Phase(StrEnum):
     """Where a solve is.
 
-    ``loading``: reading and checking the problem; ``matrices``: travel
-    matrices, eligibility and timing; ``first_plan``: the starts (the rules
-    engine's plan, a warm start, a relaxed PyVRP search); ``improving``: the
-    search improves the best plan; ``partition``: a large problem is split
-    into parts; ``parts``: the parts of a round are solved (``part`` of
-    ``parts`` done, in ``round``); ``finishing``: the plan is written and
-    the orders left out are explained.
+    loading: reading and checking the problem; matrices: travel matrices,
+    eligibility and timing; first_plan: the starts (the rules engine's plan,
+    a warm start, a relaxed PyVRP search); improving: the search improves the
+    best plan; partition: a large problem is split into parts; parts: the
+    parts of a round are solved (part of parts done, in round); finishing:
+    the plan is written and the orders left out are explained.
     """
 
     LOADING = "loading"
