@@ -122,7 +122,7 @@ def test_map_pans_zooms_clusters_and_the_legend_filters(page: Any):
     page.click("#map-fit")
     page.wait_for_timeout(400)
     z = info(page)["zoom"]
-    x, y = page.evaluate(
+    x, y = page.wait_for_function(
         """() => {
         const m = document.getElementById('map').getBoundingClientRect();
         const legend = document.getElementById('legend').getBoundingClientRect();
@@ -135,7 +135,7 @@ def test_map_pans_zooms_clusters_and_the_legend_filters(page: Any):
         }
         return null;
     }"""
-    )
+    ).json_value()
     page.mouse.click(x, y)
     page.wait_for_function(f"() => window.dispatchConsole.mapInfo().zoom > {z}")
     # legend: hide one technician, then solo another, then show all
