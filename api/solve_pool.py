@@ -1,10 +1,13 @@
 """The server's pool of solver processes for what-if and trade-off requests.
 
 One pool of ``whatif_workers`` ``spawn``-ed processes lives as long as the
-application: it is created with the app, its processes are started when
-the app starts (:meth:`SolvePool.start`, from the lifespan, like the job
-service, in the background), every request's solves are submitted to it,
-and it is shut down with the app. A request no longer pays for starting
+application: it is created with the app, its processes start with the
+first what-if or trade-off request (not with the app: they would compete
+with the job workers for the CPU while those start), every request's
+solves are submitted to it, and they exit with the server's process (the
+standard library joins them at exit), not with each lifespan: test clients
+run the lifespan many times in one process, and each restart would cost a
+new start of the processes. A request no longer pays for starting
 processes (seconds each: Python, NumPy, OR-Tools and PyVRP are imported
 anew), and the server's solver processes stay bounded however many
 requests arrive. A pool broken by a process that died is replaced, and the
