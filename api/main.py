@@ -43,12 +43,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.jobs = service
         if settings.run_jobs:
             service.start()
-        app.state.solve_pool.start()
         try:
             yield
         finally:
             service.stop()
-            app.state.solve_pool.stop()
 
     app = FastAPI(
         title="field-dispatch",

@@ -1,10 +1,13 @@
 """The server's pool of solver processes for what-if and trade-off requests.
 
 One pool of ``whatif_workers`` ``spawn``-ed processes lives as long as the
-application: it is created with the app, its processes are started when
-the app starts (:meth:`SolvePool.start`, from the lifespan, like the job
-service; the start waits until they are up), every request's solves are
-submitted to it, and it is shut down with the app. A request no longer pays for starting
+application: it is created with the app, its processes start with the
+first what-if or trade-off request (not with the app: they would compete
+with the job workers for the CPU while those start), every request's
+solves are submitted to it, and they exit with the server's process (the
+standard library joins them at exit), not with each lifespan: test clients
+run the lifespan many times in one process, and each restart would cost a
+new start of the processes. A request no longer pays for starting
 processes (seconds each: Python, NumPy, OR-Tools and PyVRP are imported
 anew), and the server's solver processes stay bounded however many
 requests arrive. A pool broken by a process that died is replaced, and the
@@ -26,9 +29,6 @@ from fastapi import Depends, Request
 log = logging.getLogger("api")
 
 R = TypeVar("R")
-
-START_TIMEOUT_S = 60.0
-"""How long the app's start waits for the solver processes to be up."""
 
 
 def _ready() -> None:
@@ -52,17 +52,18 @@ class SolvePool:
                 )
             return self._pool
 
-    def start(self, timeout_s: float = START_TIMEOUT_S) -> None:
-        """Start the processes now and wait until they are up (at most ``timeout_s``).
+    def start(self, wait_s: float = 0.0) -> None:
+        """Start the processes now, in the background; wait up to ``wait_s`` until they are up.
 
-        A pool that does not come up in time is left to finish starting in
-        the background (a warning is logged); requests then wait for it.
+        The app's start does not wait (a request meanwhile waits for them).
         """
         pool = self.executor()
         futures = [pool.submit(_ready) for _ in range(self.workers)]
+        if wait_s <= 0:
+            return
         try:
             for future in futures:
-                future.result(timeout=timeout_s)
+                future.result(timeout=wait_s)
         except Exception as error:  # slow or broken: requests will retry on a fresh pool
             log.warning("what-if solver processes not up yet: %r", error)
 
