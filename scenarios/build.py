@@ -33,6 +33,7 @@ from scenarios.catalogue import (
 )
 from scenarios.geography import METROS, Metro, demand_point, point_near
 from scenarios.params import ScenarioParams
+from scenarios.working_day import add_working_day
 
 HOME_SPREAD_KM = 5.0
 """Standard deviation of a home-based technician's home around the depot."""
@@ -402,9 +403,11 @@ def build_scenario(params: ScenarioParams) -> dict[str, Any]:
     techs = _technicians(rng, params, metro, days, clock)
     orders = _orders(rng, params, metro, techs, days, clock)
     _stock_required_parts(rng, techs, orders)
-    return {
+    document = {
         "travel": {"kind": "geodesic", "speed_kmh": metro.speed_kmh, "circuity": metro.circuity},
         "sla_yellow_threshold_min": 30,
         "technicians": techs,
         "work_orders": orders,
     }
+    add_working_day(document, params, metro)
+    return document

@@ -62,6 +62,12 @@ def prepare(problem: Problem, seed: int = 0) -> Prepared:
     weights = problem.weights or DEFAULT_WEIGHTS
     matrices = problem.travel.matrices(problem_locations(problem))
     out, back = leg_matrices(problem, matrices)
+    calendars = problem.speed_calendars()
+    if calendars:  # the fastest hour bounds every leg from below; the exact fit is timed
+        fastest = min(c.min_factor for c in calendars.values())
+        if fastest < 1:
+            out = np.floor(out * fastest).astype(np.int64)
+            back = np.floor(back * fastest).astype(np.int64)
     eligibility = compute_eligibility(problem, out, back)
     order_nodes = sorted(eligibility.allowed)
     if seed:
