@@ -22,6 +22,7 @@ from api.schemas.whatif import (
     AddOrdersIn,
     AddTechnicianIn,
     ChangeShiftIn,
+    CloseDepotIn,
     OperationIn,
     RemoveTechnicianIn,
     SetOvertimeIn,
@@ -32,6 +33,7 @@ from optimizer import (
     AddTechnician,
     Booking,
     ChangeShift,
+    CloseDepot,
     DispatchWarning,
     Edit,
     InputError,
@@ -431,6 +433,8 @@ def edits_to_domain(operations: list[OperationIn]) -> list[Edit]:
                 o.model_dump(mode="json", by_alias=True, exclude_unset=True) for o in op.work_orders
             ]
             edits.append(AddOrders(orders))
+        elif isinstance(op, CloseDepotIn):
+            edits.append(CloseDepot(op.depot_id))
         else:
             edits.append(SetWeights(op.weights.model_dump(mode="json", exclude_unset=True)))
     return edits

@@ -89,6 +89,7 @@ from optimizer.validation import find_warnings as find_warnings
 from optimizer.variants import AddOrders as AddOrders
 from optimizer.variants import AddTechnician as AddTechnician
 from optimizer.variants import ChangeShift as ChangeShift
+from optimizer.variants import CloseDepot as CloseDepot
 from optimizer.variants import Edit as Edit
 from optimizer.variants import RemoveTechnician as RemoveTechnician
 from optimizer.variants import SetOvertime as SetOvertime

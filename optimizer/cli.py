@@ -31,7 +31,7 @@ from optimizer.document import (
 from optimizer.errors import DispatchError, DispatchWarning, InputError
 from optimizer.explain.unserved import explain_plan
 from optimizer.params import EXECUTORS, SolveParams
-from optimizer.plan import Plan
+from optimizer.plan import DepotStop, Plan
 from optimizer.problem import Problem
 from optimizer.solve import Progress, solve
 from optimizer.terminal import full_width_console as full_width_console
@@ -144,9 +144,28 @@ def _stops_table(problem: Problem, plan: Plan) -> Table:
             )
             for b in r.breaks
         ]
+        rows += [
+            (
+                d.start_s,
+                f"(depot {d.depot_id}: {_loaded(d)})",
+                f"{d.travel_s / 60:.0f}",
+                _clock(problem, d.arrival_s),
+                f"{d.wait_s / 60:.0f}",
+                _clock(problem, d.start_s),
+                _clock(problem, d.end_s),
+                "",
+            )
+            for d in r.depot_stops
+        ]
         for row in sorted(rows):
             table.add_row(r.technician_id, *row[1:])
     return table
+
+
+def _loaded(stop: DepotStop) -> str:
+    """``1 pump-circ-25, pipe-camera``: what a depot stop loaded."""
+    items = [f"{q} {p}" for p, q in sorted(stop.loaded_parts.items())] + list(stop.loaded_tools)
+    return ", ".join(items) or "nothing"
 
 
 def _kpi_table(kpis: dict[str, Any]) -> Table:
@@ -176,6 +195,9 @@ def _kpi_table(kpis: dict[str, Any]) -> Table:
         ("objective", f"{kpis['objective']:.1f} points"),
         ("solve", f"{kpis['solve']['status']} in {kpis['solve']['wall_s']} s"),
     ]
+    if "depot_stops" in kpis:  # problems with depots
+        loading = f"{kpis['depot_s_total'] / 60:.0f} min loading"
+        rows.insert(-2, ("depot stops", f"{kpis['depot_stops']} ({loading})"))
     for name, value in rows:
         table.add_row(name, value)
     return table

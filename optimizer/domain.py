@@ -174,6 +174,9 @@ class Technician:
     speed_profile
         The technician's own speed bands by time of day (a motorbike in
         rush hour); ``None``: the problem's (``Problem.speed_profile``).
+    tools
+        Tools carried from the start of every shift (non-consumable); others
+        may be picked up at a :class:`Depot` during the day.
     """
 
     id: str
@@ -191,6 +194,7 @@ class Technician:
     territories: tuple[str, ...] = ()
     is_territory_hard: bool = False
     speed_profile: SpeedProfile | None = None
+    tools: tuple[str, ...] = ()
 
     def is_outside_territory(self, order: WorkOrder) -> bool:
         """Whether ``order`` lies outside this technician's territories (see ``territories``)."""
@@ -241,6 +245,10 @@ class WorkOrder:
     territory
         The territory the order lies in; ``None``: no territory, anyone
         may serve it at no territory cost.
+    required_tools
+        Tools the technician must have on board when the service starts:
+        carried from the start (``Technician.tools``) or picked up at a depot
+        earlier in the route. Tools are not consumed.
     """
 
     id: str
@@ -260,6 +268,7 @@ class WorkOrder:
     not_before_s: int | None = None
     dispatched_technician_id: str | None = None
     territory: str | None = None
+    required_tools: tuple[str, ...] = ()
 
     @property
     def start_deadline_s(self) -> int | None:
@@ -274,3 +283,50 @@ class WorkOrder:
         if self.resolve_by_s is not None:
             bounds.append(self.resolve_by_s - self.service_s)
         return min(bounds) if bounds else None
+
+
+@dataclass(frozen=True, slots=True)
+class Depot:
+    """A warehouse where technicians pick up parts and tools during the day.
+
+    Parameters
+    ----------
+    id
+        Unique depot id.
+    location
+        Where it is.
+    opening
+        Opening intervals: a visit starts and ends inside one of them. Empty
+        means always open.
+    stop_s
+        Seconds a visit takes on site (loading), default 15 minutes.
+    stock
+        Part to the quantity the depot holds for the whole horizon, shared
+        by every technician; ``None`` as a quantity means unlimited. A part
+        not listed is not stocked (unless ``is_stock_unlimited``).
+    is_stock_unlimited
+        Every part is available in any quantity (``stock`` is then ignored).
+    tools
+        Tools a technician may pick up here (never run out).
+    """
+
+    id: str
+    location: Location
+    opening: tuple[TimeWindow, ...] = ()
+    stop_s: int = 900
+    stock: Mapping[str, int | None] = field(default_factory=dict)
+    is_stock_unlimited: bool = False
+    tools: tuple[str, ...] = ()
+
+    def available(self, part: str) -> int | None:
+        """Quantity of ``part`` held over the horizon: ``None`` = unlimited, 0 = none."""
+        if self.is_stock_unlimited:
+            return None
+        if part not in self.stock:
+            return 0
+        return self.stock[part]
+
+    def supplies(self, part: str) -> bool:
+        """Whether the depot holds any of ``part``."""
+        qty = self.available(part)
+        return qty is None or qty > 0

@@ -40,7 +40,10 @@ def compute_kpis(problem: Problem, plan: Plan) -> dict[str, Any]:
         ``workload_spread_s`` (max - min work) and ``workload_cv``
         (coefficient of variation) over all technicians;
         ``objective`` (points, :func:`optimizer.objective.plan_cost`) and
-        ``solve`` (status, objective, first_solution_s, wall_s).
+        ``solve`` (status, objective, first_solution_s, wall_s);
+        for a problem with depots only: ``depot_stops`` (visits, all
+        routes), ``depot_s_total`` (time loading at depots) and
+        ``depot_parts_loaded`` (part to quantity taken from the depots).
     """
     stops = {s.work_order_id: s for r in plan.routes for s in r.stops}
     sla_orders = sla_met = 0
@@ -76,7 +79,7 @@ def compute_kpis(problem: Problem, plan: Plan) -> dict[str, Any]:
     loads = list(work.values())
     mean_load = statistics.fmean(loads) if loads else 0.0
     n = len(problem.work_orders)
-    return {
+    out = {
         "orders": n,
         "assigned": len(stops),
         "unassigned": len(plan.unassigned),
@@ -108,4 +111,21 @@ def compute_kpis(problem: Problem, plan: Plan) -> dict[str, Any]:
             "first_solution_s": plan.stats.first_solution_s,
             "wall_s": round(plan.stats.wall_s, 3),
         },
+    }
+    if problem.depots:
+        out.update(_depot_kpis(plan))
+    return out
+
+
+def _depot_kpis(plan: Plan) -> dict[str, Any]:
+    """Depot stops, time loading and parts taken, over all routes."""
+    loaded: dict[str, int] = {}
+    for route in plan.routes:
+        for stop in route.depot_stops:
+            for part, qty in stop.loaded_parts.items():
+                loaded[part] = loaded.get(part, 0) + qty
+    return {
+        "depot_stops": sum(len(r.depot_stops) for r in plan.routes),
+        "depot_s_total": sum(r.depot_s for r in plan.routes),
+        "depot_parts_loaded": dict(sorted(loaded.items())),
     }

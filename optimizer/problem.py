@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from optimizer.clock import Clock
-from optimizer.domain import SpeedProfile, Technician, WorkOrder
+from optimizer.domain import Depot, SpeedProfile, Technician, WorkOrder
 from optimizer.travel.base import TravelModel
 from optimizer.travel.profile import SpeedCalendar, speed_calendar
 from optimizer.weights import Weights
@@ -42,6 +42,9 @@ class Problem:
         clock, daily (:mod:`optimizer.travel.profile`); ``None``: driving
         times do not depend on the hour. A technician's own profile
         replaces it.
+    depots
+        Warehouses where parts and tools are picked up during the day
+        (:class:`optimizer.domain.Depot`); none by default.
     """
 
     technicians: tuple[Technician, ...]
@@ -52,6 +55,7 @@ class Problem:
     epoch: datetime | None = None
     timezone: str | None = None
     speed_profile: SpeedProfile | None = None
+    depots: tuple[Depot, ...] = ()
 
     @property
     def clock(self) -> Clock:
@@ -64,6 +68,13 @@ class Problem:
             if tech.id == technician_id:
                 return tech
         raise KeyError(technician_id)
+
+    def depot(self, depot_id: str) -> Depot:
+        """Return the depot with this id (``KeyError`` if unknown)."""
+        for depot in self.depots:
+            if depot.id == depot_id:
+                return depot
+        raise KeyError(depot_id)
 
     def work_order(self, work_order_id: str) -> WorkOrder:
         """Return the work order with this id (``KeyError`` if unknown)."""

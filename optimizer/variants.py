@@ -14,7 +14,8 @@ as an :class:`~optimizer.errors.EditWarning`:
 - :class:`SetOvertime`: the overtime a technician's shifts allow, and its price;
 - :class:`SetSpeedProfile`: rush-hour bands of the travel model or of one technician;
 - :class:`SetWeights`: objective weights merged into the current ones;
-- :class:`AddOrders`: more work orders.
+- :class:`AddOrders`: more work orders;
+- :class:`CloseDepot`: a depot closed for the whole horizon (removed).
 
 :func:`apply_edits` applies a list of them in order. The result is not
 validated here: load it with ``load_problem`` to check it.
@@ -119,6 +120,18 @@ class AddOrders:
     work_orders: Sequence[Mapping[str, Any]]
 
 
+@dataclass(frozen=True, slots=True)
+class CloseDepot:
+    """Close depot ``depot_id`` for the whole horizon: no route may load there.
+
+    The depot leaves the problem; orders needing what only it had can no
+    longer be served (``missing_parts`` / ``missing_tools``), the others
+    fetch elsewhere.
+    """
+
+    depot_id: str
+
+
 Edit = (
     RemoveTechnician
     | AddTechnician
@@ -127,6 +140,7 @@ Edit = (
     | SetSpeedProfile
     | SetWeights
     | AddOrders
+    | CloseDepot
 )
 """One what-if edit."""
 
@@ -192,6 +206,8 @@ def _apply(document: dict[str, Any], edit: Edit) -> list[EditWarning]:
         _set_speed_profile(document, edit)
     elif isinstance(edit, SetWeights):
         _set_weights(document, edit)
+    elif isinstance(edit, CloseDepot):
+        _close_depot(document, edit)
     else:
         document["work_orders"].extend(copy.deepcopy(dict(o)) for o in edit.work_orders)
     return []
@@ -314,3 +330,16 @@ def _set_weights(document: dict[str, Any], edit: SetWeights) -> None:
         else:
             weights[key] = copy.deepcopy(value)
     document["weights"] = weights
+
+
+def _close_depot(document: dict[str, Any], edit: CloseDepot) -> None:
+    depots = document.get("depots")
+    depots = depots if isinstance(depots, list) else []
+    for i, depot in enumerate(depots):
+        if isinstance(depot, Mapping) and depot.get("id") == edit.depot_id:
+            del depots[i]
+            return
+    known = ", ".join(str(d.get("id")) for d in depots if isinstance(d, Mapping)) or "none"
+    raise _EditRefused(
+        f"Cannot close depot {edit.depot_id}: the problem has no such depot (depots: {known})."
+    )

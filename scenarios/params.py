@@ -77,6 +77,12 @@ class ScenarioParams:
     hard_territory_share
         With ``territories``, the share of technicians that may not serve
         outside theirs (default 0).
+    n_depots
+        Depots where parts and tools are picked up during the day, 0 to 2
+        (default 0: none); with depots, some parts are kept only there
+        (:mod:`scenarios.depots`).
+    tool_share
+        Share of orders needing their trade's tool (default 0).
     """
 
     n_technicians: int = 10
@@ -102,6 +108,8 @@ class ScenarioParams:
     rush_hours: bool = False
     territories: bool = False
     hard_territory_share: float = 0.0
+    n_depots: int = 0
+    tool_share: float = 0.0
 
     def __post_init__(self) -> None:
         for name in ("n_technicians", "n_orders"):
@@ -125,6 +133,7 @@ class ScenarioParams:
             "rare_skill_order_share",
             "overtime_share",
             "hard_territory_share",
+            "tool_share",
         )
         for name in shares:
             value = getattr(self, name)
@@ -149,6 +158,8 @@ class ScenarioParams:
                 rare,
                 f"must be from 1 to n_technicians ({self.n_technicians})",
             )
+        if isinstance(self.n_depots, bool) or self.n_depots not in (0, 1, 2):
+            raise _invalid("n_depots", self.n_depots, "must be 0, 1 or 2")
         if self.surge_end <= self.surge_start:
             raise _invalid(
                 "surge_end",

@@ -298,6 +298,13 @@ class AddOrdersIn(_In):
     )
 
 
+class CloseDepotIn(_In):
+    """Close a depot for the whole horizon: no route loads there any more."""
+
+    op: Literal["close_depot"] = Field(description="The operation.")
+    depot_id: Id = Field(description="The depot to close.")
+
+
 OperationIn = Annotated[
     RemoveTechnicianIn
     | AddTechnicianIn
@@ -305,7 +312,8 @@ OperationIn = Annotated[
     | SetOvertimeIn
     | SetSpeedProfileIn
     | SetWeightsIn
-    | AddOrdersIn,
+    | AddOrdersIn
+    | CloseDepotIn,
     Field(discriminator="op"),
 ]
 """One named what-if operation, told apart by ``op``."""
@@ -320,7 +328,7 @@ class VariantIn(_In):
         max_length=1_000,
         description="Applied in order to the base document, before `patch`: "
         "`remove_technician`, `add_technician`, `change_shift`, `set_overtime`, "
-        "`set_speed_profile`, `set_weights`, `add_orders`.",
+        "`set_speed_profile`, `set_weights`, `add_orders`, `close_depot`.",
     )
     patch: list[PatchOperationIn] = Field(
         default_factory=list,

@@ -12,11 +12,18 @@ local clock (``Mon 23 Nov 16:27``, :class:`optimizer.clock.Clock`).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from itertools import pairwise
 
+from optimizer.check.depots import (
+    Finding,
+    check_depot_stock,
+    check_depot_stops,
+    check_tools,
+    check_van_along_route,
+)
 from optimizer.check.timing import (
     TravelLegs,
     arrival_after_drive_s,
@@ -25,7 +32,7 @@ from optimizer.check.timing import (
 )
 from optimizer.clock import Clock
 from optimizer.domain import Shift, Technician, WorkOrder
-from optimizer.plan import Plan, Route, Stop
+from optimizer.plan import DepotStop, Plan, Route, Stop
 from optimizer.problem import Problem
 
 
@@ -66,6 +73,12 @@ class ViolationCode(StrEnum):
     MAX_WORK_EXCEEDED = "max_work_exceeded"
     MAX_TRAVEL_EXCEEDED = "max_travel_exceeded"
     PARTS_EXCEEDED = "parts_exceeded"
+    UNKNOWN_DEPOT = "unknown_depot"
+    DEPOT_CLOSED = "depot_closed"
+    DEPOT_STOP_DURATION_MISMATCH = "depot_stop_duration_mismatch"
+    DEPOT_LACKS_ITEM = "depot_lacks_item"
+    DEPOT_STOCK_EXCEEDED = "depot_stock_exceeded"
+    TOOL_MISSING = "tool_missing"
     KPI_MISMATCH = "kpi_mismatch"
     SLA_STATUS_MISMATCH = "sla_status_mismatch"
 
@@ -136,10 +149,21 @@ def check_plan(problem: Problem, plan: Plan) -> list[Violation]:
             violations += _check_shift_bounds(route, shift, clock)
             violations += _check_breaks(route, shift, clock)
         violations += _check_route_limits(tech, route)
-        violations += _check_parts(tech, route, visits)
+        if route.depot_stops:
+            violations += _found(check_depot_stops(problem, tech, route, clock))
+            violations += _found(check_van_along_route(problem, tech, route))
+        else:
+            violations += _check_parts(tech, route, visits)
+            violations += _found(check_tools(tech, [order for _, order in visits]))
         violations += _check_sla_status(problem.sla_yellow_threshold_s, visits)
+    violations += _found(check_depot_stock(problem, plan))
     violations += _check_kpis(plan)
     return violations
+
+
+def _found(found: Iterable[Finding]) -> list[Violation]:
+    """Violations of the depot and tool rules (:mod:`optimizer.check.depots`)."""
+    return [Violation(ViolationCode(code), msg, wid, tid) for code, msg, wid, tid in found]
 
 
 def is_valid(problem: Problem, plan: Plan) -> bool:
@@ -270,9 +294,13 @@ def _check_stop_timing(
     code, tid, at = ViolationCode, tech.id, clock.label
     prev_node: int | None = legs.start_node(tech)
     departure_s = route.start_s
-    for stop in route.stops:
-        wid, node = stop.work_order_id, legs.order_node(stop.work_order_id)
-        order, who = orders.get(wid), f"Work order {wid} of technician {tid}"
+    for stop in route.visits():
+        node = legs.visit_node(stop)
+        if isinstance(stop, DepotStop):
+            wid, order, who = None, None, f"Depot stop {stop.depot_id} of technician {tid}"
+        else:
+            wid = stop.work_order_id
+            order, who = orders.get(wid), f"Work order {wid} of technician {tid}"
         if order is not None and stop.end_s != stop.start_s + order.service_s:
             msg = (
                 f"{who} ends at {at(stop.end_s)} but starts at {at(stop.start_s)} "
@@ -292,7 +320,7 @@ def _check_stop_timing(
         if prev_node is not None and node is not None:
             travel_s, distance_m = legs.leg(tech, prev_node, node, departure_s)
             reported = (stop.travel_s, stop.distance_m)
-            yield from _check_leg(route, wid, reported, (travel_s, distance_m))
+            yield from _check_leg(route, wid, reported, (travel_s, distance_m), who)
         expected_s = arrival_after_drive_s(route.breaks, departure_s, travel_s)
         if stop.arrival_s != expected_s:
             gap_break_s = expected_s - departure_s - travel_s
@@ -306,11 +334,17 @@ def _check_stop_timing(
 
 
 def _check_leg(
-    route: Route, wid: str | None, reported: tuple[int, int], expected: tuple[int, int]
+    route: Route,
+    wid: str | None,
+    reported: tuple[int, int],
+    expected: tuple[int, int],
+    label: str | None = None,
 ) -> Iterator[Violation]:
     """Reported ``(travel_s, distance_m)`` of one leg equals the travel model's."""
     tid = route.technician_id
-    what = f"Work order {wid} of technician {tid}" if wid else f"Leg home of technician {tid}"
+    what = label or (
+        f"Work order {wid} of technician {tid}" if wid else f"Leg home of technician {tid}"
+    )
     if reported[0] != expected[0]:
         msg = f"{what} reports travel {reported[0]} s but the travel model gives {expected[0]} s."
         yield Violation(ViolationCode.TRAVEL_MISMATCH, msg, wid, tid)
@@ -323,9 +357,10 @@ def _check_route_end(
     tech: Technician, route: Route, legs: TravelLegs, clock: Clock
 ) -> Iterator[Violation]:
     """The leg home matches the travel model and the route ends no earlier than possible."""
-    last = route.stops[-1] if route.stops else None
+    visits = route.visits()
+    last = visits[-1] if visits else None
     departure_s = last.end_s if last else route.start_s
-    prev_node = legs.order_node(last.work_order_id) if last else legs.start_node(tech)
+    prev_node = legs.visit_node(last) if last else legs.start_node(tech)
     end_node = legs.end_node(tech)
     home = (route.end_travel_s, route.end_distance_m)
     end_travel_s = 0

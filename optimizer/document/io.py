@@ -29,6 +29,7 @@ from optimizer.clock import DEFAULT_EPOCH as DEFAULT_EPOCH
 from optimizer.clock import Clock
 from optimizer.document.errors import PLAN, PROBLEM, JsonInput, read_document
 from optimizer.document.models import (
+    DepotDoc,
     FixDoc,
     GeoPointDoc,
     MatrixRefDoc,
@@ -36,12 +37,14 @@ from optimizer.document.models import (
     PlanDoc,
     ProblemDoc,
     SpeedProfileDoc,
+    StopDoc,
     TechnicianDoc,
     WorkOrderDoc,
 )
 from optimizer.document.travel import travel_from_doc, travel_to_doc
 from optimizer.domain import (
     Break,
+    Depot,
     GeoPoint,
     Location,
     MatrixRef,
@@ -56,7 +59,17 @@ from optimizer.domain import (
     WorkOrder,
 )
 from optimizer.errors import InputError, InputIssue
-from optimizer.plan import Fix, FixChange, PlacedBreak, Plan, Route, SolveStats, Stop, Unassigned
+from optimizer.plan import (
+    DepotStop,
+    Fix,
+    FixChange,
+    PlacedBreak,
+    Plan,
+    Route,
+    SolveStats,
+    Stop,
+    Unassigned,
+)
 from optimizer.problem import Problem
 from optimizer.validation import validate_problem
 from optimizer.weights import Weights
@@ -65,7 +78,15 @@ SCHEMA_DIR = Path(__file__).parents[1] / "schemas"
 """Folder of the committed JSON Schemas (``optimizer/schemas``)."""
 
 
-DERIVED_ROUTE_FIELDS = ("travel_s", "distance_m", "work_s", "service_s", "wait_s", "break_s")
+DERIVED_ROUTE_FIELDS = (
+    "travel_s",
+    "distance_m",
+    "work_s",
+    "service_s",
+    "wait_s",
+    "break_s",
+    "depot_s",
+)
 """Route totals a plan document carries that follow from its stops and breaks."""
 
 
@@ -135,6 +156,8 @@ def problem_to_document(problem: Problem) -> dict[str, Any]:
     doc["sla_yellow_threshold_min"] = _minutes(problem.sla_yellow_threshold_s)
     doc["technicians"] = [_technician_to_doc(t, iso) for t in problem.technicians]
     doc["work_orders"] = [_order_to_doc(o, iso) for o in problem.work_orders]
+    if problem.depots:
+        doc["depots"] = [_depot_to_doc(d, iso) for d in problem.depots]
     return doc
 
 
@@ -200,6 +223,9 @@ def plan_from_document(problem: Problem, data: JsonInput) -> Plan:
     """
     doc = read_document(PlanDoc, data, PLAN)
     secs = _Seconds(problem.clock)
+    stop_issues = _stop_kind_issues(doc)
+    if stop_issues:
+        raise InputError(stop_issues)
     routes = tuple(
         Route(
             technician_id=r.technician_id,
@@ -208,7 +234,7 @@ def plan_from_document(problem: Problem, data: JsonInput) -> Plan:
             end_s=secs(r.end),
             stops=tuple(
                 Stop(
-                    work_order_id=s.work_order_id,
+                    work_order_id=s.work_order_id or "",
                     arrival_s=secs(s.arrival),
                     start_s=secs(s.start),
                     end_s=secs(s.end),
@@ -218,10 +244,12 @@ def plan_from_document(problem: Problem, data: JsonInput) -> Plan:
                     sla_status=s.sla_status,
                 )
                 for s in r.stops
+                if s.kind == "work_order"
             ),
             breaks=tuple(PlacedBreak(secs(b.start), secs(b.end)) for b in r.breaks),
             end_travel_s=r.end_travel_s,
             end_distance_m=r.end_distance_m,
+            depot_stops=_depot_stops(r.stops, secs),
         )
         for r in doc.routes
     )
@@ -391,6 +419,7 @@ def _technician(doc: TechnicianDoc, secs: _Seconds) -> Technician:
         cost_per_hour=doc.cost_per_hour,
         speed_factor=doc.speed_factor,
         speed_profile=_speed_profile(doc.speed_profile),
+        tools=tuple(doc.tools),
         territories=tuple(doc.territories),
         is_territory_hard=doc.territory_hard,
     )
@@ -415,6 +444,19 @@ def _work_order(doc: WorkOrderDoc, secs: _Seconds) -> WorkOrder:
         not_before_s=secs.opt(doc.not_before),
         dispatched_technician_id=doc.dispatched_technician_id,
         territory=doc.territory,
+        required_tools=tuple(doc.required_tools),
+    )
+
+
+def _depot(doc: DepotDoc, secs: _Seconds) -> Depot:
+    return Depot(
+        id=doc.id,
+        location=_location(doc.location),
+        opening=tuple(TimeWindow(secs(w.start), secs(w.end)) for w in doc.opening),
+        stop_s=_seconds(doc.stop_min),
+        stock=dict(doc.stock),
+        is_stock_unlimited=doc.stock_unlimited,
+        tools=tuple(doc.tools),
     )
 
 
@@ -447,6 +489,7 @@ def _to_problem(doc: ProblemDoc) -> tuple[Problem, list[InputIssue]]:
         epoch=epoch,
         timezone=doc.timezone,
         speed_profile=_speed_profile(doc.travel.speed_profile),
+        depots=tuple(_depot(d, secs) for d in doc.depots),
     )
     return problem, issues
 
@@ -544,6 +587,7 @@ def _technician_to_doc(t: Technician, iso: _Iso) -> dict[str, Any]:
         "van_stock": dict(t.van_stock),
         "cost_per_hour": t.cost_per_hour,
         "speed_factor": t.speed_factor,
+        **({"tools": list(t.tools)} if t.tools else {}),
         **({"territories": list(t.territories)} if t.territories else {}),
         **(
             {"speed_profile": _speed_profile_to_doc(t.speed_profile)}
@@ -593,6 +637,19 @@ def _order_to_doc(o: WorkOrder, iso: _Iso) -> dict[str, Any]:
         "not_before": iso.opt(o.not_before_s),
         "dispatched_technician_id": o.dispatched_technician_id,
         **({"territory": o.territory} if o.territory is not None else {}),
+        **({"required_tools": list(o.required_tools)} if o.required_tools else {}),
+    }
+
+
+def _depot_to_doc(d: Depot, iso: _Iso) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "location": _location_to_doc(d.location),
+        "opening": [{"start": iso(w.start_s), "end": iso(w.end_s)} for w in d.opening],
+        "stop_min": _minutes(d.stop_s),
+        "stock": dict(d.stock),
+        "stock_unlimited": d.is_stock_unlimited,
+        "tools": list(d.tools),
     }
 
 
@@ -629,6 +686,7 @@ _CHANGE_FIELDS = (
     "minutes",
     "skills",
     "parts",
+    "depot_id",
     "territory",
 )
 
@@ -644,6 +702,7 @@ def _fix(doc: FixDoc) -> Fix:
         minutes=c.minutes,
         skills=dict(c.skills),
         parts=dict(c.parts),
+        depot_id=c.depot_id,
         territory=c.territory,
     )
     return Fix(doc.kind, doc.detail, doc.cost_delta, doc.verified, change)
@@ -663,19 +722,7 @@ def _route_to_doc(r: Route, iso: _Iso, shift: Shift | None = None) -> dict[str, 
         "shift_index": r.shift_index,
         "start": iso(r.start_s),
         "end": iso(r.end_s),
-        "stops": [
-            {
-                "work_order_id": s.work_order_id,
-                "arrival": iso(s.arrival_s),
-                "start": iso(s.start_s),
-                "end": iso(s.end_s),
-                "wait_s": s.wait_s,
-                "travel_s": s.travel_s,
-                "distance_m": s.distance_m,
-                "sla_status": s.sla_status.value,
-            }
-            for s in r.stops
-        ],
+        "stops": [_stop_to_doc(s, iso) for s in r.visits()],
         "breaks": [{"start": iso(b.start_s), "end": iso(b.end_s)} for b in r.breaks],
         "end_travel_s": r.end_travel_s,
         "end_distance_m": r.end_distance_m,
@@ -685,11 +732,78 @@ def _route_to_doc(r: Route, iso: _Iso, shift: Shift | None = None) -> dict[str, 
         "service_s": r.service_s,
         "wait_s": r.wait_s,
         "break_s": r.break_s,
+        **({"depot_s": r.depot_s} if r.depot_stops else {}),
     }
     if shift is not None:
         doc["shift_end"] = iso(shift.end_s)
         doc["overtime_s"] = shift.overtime_s(r.end_s)
     return doc
+
+
+def _stop_to_doc(s: Stop | DepotStop, iso: _Iso) -> dict[str, Any]:
+    if isinstance(s, DepotStop):
+        return {
+            "kind": "depot",
+            "depot_id": s.depot_id,
+            "arrival": iso(s.arrival_s),
+            "start": iso(s.start_s),
+            "end": iso(s.end_s),
+            "wait_s": s.wait_s,
+            "travel_s": s.travel_s,
+            "distance_m": s.distance_m,
+            "loaded": {"parts": dict(s.loaded_parts), "tools": list(s.loaded_tools)},
+        }
+    return {
+        "work_order_id": s.work_order_id,
+        "arrival": iso(s.arrival_s),
+        "start": iso(s.start_s),
+        "end": iso(s.end_s),
+        "wait_s": s.wait_s,
+        "travel_s": s.travel_s,
+        "distance_m": s.distance_m,
+        "sla_status": s.sla_status.value,
+    }
+
+
+def _stop_kind_issues(doc: PlanDoc) -> list[InputIssue]:
+    """A work-order stop names its order; a depot stop its depot."""
+    issues = []
+    for i, r in enumerate(doc.routes):
+        for j, s in enumerate(r.stops):
+            path = f"routes[{i}].stops[{j}]"
+            if s.kind == "work_order" and s.work_order_id is None:
+                issues.append(
+                    InputIssue(f"{path}.work_order_id", "A work-order stop needs a work_order_id.")
+                )
+            if s.kind == "depot" and s.depot_id is None:
+                issues.append(InputIssue(f"{path}.depot_id", "A depot stop needs a depot_id."))
+    return issues
+
+
+def _depot_stops(stops: Sequence[StopDoc], secs: _Seconds) -> tuple[DepotStop, ...]:
+    """The depot stops of a route document, each after the work-order stops before it."""
+    out = []
+    orders = 0
+    for s in stops:
+        if s.kind == "work_order":
+            orders += 1
+            continue
+        loaded = s.loaded
+        out.append(
+            DepotStop(
+                depot_id=s.depot_id or "",
+                after=orders,
+                arrival_s=secs(s.arrival),
+                start_s=secs(s.start),
+                end_s=secs(s.end),
+                wait_s=s.wait_s,
+                travel_s=s.travel_s,
+                distance_m=s.distance_m,
+                loaded_parts=dict(loaded.parts) if loaded else {},
+                loaded_tools=tuple(loaded.tools) if loaded else (),
+            )
+        )
+    return tuple(out)
 
 
 # --- JSON Schema ---------------------------------------------------------------------

@@ -545,6 +545,10 @@ class TechnicianDoc(_Doc):
         le=100,
         allow_inf_nan=False,
     )
+    tools: list[Id] = Field(
+        default_factory=list,
+        description="Tools carried from the start of every shift; others are picked up at depots.",
+    )
     territories: list[Id] = Field(
         default_factory=list,
         description="Home territories; empty: serves every territory alike.",
@@ -609,6 +613,34 @@ class WorkOrderDoc(_Doc):
         default=None,
         description="The territory it lies in; null: none (anyone, at no territory cost).",
     )
+    required_tools: list[Id] = Field(
+        default_factory=list,
+        description="Tools on board when the service starts: carried, or picked up at a depot "
+        "earlier in the route (never consumed).",
+    )
+
+
+class DepotDoc(_Doc):
+    """A warehouse where technicians pick up parts and tools during the day."""
+
+    id: Id = Field(description="Depot id, unique among depots.")
+    location: LocationDoc = Field(description="Where it is.")
+    opening: list[WindowDoc] = Field(
+        default_factory=list,
+        description="Opening intervals: a visit starts and ends inside one; empty: always open.",
+    )
+    stop_min: Minutes = Field(default=15.0, description="Minutes a visit takes (loading).")
+    stock: dict[Id, Quantity | None] = Field(
+        default_factory=dict,
+        description="Part to the quantity held for the whole horizon, shared by every "
+        "technician; null: unlimited. Parts not listed are not stocked.",
+    )
+    stock_unlimited: bool = Field(
+        default=False, description="Every part in any quantity (stock is then ignored)."
+    )
+    tools: list[Id] = Field(
+        default_factory=list, description="Tools that may be picked up here (never run out)."
+    )
 
 
 class ProblemDoc(_Doc):
@@ -634,15 +666,35 @@ class ProblemDoc(_Doc):
     )
     technicians: list[TechnicianDoc] = Field(description="The fleet; may be empty.")
     work_orders: list[WorkOrderDoc] = Field(description="The demand; may be empty.")
+    depots: list[DepotDoc] = Field(
+        default_factory=list,
+        description="Depots where parts and tools are picked up during the day; may be empty.",
+    )
 
 
 # --- plan ----------------------------------------------------------------------
 
 
-class StopDoc(_Doc):
-    """One visit of a route."""
+class LoadedDoc(_Doc):
+    """What a depot stop took on board."""
 
-    work_order_id: Id = Field(description="The order served.")
+    parts: dict[Id, Quantity] = Field(default_factory=dict, description="Part to quantity.")
+    tools: list[Id] = Field(default_factory=list, description="Tools picked up.")
+
+
+class StopDoc(_Doc):
+    """One visit of a route: a work order, or a depot (kind depot) to load parts and tools."""
+
+    kind: Literal["work_order", "depot"] = Field(
+        default="work_order", description="work_order (the default) or depot."
+    )
+    work_order_id: Id | None = Field(
+        default=None, description="The order served (required unless kind is depot)."
+    )
+    depot_id: Id | None = Field(default=None, description="The depot visited (kind depot).")
+    loaded: LoadedDoc | None = Field(
+        default=None, description="What was loaded at the depot (kind depot)."
+    )
     arrival: IsoDatetime = Field(
         description="Arrival on site: departure + travel_s + breaks taken on the road."
     )
@@ -709,6 +761,9 @@ class RouteDoc(_Doc):
         description="Seconds waiting for appointment windows, breaks excluded (derived).",
     )
     break_s: int | None = Field(default=None, description="Seconds on break (derived).")
+    depot_s: int | None = Field(
+        default=None, description="Seconds loading at depots (derived; only with depot stops)."
+    )
     shift_end: IsoDatetime | None = Field(
         default=None,
         description="The shift's nominal end; a route ending later works overtime (output).",
@@ -736,8 +791,11 @@ class FixChangeDoc(_Doc):
         default_factory=dict, description="Skill to its new level (skill)."
     )
     parts: dict[str, Quantity] = Field(
-        default_factory=dict, description="Part to the quantity added to the van (parts)."
+        default_factory=dict,
+        description="Part to the quantity added to the van (parts), or loaded at the depot "
+        "(depot).",
     )
+    depot_id: Id | None = Field(default=None, description="The depot visited (depot).")
     territory: Id | None = Field(
         default=None, description="The territory added to the technician's (territory)."
     )
@@ -747,7 +805,8 @@ class FixDoc(_Doc):
     """A single change that would make an unserved order servable."""
 
     kind: FixKind = Field(
-        description="window, deadline, overtime, bump, skill, parts, exclusion or territory: "
+        description="window, deadline, overtime, bump, skill, parts, exclusion, territory or "
+        "depot: "
         "what changes."
     )
     detail: str = Field(description="One sentence: the change and what it allows.")

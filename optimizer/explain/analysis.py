@@ -173,6 +173,18 @@ def _apportion(values: list[Fraction], target: int) -> list[int]:
     return floors
 
 
+def _via_depots(route: Route) -> str:
+    """`` (2 depot stops: 25 min driving to them, 30 min loading)`` or nothing."""
+    if not route.depot_stops:
+        return ""
+    n = len(route.depot_stops)
+    legs = sum(d.travel_s for d in route.depot_stops)
+    return (
+        f" ({n} depot stop{'s' if n > 1 else ''}: {minutes(legs)} driving to "
+        f"{'them' if n > 1 else 'it'}, {minutes(route.depot_s)} loading)"
+    )
+
+
 def _route_entries(problem: Problem, weights: Weights, route: Route) -> list[_Raw]:
     who = route.technician_id
     shift = _shift_name(problem, route)
@@ -183,7 +195,7 @@ def _route_entries(problem: Problem, weights: Weights, route: Route) -> list[_Ra
             _Raw(
                 "travel",
                 exact,
-                f"{who}{shift} drives {minutes(route.travel_s)} at "
+                f"{who}{shift} drives {minutes(route.travel_s)}{_via_depots(route)} at "
                 f"{number(weights.travel_per_hour)} points/h: {points(float(exact))}.",
                 technician_id=who,
                 shift_index=route.shift_index,

@@ -46,7 +46,7 @@ def apply_fix(problem: Problem, work_order_id: str, fix: Fix) -> Problem:
     """
     change = fix.change
     kind = fix.kind
-    if kind is FixKind.BUMP:
+    if kind in (FixKind.BUMP, FixKind.DEPOT):  # a change of the plan, not of the problem
         return problem
     if kind in (FixKind.WINDOW, FixKind.DEADLINE, FixKind.EXCLUSION):
         order = problem.work_order(work_order_id)

@@ -12,7 +12,9 @@ a time, on the technicians nearest to it (:data:`NEAREST`):
 - **skill**: when nobody has the skills, a technician raised to them;
 - **parts**: a van given the parts it lacks;
 - **exclusion**: an excluded technician allowed;
-- **territory**: the order's territory added to a technician bound to others.
+- **territory**: the order's territory added to a technician bound to others;
+- **depot**: a technician fetches the parts or tools at a depot on the way
+  (:mod:`optimizer.explain.depot_fixes`; the problem is unchanged).
 
 "Fewest minutes" is a bisection over whole minutes up to
 :data:`MAX_CHANGE_MIN`, each step an insertion of the order into the
@@ -34,6 +36,7 @@ from dataclasses import dataclass, replace
 from optimizer.domain import Technician, WorkOrder
 from optimizer.explain import wording
 from optimizer.explain.changes import apply_fix
+from optimizer.explain.depot_fixes import depot_fixes
 from optimizer.explain.workspace import Part, Workspace, checked_plan
 from optimizer.objective import plan_cost
 from optimizer.plan import Fix, FixChange, FixKind, Plan, Unassigned, UnassignedReason
@@ -128,6 +131,10 @@ class FixFinder:
             found += kind(order, able)
         for other in (self._skill, self._parts, self._exclusion, self._territory):
             found += other(order, near)
+        found += [
+            FoundFix(*f)
+            for f in depot_fixes(self.problem, self.plan, order, near, self.base_cost, self._tick)
+        ]
         found.sort(key=lambda f: (not f.fix.verified, f.fix.cost_delta or 0.0))
         return found
 
@@ -190,8 +197,7 @@ class FixFinder:
         changed, ws, (_, v, pos) = attempt
         if nodes is None:
             assert ws.node is not None
-            nodes = list(ws.solution.routes[v].nodes)
-            nodes.insert(pos, ws.node)
+            nodes = ws.solution.placed(v, ws.node, pos)  # with a depot visit when one is needed
         if changed is not self.problem and validate_problem(changed):
             return None
         plan = checked_plan(changed, self.plan, [ws.route(v, nodes)], {order.id}, dropped)

@@ -60,6 +60,10 @@ PYVRP_GIVE_UP_SHARE = 0.25
 #: relaxed PyVRP search, which gets :data:`PYVRP_START_SHARE` of the budget.
 PYVRP_START_MIN_ORDERS = 200
 PYVRP_START_SHARE = 0.3
+#: Shortest PyVRP start worth running, in seconds: below it (a part of a
+#: large problem under a very short limit) the starts are the rules engine's
+#: (unless the solve counts iterations, ``solution_limit``, to be reproducible).
+PYVRP_START_MIN_S = 0.5
 #: Share of the budget kept after the large-neighbourhood search for the
 #: protection, the audit and the writing of the plan.
 FINISH_SHARE = 0.03
@@ -125,6 +129,12 @@ def _path(inputs: SearchInput, params: SolveParams, initial_plan: Plan | None) -
                 "The ortools engine cannot model this problem: time-dependent travel "
                 "(speed profiles).",
             )
+        if inputs.problem.depots:
+            raise InputError.single(
+                "params.engine",
+                "The ortools engine cannot model depot visits (parts and tools picked up "
+                "during the day); use engine auto.",
+            )
         return "ortools"
     reason = unsupported_reason(inputs)
     if reason is None:
@@ -170,6 +180,31 @@ def run(
 def solve_part(task: PartTask) -> Plan:
     """Solve one part of a large problem (run by the executor's workers)."""
     return _run(task.problem, task.params, task.start, None, _clock.perf_counter())
+
+
+#: CPU seconds per 1,000 orders that a problem solved in parts needs at
+#: least for its first plan, whatever its time limit: every part's travel,
+#: eligibility and rules-engine routes, and the explanation of the orders
+#: left out (10,000 ``nightly`` orders with a 1 s limit: 16-21 s in one
+#: process on this project's 2-vCPU machine).
+FIRST_PLAN_S_PER_1K = 2.0
+#: Seconds of that floor that do not shrink with more processes (combining
+#: the parts, writing the plan).
+FIRST_PLAN_FIXED_S = 1.0
+
+
+def least_time_limit_s(problem: Problem, processes: int = 1) -> float:
+    """The shortest time limit ``problem`` can meet with ``processes`` search processes.
+
+    0 for problems searched whole (a first plan comes within any limit); for
+    a problem solved in parts (:func:`_is_large_field_service`), the time
+    its first plan takes: below it the solve runs that long anyway and the
+    API says so (``time_limit_below_minimum``).
+    """
+    if not _is_large_field_service(problem):
+        return 0.0
+    per_process = FIRST_PLAN_S_PER_1K * len(problem.work_orders) / 1000 / max(processes, 1)
+    return round(per_process + FIRST_PLAN_FIXED_S, 1)
 
 
 def _is_large_field_service(problem: Problem) -> bool:
@@ -234,8 +269,9 @@ def _field_plan(
         starts.append(("warm", routes_from_plan(inputs.index, initial_plan)))
     starts.append(("greedy", rules_routes(inputs, lanes, rules)))
     n_orders = len(inputs.index.order_of_node)
-    if initial_plan is None and n_orders >= PYVRP_START_MIN_ORDERS:
-        budget = _remaining_s(params, started) * PYVRP_START_SHARE
+    budget = _remaining_s(params, started) * PYVRP_START_SHARE
+    worth = budget >= PYVRP_START_MIN_S or params.solution_limit is not None  # reproducible
+    if initial_plan is None and n_orders >= PYVRP_START_MIN_ORDERS and worth:
         iterations = _iterations(params, PYVRP_ITERATIONS_PER_SOLUTION)
         found = pyvrp_routes(
             inputs, budget, params.seed, iterations, relaxed=True, processes=params.processes

@@ -15,9 +15,11 @@ import numpy as np
 
 from optimizer.plan import UnassignedReason
 from optimizer.problem import Problem
+from optimizer.search.depots import DepotSupply
 from optimizer.search.eligibility import Eligibility, compute_eligibility, vehicles_of
 from optimizer.search.index import SearchInput, build_index, problem_locations
 from optimizer.search.timing import time_route, timing_of
+from optimizer.search.visits import alone_with_visit
 from optimizer.travel.base import TravelMatrices, scale_durations
 from optimizer.weights import DEFAULT_WEIGHTS
 
@@ -93,9 +95,23 @@ def prepare(problem: Problem, seed: int = 0) -> Prepared:
 
 
 def _timed_fits(inputs: SearchInput) -> dict[int, list[int]]:
-    """Allowed vehicles per problem order whose one-order route the timing routine accepts."""
+    """Allowed vehicles per problem order whose one-order route the timing routine accepts.
+
+    With depots, an order needing what the van lacks is timed with one
+    visit before it (:func:`optimizer.search.visits.alone_with_visit`).
+    """
     lanes, rules = timing_of(inputs)
     index = inputs.index
+    supply = DepotSupply.build(inputs)
+    if supply is not None:
+        return {
+            o: [
+                v
+                for v in sorted(index.allowed_vehicles[node])
+                if alone_with_visit(supply, lanes[v], rules, v, node) is not None
+            ]
+            for node, o in enumerate(index.order_of_node)
+        }
     return {
         o: [v for v in sorted(index.allowed_vehicles[node]) if time_route(lanes[v], rules, [node])]
         for node, o in enumerate(index.order_of_node)

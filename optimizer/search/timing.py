@@ -50,6 +50,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from optimizer.domain import WorkOrder
+from optimizer.search.depots import depot_node_rules
 from optimizer.search.eligibility import Interval, start_intervals
 from optimizer.search.index import ModelIndex, SearchInput
 from optimizer.travel.profile import SpeedCalendar
@@ -538,5 +539,18 @@ def timing_of(inputs: SearchInput) -> tuple[list[Lane], OrderRules]:
     problem, index = inputs.problem, inputs.index
     orders = [problem.work_orders[o] for o in index.order_of_node]
     optimise = inputs.weights.working_time_per_hour > 0
-    lanes = lanes_of(index, optimise, problem.speed_calendars())
-    return lanes, OrderRules.build(orders, inputs.weights)
+    rules = OrderRules.build(orders, inputs.weights)
+    for node, intervals, stop_s in depot_node_rules(inputs):  # depot visits: timed like orders
+        while len(rules.service_s) < node:  # start and end nodes: never stops
+            _append_rule(rules, [], 0)
+        _append_rule(rules, intervals, stop_s)
+    return lanes_of(index, optimise, problem.speed_calendars()), rules
+
+
+def _append_rule(rules: OrderRules, intervals: list[Interval], service_s: int) -> None:
+    """One more node without deadline (a depot visit, or padding before it)."""
+    rules.intervals.append(intervals)
+    rules.service_s.append(service_s)
+    rules.deadline_s.append(_NEVER)
+    rules.late_per_s.append(0.0)
+    rules.late_cap.append(0.0)

@@ -20,10 +20,21 @@ from numpy.typing import NDArray
 from optimizer.domain import WorkOrder
 from optimizer.kpis import compute_kpis
 from optimizer.objective import plan_cost
-from optimizer.plan import PlacedBreak, Plan, Route, SolveStats, Stop, Unassigned, UnassignedReason
+from optimizer.plan import (
+    DepotStop,
+    PlacedBreak,
+    Plan,
+    Route,
+    SolveStats,
+    Stop,
+    Unassigned,
+    UnassignedReason,
+)
 from optimizer.problem import Problem
+from optimizer.search.depots import DepotSupply
 from optimizer.search.index import ModelIndex
 from optimizer.search.timing import Lane, OrderRules, Schedule, schedule_route
+from optimizer.search.visits import visit_lane
 from optimizer.sla import sla_status
 
 #: Detail of an order that could be served alone but found no room.
@@ -41,16 +52,29 @@ def timed_route(
         If the sequence breaks a time rule or limit (engines only pass
         sequences the timing routine accepted).
     """
+    supply = DepotSupply.of(problem, index)
+    visits: dict[int, tuple[str, dict[str, int], tuple[str, ...]]] = {}
+    if supply is not None:
+        loads = supply.loads(v, nodes)
+        if loads is None:
+            raise ValueError(f"Unsupplied sequence for vehicle {v}: {list(nodes)}.")
+        visits = {pos: (supply.depot_ids[d], parts, tools) for pos, d, parts, tools in loads}
+        lane = visit_lane(lane, nodes, supply.first_node)
     schedule = schedule_route(lane, rules, nodes)
     if schedule is None:
         raise ValueError(f"Infeasible sequence for vehicle {v}: {list(nodes)}.")
     vehicle = index.vehicles[v]
-    orders = {s.node: problem.work_orders[index.order_of_node[s.node]] for s in schedule.stops}
+    orders = {
+        s.node: problem.work_orders[index.order_of_node[s.node]]
+        for k, s in enumerate(schedule.stops)
+        if k not in visits
+    }
     return route_of_schedule(
         problem,
         RouteFrame(vehicle.technician.id, vehicle.shift_index, lane, index.distance_m),
         orders,
         schedule,
+        visits,
     )
 
 
@@ -69,17 +93,42 @@ class RouteFrame:
 
 
 def route_of_schedule(
-    problem: Problem, frame: RouteFrame, orders: Mapping[int, WorkOrder], schedule: Schedule
+    problem: Problem,
+    frame: RouteFrame,
+    orders: Mapping[int, WorkOrder],
+    schedule: Schedule,
+    visits: Mapping[int, tuple[str, dict[str, int], tuple[str, ...]]] | None = None,
 ) -> Route:
     """The plan route of ``schedule``: stops with legs and SLA lights, breaks, the leg home.
 
-    ``orders[node]`` is the work order of each order node of the schedule.
+    ``orders[node]`` is the work order of each order node of the schedule;
+    ``visits[k]`` is ``(depot id, parts loaded, tools loaded)`` of the
+    schedule's ``k``-th stop when it is a depot visit.
     """
     distance = frame.distance_m
     threshold = problem.sla_yellow_threshold_s
-    stops = []
+    stops: list[Stop] = []
+    depot_stops: list[DepotStop] = []
     prev = frame.lane.start_node
-    for stop in schedule.stops:
+    for k, stop in enumerate(schedule.stops):
+        if visits and k in visits:
+            depot_id, parts, tools = visits[k]
+            depot_stops.append(
+                DepotStop(
+                    depot_id=depot_id,
+                    after=len(stops),
+                    arrival_s=stop.arrival_s,
+                    start_s=stop.start_s,
+                    end_s=stop.end_s,
+                    wait_s=stop.start_s - stop.arrival_s,
+                    travel_s=stop.travel_s,
+                    distance_m=int(distance.item(prev, stop.node)),
+                    loaded_parts=dict(parts),
+                    loaded_tools=tuple(tools),
+                )
+            )
+            prev = stop.node
+            continue
         order = orders[stop.node]
         stops.append(
             Stop(
@@ -103,6 +152,7 @@ def route_of_schedule(
         breaks=tuple(PlacedBreak(a, b) for a, b in schedule.breaks),
         end_travel_s=schedule.end_travel_s,
         end_distance_m=int(distance.item(prev, frame.lane.end_node)),
+        depot_stops=tuple(depot_stops),
     )
 
 
@@ -165,7 +215,7 @@ def write_plan(
         for v, nodes in enumerate(routes)
         if nodes
     ]
-    served = {node for nodes in routes for node in nodes}
+    served = {node for nodes in routes for node in nodes if node < len(index.order_of_node)}
     return finish_plan(
         problem, timed, unassigned_of(problem, index, reasons, served), stats, started
     )

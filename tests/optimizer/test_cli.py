@@ -100,3 +100,15 @@ def test_solve_warns_of_an_unknown_skill_with_a_suggestion(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "work_orders[0].required_skills.hvack" in err
     assert "Did you mean hvac?" in err
+
+
+def test_solve_shows_depot_stops(tmp_path, capsys):
+    """A day with depots prints each depot stop with what it loaded, and a depot-stops KPI."""
+    out = tmp_path / "plan.json"
+    depots = Path(__file__).parents[2] / "scenarios" / "data" / "metro-depots.json"
+    assert main(["solve", str(depots), "--time-limit", "3", "-o", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "(depot D-" in printed
+    assert "depot stops" in printed
+    plan = json.loads(out.read_text())
+    assert any(s.get("kind") == "depot" for r in plan["routes"] for s in r["stops"])

@@ -390,3 +390,24 @@ def test_metro_rush_solves_to_a_valid_plan() -> None:
     plan = solve(problem, params=SolveParams(time_limit_s=5, solution_limit=20))
     assert check_plan(problem, plan) == []
     assert plan.kpis["assigned"] > 0
+
+
+def test_nightly_short_asks_more_of_the_same_fleet_with_about_5_percent_p1():
+    """``nightly-short``: the nightly fleet and orders, on-site work 0.9x+ the net shift hours."""
+
+    def on_site_share(problem: Problem) -> float:
+        shift_s = sum(
+            s.end_s - s.start_s - sum(b.duration_s for b in s.breaks)
+            for t in problem.technicians
+            for s in t.shifts
+        )
+        return sum(o.service_s for o in problem.work_orders) / shift_s
+
+    short = load_problem(generate("nightly-short"))
+    nightly = load_problem(generate("nightly"))
+    assert len(short.technicians) == len(nightly.technicians) == 1000
+    assert len(short.work_orders) == 10_000
+    assert on_site_share(short) >= 0.9
+    assert on_site_share(short) >= 1.15 * on_site_share(nightly)
+    p1 = sum(o.priority.name == "P1" for o in short.work_orders) / len(short.work_orders)
+    assert 0.04 <= p1 <= 0.06

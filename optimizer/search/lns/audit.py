@@ -76,7 +76,8 @@ def _best_ejection(sol: Solution, hood: Neighbourhood, node: int) -> Finding | N
         route = sol.routes[v]
         nodes = list(route.nodes)
         old_cost = route.cost
-        candidates = [i for i, y in enumerate(nodes) if m.penalty[y] < p_x]
+        n_orders = len(m.penalty)  # depot visits (nodes after the orders) are never ejected
+        candidates = [i for i, y in enumerate(nodes) if y < n_orders and m.penalty[y] < p_x]
         sets: list[tuple[int, ...]] = [(i,) for i in candidates]
         sets += [
             (i, k)
@@ -175,7 +176,9 @@ class AuditFinding:
 
     ``technician_id``/``shift_index`` name the route it fits in, ``ejected``
     the orders to take out of it first (none for a plain insertion), and
-    ``gain_points`` how much the objective would drop.
+    ``gain_points`` how much the objective would drop; ``via_depot`` the
+    depot a new visit before it goes to, when serving it takes one (the
+    parts or tools the van lacks), else ``None``.
     """
 
     work_order_id: str
@@ -183,6 +186,7 @@ class AuditFinding:
     shift_index: int
     ejected: tuple[str, ...]
     gain_points: float
+    via_depot: str | None = None
 
 
 def audit_plan(problem: Problem, plan: Plan) -> list[AuditFinding]:
@@ -221,6 +225,33 @@ def audit_plan(problem: Problem, plan: Plan) -> list[AuditFinding]:
                 shift_index=vehicle.shift_index,
                 ejected=tuple(index.order_ids[n] for n in finding.ejected),
                 gain_points=finding.gain,
+                via_depot=depot_of_finding(solution, finding),
             )
         )
     return out
+
+
+def depot_of_finding(sol: Solution, finding: Finding) -> str | None:
+    """The depot of the new visit a plain-insertion finding needs, or ``None``.
+
+    With depots, inserting an order whose parts or tools the van lacks is
+    one move "visit + order" (:meth:`Solution.insertion_places`), so the
+    audit already finds every order left out that a depot visit could serve
+    for less than its penalty; this names the depot such a finding goes to.
+    """
+    supply = sol.model.depots
+    if supply is None or finding.ejected:
+        return None
+    _, v, pos = _insert_cost_in(sol, finding.vehicle, finding.node, math.inf)
+    if v < 0:
+        return None
+    before = sol.routes[v].nodes
+    after = sol.placed(v, finding.node, pos)
+    new = [n for n in after if supply.is_depot(n)]
+    if len(new) <= sum(1 for n in before if supply.is_depot(n)):
+        return None
+    old = {n: before.count(n) for n in set(before)}
+    for n in new:  # the first depot node with more visits than before
+        if after.count(n) > old.get(n, 0):
+            return supply.depot_ids[n - supply.first_node]
+    return None

@@ -253,6 +253,8 @@ def improve(
         temperature = t0 * (1 - progress)
         before = sol.snapshot()
         removed = _ruin(sol, hood, rng)
+        if sol.model.depots is not None:  # depot visits go with the orders they serve
+            removed = [x for x in removed if x < n]
         touched = {sol.route_of[x] for x in removed}
         sol.remove(removed)
         pool = _pool(sol, removed, hood, rng)
@@ -273,4 +275,8 @@ def improve(
             changed = [v for v in range(len(before)) if before[v] != sol.routes[v].nodes]
             touched.update(changed)
             sol.restore(before, sorted(touched - {-1}))
+    if sol.model.depots is not None:  # the best routes' depot visits, each at its best place
+        sol.restore(best_routes, range(len(best_routes)))
+        if any([sol.improve_visits(v) for v in range(len(best_routes))]):
+            best_routes, best = sol.snapshot(), sol.objective()
     return best_routes, best, iterations

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from optimizer.search.depots import DepotSupply, drop_idle_visits, route_loads
 from optimizer.search.index import SearchInput
 from optimizer.search.timing import (
     Closing,
@@ -34,6 +35,8 @@ from optimizer.search.timing import (
 from optimizer.travel import GeodesicTravel, PlanarTravel, RoadGraphTravel
 
 _INFEASIBLE = float("inf")
+#: Depot visits tried per insertion place (the cheapest detours first).
+VISIT_TRIES = 4
 #: Travel models whose times obey the triangle inequality (shortest paths, straight lines).
 METRIC_TRAVEL = (GeodesicTravel, PlanarTravel, RoadGraphTravel)
 
@@ -61,6 +64,7 @@ class CostModel:
     is_metric: bool = False
     overtime_point_per_s: tuple[float, ...] = ()
     working_point_per_s: float = 0.0
+    depots: DepotSupply | None = None
 
     def end_cost(self, v: int, closing: Closing) -> float:
         """Points of route ``v`` that depend on its start and end.
@@ -122,6 +126,7 @@ class CostModel:
             static=static,
             busy_service_s=[o.service_s for o in orders],
             is_metric=isinstance(problem.travel, METRIC_TRAVEL),
+            depots=DepotSupply.build(inputs),
             overtime_point_per_s=overtime if any(overtime) else (),
             working_point_per_s=weights.working_time_per_hour / 3600,
         )
@@ -145,6 +150,8 @@ class RouteState:
     parts_used: dict[str, int]
     fixed_s: int = 0
     legs: list[int] | None = None
+    n_visits: int = 0
+    depot_loads: dict[int, dict[str, int]] | None = None
 
 
 class Solution:
@@ -155,7 +162,13 @@ class Solution:
         n = len(model.penalty)
         self.route_of = [-1] * n
         self.routes: list[RouteState] = []
+        # With depots: parts taken from each depot by all routes, and the
+        # routes with a visit priced by the last insertion_places.
+        n_depots = model.depots.n_depots if model.depots is not None else 0
+        self.depot_used: list[dict[str, int]] = [{} for _ in range(n_depots)]
+        self._pending: dict[tuple[int, int, int], tuple[RouteState, list[int]]] = {}
         for v, nodes in enumerate(routes):
+            self.routes.append(RouteState([], [], None, 0, 0.0, 0, {}))
             state = self._time(v, list(nodes))
             if state is None:  # callers pass feasible routes; keep what fits
                 kept: list[int] = []
@@ -164,16 +177,42 @@ class Solution:
                         kept.append(node)
                 state = self._time(v, kept)
                 assert state is not None
-            self.routes.append(state)
-            for node in state.nodes:
-                self.route_of[node] = v
+            self._put(v, state)
         self.unassigned = {i for i in range(n) if self.route_of[i] < 0}
+
+    def _put(self, v: int, state: RouteState, clear_old: bool = True) -> None:
+        """Make ``state`` route ``v``, keeping ``route_of`` and the depots' use up to date.
+
+        ``clear_old=False``: the caller already cleared the old route's orders.
+        """
+        n = len(self.route_of)
+        old = self.routes[v]
+        self._pending.clear()
+        self._count_loads(old, -1)
+        if clear_old:
+            for node in old.nodes:
+                if node < n:
+                    self.route_of[node] = -1
+        self.routes[v] = state
+        self._count_loads(state, 1)
+        for node in state.nodes:
+            if node < n:
+                self.route_of[node] = v
+
+    def _count_loads(self, state: RouteState, sign: int) -> None:
+        if state.depot_loads:
+            for d, parts in state.depot_loads.items():
+                used = self.depot_used[d]
+                for part, qty in parts.items():
+                    used[part] = used.get(part, 0) + sign * qty
 
     # --- pricing -------------------------------------------------------------
 
-    def _time(self, v: int, nodes: list[int]) -> RouteState | None:
+    def _time(self, v: int, nodes: list[int], check_stock: bool = True) -> RouteState | None:
         m = self.model
         lane = m.lanes[v]
+        if m.depots is not None:
+            return self._time_with_depots(v, nodes, check_stock)
         if not nodes:  # an idle vehicle drives nowhere
             return RouteState([], [initial_state(lane)], None, 0, 0.0, 0, {})
         if len(nodes) > lane.max_orders:
@@ -185,6 +224,19 @@ class Solution:
         stock = m.stock[v]
         if any(stock.get(p, 0) < q for p, q in used.items()):
             return None
+        return self._timed(v, nodes, used)
+
+    def _timed(
+        self,
+        v: int,
+        nodes: list[int],
+        used: dict[str, int],
+        n_visits: int = 0,
+        depot_loads: dict[int, dict[str, int]] | None = None,
+    ) -> RouteState | None:
+        """Time ``nodes`` (limits on parts and orders already checked) and price the route."""
+        m = self.model
+        lane = m.lanes[v]
         travel = lane.travel
         states = [initial_state(lane)]
         prev, legs = lane.start_node, []
@@ -205,9 +257,50 @@ class Solution:
         if closing is not None and closing.travel_s >= 0:
             travel_s = closing.travel_s  # timed under a speed profile
         cost = self._route_cost(v, nodes, travel_s, closing)
-        busy = travel_s + sum(m.busy_service_s[n] for n in nodes)
+        if n_visits:
+            n_orders = len(m.busy_service_s)
+            busy = travel_s + sum(m.busy_service_s[n] for n in nodes if n < n_orders)
+        else:
+            busy = travel_s + sum(m.busy_service_s[n] for n in nodes)
         fixed = busy + (closing.break_s if closing is not None else 0)
-        return RouteState(nodes, states, closing, travel_s, cost, busy, used, fixed, legs)
+        if n_visits:  # the visits' stops last at least their duration too
+            fixed += sum(m.rules.service_s[n] for n in nodes if n >= len(m.busy_service_s))
+        return RouteState(
+            nodes, states, closing, travel_s, cost, busy, used, fixed, legs, n_visits, depot_loads
+        )
+
+    def _time_with_depots(self, v: int, nodes: list[int], check_stock: bool) -> RouteState | None:
+        """Time a route that may visit depots: the loading rule, the depots' stock, then timing.
+
+        Visits that load nothing are dropped (no longer needed).
+        """
+        m = self.model
+        supply = m.depots
+        assert supply is not None
+        lane = m.lanes[v]
+        loads = supply.loads(v, nodes)
+        if loads is None:
+            return None
+        kept = drop_idle_visits(nodes, loads)
+        if len(kept) < len(nodes):
+            nodes = kept
+            loads = supply.loads(v, nodes)
+            assert loads is not None
+        if not nodes:
+            return RouteState([], [initial_state(lane)], None, 0, 0.0, 0, {})
+        n_visits = len(loads)
+        if len(nodes) - n_visits > lane.max_orders:
+            return None
+        by_depot = route_loads(loads)
+        if check_stock and by_depot:
+            mine = self.routes[v].depot_loads or {}
+            for d, parts in by_depot.items():
+                used, old = self.depot_used[d], mine.get(d, {})
+                for part, qty in parts.items():
+                    limit = supply.available(d, part)
+                    if limit is not None and used.get(part, 0) - old.get(part, 0) + qty > limit:
+                        return None
+        return self._timed(v, nodes, {}, n_visits, by_depot)
 
     def _route_cost(
         self, v: int, nodes: list[int], travel_s: int, closing: Closing | None
@@ -218,8 +311,10 @@ class Solution:
         static = m.static
         cost = travel_s * m.travel_point_per_s + closing.lateness
         cost += m.end_cost(v, closing)
+        n_orders = len(static)
         for node in nodes:
-            cost += static[node].get(v, 0.0)
+            if node < n_orders:  # depot visits have no per-order cost
+                cost += static[node].get(v, 0.0)
         return cost
 
     def objective(self) -> float:
@@ -251,10 +346,12 @@ class Solution:
         and the work limit (waits can absorb nothing more).
         """
         m = self.model
+        if m.depots is not None and m.depots.needs(node):
+            return self._depot_places(v, node)
         route = self.routes[v]
         nodes = route.nodes
         lane = m.lanes[v]
-        if len(nodes) >= lane.max_orders:
+        if len(nodes) - route.n_visits >= lane.max_orders:
             return []
         need = m.parts[node]
         if need:
@@ -286,17 +383,148 @@ class Solution:
             prev = nxt
         return places
 
+    def _depot_places(self, v: int, node: int) -> list[tuple[int, int]]:
+        """Places of an order needing parts or tools, with a depot visit before it when needed.
+
+        At each position the plain insertion is kept when the loading rule
+        supplies the order (van stock, or a visit earlier in the route);
+        otherwise one visit to a depot that has what is missing is inserted
+        before it, where it adds the least driving: the place then stands
+        for "order + visit" as one move (see :meth:`insert`).
+        """
+        m = self.model
+        supply = m.depots
+        assert supply is not None
+        route = self.routes[v]
+        nodes = route.nodes
+        lane = m.lanes[v]
+        if len(nodes) - route.n_visits >= lane.max_orders:
+            return []
+        room = lane.max_travel_s - route.travel_s
+        t = lane.travel.item
+        ends = [lane.start_node, *nodes, lane.end_node]
+        helpful: list[int] | None = None
+        places = []
+        for pos in range(len(nodes) + 1):
+            prev, nxt = ends[pos], ends[pos + 1]
+            added = int(t(prev, node)) + int(t(node, nxt)) - int(t(prev, nxt))
+            if added > room:
+                continue
+            seq = [*nodes[:pos], node, *nodes[pos:]]
+            if self._supplied(v, seq):
+                places.append((added, pos))
+                continue
+            if helpful is None:
+                helpful = supply.helpful_depots(v, node)
+            full = [lane.start_node, *seq]
+            options = []
+            for d in helpful:
+                dn = supply.first_node + d
+                for q in range(pos + 1):  # the visit goes before seq[q]
+                    a, b = full[q], full[q + 1]
+                    extra = int(t(a, dn)) + int(t(dn, b)) - int(t(a, b))
+                    options.append((added + extra, q, dn))
+            options.sort()
+            for total, q, dn in options[:VISIT_TRIES]:
+                if total > room:
+                    break
+                with_visit = [*seq[:q], dn, *seq[q:]]
+                if self._supplied(v, with_visit):
+                    self._pending[(v, node, pos)] = (route, with_visit)
+                    places.append((total, pos))
+                    break
+        return places
+
+    def _supplied(self, v: int, nodes: list[int]) -> bool:
+        """Whether the loading rule supplies every order of ``nodes`` within the depots' stock."""
+        supply = self.model.depots
+        assert supply is not None
+        loads = supply.loads(v, nodes)
+        if loads is None:
+            return False
+        mine = self.routes[v].depot_loads or {}
+        for d, parts in route_loads(loads).items():
+            used, old = self.depot_used[d], mine.get(d, {})
+            for part, qty in parts.items():
+                limit = supply.available(d, part)
+                if limit is not None and used.get(part, 0) - old.get(part, 0) + qty > limit:
+                    return False
+        return True
+
+    def placed(self, v: int, node: int, pos: int) -> list[int]:
+        """The sequence :meth:`insert` would give route ``v`` for ``node`` at ``pos``.
+
+        With depots that may be "visit + order" (as :meth:`insertion_places`
+        priced it); otherwise the order alone at ``pos``.
+        """
+        if self.model.depots is not None:
+            with_visit = self._with_visit(v, node, pos)
+            if with_visit is not None:
+                return list(with_visit)
+        nodes = self.routes[v].nodes
+        return [*nodes[:pos], node, *nodes[pos:]]
+
+    def improve_visits(self, v: int) -> bool:
+        """Move, re-target or drop each depot visit of route ``v`` while that lowers its cost.
+
+        Each visit in turn is taken out and put back at the cheapest place
+        (any position, any depot) where the loading rule still supplies
+        every order, or left out when the others suffice. Returns whether
+        the route changed.
+        """
+        supply = self.model.depots
+        if supply is None:
+            return False
+        changed = False
+        k = 0
+        while True:
+            nodes = self.routes[v].nodes
+            visits = [i for i, n in enumerate(nodes) if supply.is_depot(n)]
+            if k >= len(visits):
+                return changed
+            i = visits[k]
+            base = [*nodes[:i], *nodes[i + 1 :]]
+            best_cost, best = self.routes[v].cost - 1e-9, None
+            options = [base] + [
+                [*base[:q], supply.first_node + d, *base[q:]]
+                for d in range(supply.n_depots)
+                for q in range(len(base) + 1)
+                if [*base[:q], supply.first_node + d, *base[q:]] != nodes
+            ]
+            for option in options:
+                if not self._supplied(v, option):
+                    continue
+                state = self._time(v, option)
+                if state is not None and state.cost < best_cost:
+                    best_cost, best = state.cost, option
+            if best is not None and self.set_route(v, best):
+                changed = True
+                continue  # the visits moved: look at them again from the same index
+            k += 1
+
+    def _with_visit(self, v: int, node: int, pos: int) -> list[int] | None:
+        """The sequence "order + visit" that :meth:`_depot_places` priced at ``pos``, if current."""
+        pending = self._pending.get((v, node, pos))
+        if pending is not None and pending[0] is self.routes[v]:
+            return pending[1]
+        return None
+
     def timed_insertion_cost(self, v: int, node: int, pos: int, added: int, bound: float) -> float:
         """The added cost of a place from :meth:`insertion_places`, timed (inf: infeasible)."""
         m = self.model
         route = self.routes[v]
         nodes = route.nodes
         lane = m.lanes[v]
+        base = added * m.travel_point_per_s + m.static[node].get(v, 0.0)
+        if lane.calendar is None and base >= bound:
+            return _INFEASIBLE
+        if m.depots is not None:
+            with_visit = self._with_visit(v, node, pos)
+            if with_visit is not None:  # the whole route is timed again
+                timed = self._time(v, with_visit)
+                return _INFEASIBLE if timed is None else timed.cost - route.cost
         if lane.calendar is not None:
             return self._timed_insertion_under_profile(v, node, pos, added, bound)
-        base = added * m.travel_point_per_s + m.static[node].get(v, 0.0)
-        if base >= bound:
-            return _INFEASIBLE
         rules = m.rules
         a = nodes[pos - 1] if pos > 0 else lane.start_node
         state = extend(lane, rules, route.states[pos], a, node, False)
@@ -376,28 +604,43 @@ class Solution:
     # --- changes -------------------------------------------------------------
 
     def set_route(self, v: int, nodes: list[int]) -> bool:
-        """Replace route ``v`` by ``nodes`` if feasible; returns whether it was."""
+        """Replace route ``v`` by ``nodes`` if feasible; returns whether it was.
+
+        With depots, visits that load nothing are dropped from ``nodes``.
+        """
         state = self._time(v, nodes)
         if state is None:
             return False
+        n = len(self.route_of)
         for node in self.routes[v].nodes:
-            self.route_of[node] = -1
-            self.unassigned.add(node)
-        self.routes[v] = state
-        for node in nodes:
-            self.route_of[node] = v
-            self.unassigned.discard(node)
+            if node < n:
+                self.unassigned.add(node)
+        self._put(v, state)
+        for node in state.nodes:
+            if node < n:
+                self.unassigned.discard(node)
         return True
 
     def insert(self, v: int, node: int, pos: int) -> bool:
-        """Insert ``node`` at ``pos`` of route ``v``; returns whether it was feasible."""
+        """Insert ``node`` at ``pos`` of route ``v``; returns whether it was feasible.
+
+        When :meth:`insertion_places` priced the place with a depot visit
+        before the order, the visit is inserted with it.
+        """
+        if self.model.depots is not None:
+            with_visit = self._with_visit(v, node, pos)
+            if with_visit is not None:
+                return self.set_route(v, with_visit)
         nodes = self.routes[v].nodes
         return self.set_route(v, [*nodes[:pos], node, *nodes[pos:]])
 
     def remove(self, nodes: Sequence[int]) -> None:
-        """Take ``nodes`` out of their routes (they become unassigned)."""
+        """Take ``nodes`` out of their routes (they become unassigned; depot nodes are ignored)."""
         by_route: dict[int, set[int]] = {}
+        n = len(self.route_of)
         for node in nodes:
+            if node >= n:
+                continue
             v = self.route_of[node]
             if v >= 0:
                 by_route.setdefault(v, set()).add(node)
@@ -411,15 +654,15 @@ class Solution:
 
     def restore(self, routes: Sequence[Sequence[int]], changed: Sequence[int]) -> None:
         """Put routes ``changed`` back to the (feasible) sequences in ``routes``."""
+        n = len(self.route_of)
         for v in changed:
             for node in self.routes[v].nodes:
-                self.route_of[node] = -1
+                if node < n:
+                    self.route_of[node] = -1
         for v in changed:
-            state = self._time(v, list(routes[v]))
+            state = self._time(v, list(routes[v]), check_stock=False)
             assert state is not None
-            self.routes[v] = state
-            for node in state.nodes:
-                self.route_of[node] = v
+            self._put(v, state, clear_old=False)
         self.unassigned = {i for i, v in enumerate(self.route_of) if v < 0}
 
 

@@ -86,7 +86,7 @@ def unsupported_reason(ctx: SearchInput) -> str | None:
 def field_service_reason(problem: Problem, weights: Weights) -> str | None:
     """The first field-service feature of ``problem`` PyVRP cannot model exactly, or ``None``.
 
-    What the problem and weights say alone (labour cost, workload balance,
+    What the problem and weights say alone (depots, labour cost, workload balance,
     breaks, overtime, several windows, soft deadlines, preferences); whether every
     order is open to every technician needs the eligibility
     (:func:`unsupported_reason`).
@@ -94,6 +94,8 @@ def field_service_reason(problem: Problem, weights: Weights) -> str | None:
     n_veh = sum(len(t.shifts) for t in problem.technicians)
     if problem.is_time_dependent:
         return "time-dependent travel (speed profiles)"
+    if problem.depots:
+        return "depot visits"
     if weights.labor_cost > 0:
         return "labour cost in the objective"
     if weights.working_time_per_hour > 0:
@@ -304,7 +306,10 @@ def _data(ctx: SearchInput, relaxed: bool, required: bool) -> tuple[pyvrp.Proble
         )
     locations = [pyvrp.Location(0, 0) for _ in range(idx.n_nodes)]
     # PyVRP's stubs spell the matrix type ``np.ndarray[int]``, which no array matches.
-    matrices: list[Any] = [np.ascontiguousarray(idx.travel_s[s], dtype=np.int64) for s in speeds]
+    n = idx.n_nodes  # depot nodes (after these) are not PyVRP's
+    matrices: list[Any] = [
+        np.ascontiguousarray(idx.travel_s[s][:n, :n], dtype=np.int64) for s in speeds
+    ]
     data = pyvrp.ProblemData(locations, clients, fleet.depots, fleet.types, matrices, matrices)
     return data, fleet
 

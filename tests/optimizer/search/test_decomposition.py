@@ -92,6 +92,7 @@ def test_a_solve_in_parts_is_valid_and_loses_no_order(two_day_problem):
             assert route.technician_id == order.pinned_technician_id
     assert plan.stats.engine.startswith("parts+lns")
     assert plan.kpis["solve"]["objective"] == round(plan.stats.objective, 3)
+    assert plan.stats.audit_findings == 0  # the global audit looked across the parts
 
 
 @pytest.mark.usefixtures("small_parts")
