@@ -30,6 +30,8 @@ from optimizer.domain import MatrixRef as MatrixRef
 from optimizer.domain import PlanarPoint as PlanarPoint
 from optimizer.domain import Priority as Priority
 from optimizer.domain import Shift as Shift
+from optimizer.domain import SpeedBand as SpeedBand
+from optimizer.domain import SpeedProfile as SpeedProfile
 from optimizer.domain import Technician as Technician
 from optimizer.domain import Tier as Tier
 from optimizer.domain import TimeWindow as TimeWindow
@@ -95,6 +97,7 @@ from optimizer.variants import CloseDepot as CloseDepot
 from optimizer.variants import Edit as Edit
 from optimizer.variants import RemoveTechnician as RemoveTechnician
 from optimizer.variants import SetOvertime as SetOvertime
+from optimizer.variants import SetSpeedProfile as SetSpeedProfile
 from optimizer.variants import SetWeights as SetWeights
 from optimizer.variants import apply_edits as apply_edits
 from optimizer.weights import Weights as Weights

@@ -121,6 +121,12 @@ def _needs_fast_start(inputs: SearchInput, params: SolveParams) -> bool:
 def _path(inputs: SearchInput, params: SolveParams, initial_plan: Plan | None) -> str:
     """``"field"``, ``"exact"`` (PyVRP, then OR-Tools restores) or ``"ortools"``."""
     if params.engine == "ortools":
+        if inputs.problem.is_time_dependent:
+            raise InputError.single(
+                "params.engine",
+                "The ortools engine cannot model this problem: time-dependent travel "
+                "(speed profiles).",
+            )
         if inputs.problem.depots:
             raise InputError.single(
                 "params.engine",

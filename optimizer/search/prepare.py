@@ -73,6 +73,12 @@ def prepare(
     if stop():
         raise Stopped
     out, back = leg_matrices(problem, matrices)
+    calendars = problem.speed_calendars()
+    if calendars:  # the fastest hour bounds every leg from below; the exact fit is timed
+        fastest = min(c.min_factor for c in calendars.values())
+        if fastest < 1:
+            out = np.floor(out * fastest).astype(np.int64)
+            back = np.floor(back * fastest).astype(np.int64)
     eligibility = compute_eligibility(problem, out, back)
     if stop():
         raise Stopped

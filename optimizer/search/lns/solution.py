@@ -257,11 +257,13 @@ class Solution:
             prev = node
         legs.append(int(travel.item(prev, lane.end_node)))
         travel_s = sum(legs)
-        if travel_s > lane.max_travel_s:
+        if lane.calendar is None and travel_s > lane.max_travel_s:
             return None
         closing = close(lane, states[-1], prev, False) if nodes else None
         if nodes and closing is None:
             return None
+        if closing is not None and closing.travel_s >= 0:
+            travel_s = closing.travel_s  # timed under a speed profile
         cost = self._route_cost(v, nodes, travel_s, closing)
         if n_visits:
             n_orders = len(m.busy_service_s)
@@ -373,6 +375,9 @@ class Solution:
         if limit < 0 and m.is_metric:
             return []
         travel = lane.travel
+        if lane.calendar is not None:  # free-flow detours at the fastest hour bound the timed ones
+            fastest = lane.calendar.min_factor
+            limit = int(limit / fastest)
         if not nodes:  # an empty route drives nowhere
             added = int(travel.item(lane.start_node, node)) + int(travel.item(node, lane.end_node))
             return [(added, 0)] if added <= limit else []
@@ -585,12 +590,20 @@ class Solution:
         nodes = route.nodes
         lane = m.lanes[v]
         base = added * m.travel_point_per_s + m.static[node].get(v, 0.0)
-        if base >= bound:
+        if lane.calendar is None and base >= bound:
             return _INFEASIBLE
         if m.depots is not None:
-            cost = self._visit_cost(v, node, pos, base)
-            if cost is not None:
-                return cost
+            if lane.calendar is None:
+                cost = self._visit_cost(v, node, pos, base)
+                if cost is not None:
+                    return cost
+            else:
+                with_visit = self._with_visit(v, node, pos)
+                if with_visit is not None:  # the whole route is timed again
+                    timed = self._time(v, with_visit)
+                    return _INFEASIBLE if timed is None else timed.cost - route.cost
+        if lane.calendar is not None:
+            return self._timed_insertion_under_profile(v, node, pos, added, bound)
         rules = m.rules
         a = nodes[pos - 1] if pos > 0 else lane.start_node
         state = extend(lane, rules, route.states[pos], a, node, False)
@@ -636,6 +649,43 @@ class Solution:
             - old.lateness
             + ((closing.end_s - closing.start_s) - (old.end_s - old.start_s)) * labor
         )
+
+    def _timed_insertion_under_profile(
+        self, v: int, node: int, pos: int, added: int, bound: float
+    ) -> float:
+        """:meth:`timed_insertion_cost` under a speed profile: the route is timed to its end.
+
+        Every leg after the insertion leaves at another time, so no prefix
+        of timing can be reused past it; the bound is tried on the free-flow
+        detour at the fastest hour.
+        """
+        m = self.model
+        route = self.routes[v]
+        nodes = route.nodes
+        lane = m.lanes[v]
+        assert lane.calendar is not None
+        static = m.static[node].get(v, 0.0)
+        if added * lane.calendar.min_factor * m.travel_point_per_s + static >= bound:
+            return _INFEASIBLE
+        a = nodes[pos - 1] if pos > 0 else lane.start_node
+        state = extend(lane, m.rules, route.states[pos], a, node, False)
+        if not any(state):
+            return _INFEASIBLE
+        prev = node
+        for nxt in nodes[pos:]:
+            state = extend(lane, m.rules, state, prev, nxt, False)
+            if not any(state):
+                return _INFEASIBLE
+            prev = nxt
+        closing = close(lane, state, prev, False)
+        if closing is None:
+            return _INFEASIBLE
+        cost = (closing.travel_s - route.travel_s) * m.travel_point_per_s + static
+        cost += closing.lateness + m.end_cost(v, closing)
+        old = route.closing
+        if old is not None:
+            cost -= old.lateness + m.end_cost(v, old)
+        return cost
 
     # --- changes -------------------------------------------------------------
 

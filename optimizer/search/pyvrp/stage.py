@@ -92,6 +92,8 @@ def field_service_reason(problem: Problem, weights: Weights) -> str | None:
     (:func:`unsupported_reason`).
     """
     n_veh = sum(len(t.shifts) for t in problem.technicians)
+    if problem.is_time_dependent:
+        return "time-dependent travel (speed profiles)"
     if problem.depots:
         return "depot visits"
     if weights.labor_cost > 0:
