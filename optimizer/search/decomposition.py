@@ -67,8 +67,16 @@ FINISH_SHARE = 0.04
 #: of 45 s, audited whole in 12 s (2 contended vCPUs): objective -24%, 219
 #: more orders served, P1 left out 15 -> 7.
 GLOBAL_AUDIT_SHARE = 0.1
+#: Later rounds of a solve under an iteration budget (``solution_limit``):
+#: counted, so that its plan does not depend on the machine, and as many as
+#: before :data:`LATER_ROUNDS` grew (the same plan at the same budget).
+COUNTED_ROUNDS = 3
 #: Shortest time worth giving one part, in seconds.
 MIN_PART_S = 1.0
+#: Least time a part of a later round is planned to get, in seconds: on a
+#: short budget there are fewer later rounds rather than rounds too short
+#: to search.
+LATER_PART_S = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,12 +159,17 @@ def solve_in_parts(
     deadline = started + params.time_limit_s * (1 - FINISH_SHARE - GLOBAL_AUDIT_SHARE)
     # Under an iteration limit the rounds are counted, so that the plan does
     # not depend on the machine; otherwise they go on until the deadline.
-    last_round = 1 + LATER_ROUNDS if params.solution_limit is not None else math.inf
+    last_round = 1 + COUNTED_ROUNDS if params.solution_limit is not None else math.inf
     while parts is not None and time.perf_counter() < deadline and rounds < last_round:
         left = deadline - time.perf_counter()
         fresh = start is None and rounds == 0
-        share = FIRST_ROUND_SHARE if fresh else 1 / max(LATER_ROUNDS - rounds + 1, 1)
-        part_s = left * share / _waves(len(parts), executor.workers)
+        waves = _waves(len(parts), executor.workers)
+        later = COUNTED_ROUNDS if params.solution_limit is not None else LATER_ROUNDS
+        planned = max(later - rounds + 1, 1)
+        while planned > 1 and left / planned / waves < LATER_PART_S:
+            planned -= 1  # a short budget: fewer later rounds, each worth running
+        share = FIRST_ROUND_SHARE if fresh else 1 / planned
+        part_s = left * share / waves
         if not fresh and part_s < MIN_PART_S:
             break
         shares = stock_shares(  # every depot for every part; finite stock split among them
