@@ -14,7 +14,7 @@ run on the executor's workers (:mod:`optimizer.search.executor`) at once.
 Memory and time grow with the part size times the number of parts, not
 with the square of the problem.
 
-After the last round, a global audit (:mod:`optimizer.search.global_audit`)
+After the last round, a global audit (:mod:`optimizer.search.lns.global_audit`)
 looks at every order left out among the routes of all the technicians who
 may serve it, whatever their part, and repairs what it can (insertion,
 ejection of cheaper work, an idle technician); ``stats.audit_findings``
@@ -38,7 +38,6 @@ from optimizer.plan import Plan, Route, SolveStats, Unassigned, UnassignedReason
 from optimizer.problem import Problem
 from optimizer.search.depots import stock_shares
 from optimizer.search.executor import Executor
-from optimizer.search.global_audit import global_repair
 from optimizer.search.partition import (
     PART_ORDERS,
     SPLIT_MIN_ORDERS,
@@ -62,7 +61,7 @@ LATER_ROUNDS = 6
 #: Time kept at the end for explaining the orders left out and writing the plan.
 FINISH_SHARE = 0.04
 #: Time kept after the rounds for the global audit and repair across the
-#: parts' borders (:mod:`optimizer.search.global_audit`). On overloaded days
+#: parts' borders (:mod:`optimizer.search.lns.global_audit`). On overloaded days
 #: it gains more than a last round: 3,000 ``nightly-short`` orders, a plan
 #: of 45 s, audited whole in 12 s (2 contended vCPUs): objective -24%, 219
 #: more orders served, P1 left out 15 -> 7.
@@ -89,6 +88,10 @@ class PartTask:
 
 
 PartSolver = Callable[[PartTask], Plan]
+#: The stage after the last round: ``(problem, routes by technician, deadline)``
+#: -> the orders it could still serve with a gain (``None``: not all looked at);
+#: it changes the routes in place.
+RepairStage = Callable[[Problem, dict[str, tuple[Route, ...]], float], int | None]
 RoundCallback = Callable[[float, int], bool | None]
 
 
@@ -115,6 +118,7 @@ def solve_in_parts(
     started: float,
     start: Plan | None = None,
     on_round: RoundCallback | None = None,
+    repair: RepairStage | None = None,
 ) -> Plan | None:
     """Solve ``problem`` part by part until the deadline; ``None`` without coordinates.
 
@@ -136,6 +140,9 @@ def solve_in_parts(
     on_round
         Called after each round with the objective and the orders served;
         returning ``True`` stops.
+    repair
+        The global audit and repair after the last round (its findings go
+        to ``stats.audit_findings``); ``None``: none.
     """
     routes: dict[str, tuple[Route, ...]] = {}
     if start is not None:
@@ -209,7 +216,9 @@ def solve_in_parts(
             if on_round(objective, len(plan.assigned_ids)):
                 break
         parts = route_groups(problem, plan, PART_ORDERS, rounds + (start is not None))
-    found = global_repair(problem, routes, started + params.time_limit_s * (1 - FINISH_SHARE))
+    findings = None
+    if repair is not None:
+        findings = repair(problem, routes, started + params.time_limit_s * (1 - FINISH_SHARE))
     plan = _combined(problem, routes)
     served = plan.assigned_ids
     left_out = {o.id for o in problem.work_orders if o.id not in served}
@@ -227,7 +236,7 @@ def solve_in_parts(
         0.0,
         rounds,
         f"parts+lns({rounds} rounds)",
-        audit_findings=found.findings,
+        audit_findings=findings,
     )
     return finish_plan(problem, plan.routes, unassigned, stats, started)
 

@@ -36,6 +36,7 @@ from optimizer.search.decomposition import PartTask, should_decompose, solve_in_
 from optimizer.search.executor import executor_for
 from optimizer.search.index import SearchInput, routes_from_plan
 from optimizer.search.lns.audit import audit, protect
+from optimizer.search.lns.global_audit import repair_across_parts
 from optimizer.search.lns.search import Neighbourhood, improve, recreate
 from optimizer.search.lns.solution import CostModel, Solution
 from optimizer.search.ortools.search import SearchSettings, ortools_search
@@ -165,6 +166,7 @@ def run(
             started,
             start=initial_plan,
             on_round=_report(on_progress, started),
+            repair=repair_across_parts,
         )
         if plan is not None:
             return plan
