@@ -85,6 +85,7 @@ from optimizer.replan import TechnicianUnavailable as TechnicianUnavailable
 from optimizer.replan import reoptimize as reoptimize
 from optimizer.search.lns.audit import AuditFinding as AuditFinding
 from optimizer.search.lns.audit import audit_plan as audit_plan
+from optimizer.search.pipeline import least_time_limit_s as least_time_limit_s
 from optimizer.search.retime import retime_plan as retime_plan
 from optimizer.solve import Phase as Phase
 from optimizer.solve import Progress as Progress

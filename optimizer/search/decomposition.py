@@ -14,7 +14,7 @@ run on the executor's workers (:mod:`optimizer.search.executor`) at once.
 Memory and time grow with the part size times the number of parts, not
 with the square of the problem.
 
-After the last round, a global audit (:mod:`optimizer.search.global_audit`)
+After the last round, a global audit (:mod:`optimizer.search.lns.global_audit`)
 looks at every order left out among the routes of all the technicians who
 may serve it, whatever their part, and repairs what it can (insertion,
 ejection of cheaper work, an idle technician); ``stats.audit_findings``
@@ -38,7 +38,6 @@ from optimizer.plan import Plan, Route, SolveStats, Unassigned, UnassignedReason
 from optimizer.problem import Problem
 from optimizer.search.depots import stock_shares
 from optimizer.search.executor import Executor
-from optimizer.search.global_audit import global_repair
 from optimizer.search.partition import (
     PART_ORDERS,
     SPLIT_MIN_ORDERS,
@@ -63,13 +62,21 @@ LATER_ROUNDS = 6
 #: Time kept at the end for explaining the orders left out and writing the plan.
 FINISH_SHARE = 0.04
 #: Time kept after the rounds for the global audit and repair across the
-#: parts' borders (:mod:`optimizer.search.global_audit`). On overloaded days
+#: parts' borders (:mod:`optimizer.search.lns.global_audit`). On overloaded days
 #: it gains more than a last round: 3,000 ``nightly-short`` orders, a plan
 #: of 45 s, audited whole in 12 s (2 contended vCPUs): objective -24%, 219
 #: more orders served, P1 left out 15 -> 7.
 GLOBAL_AUDIT_SHARE = 0.1
+#: Later rounds of a solve under an iteration budget (``solution_limit``):
+#: counted, so that its plan does not depend on the machine, and as many as
+#: before :data:`LATER_ROUNDS` grew (the same plan at the same budget).
+COUNTED_ROUNDS = 3
 #: Shortest time worth giving one part, in seconds.
 MIN_PART_S = 1.0
+#: Least time a part of a later round is planned to get, in seconds: on a
+#: short budget there are fewer later rounds rather than rounds too short
+#: to search.
+LATER_PART_S = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +89,10 @@ class PartTask:
 
 
 PartSolver = Callable[[PartTask], Plan]
+#: The stage after the last round: ``(problem, routes by technician, deadline)``
+#: -> the orders it could still serve with a gain (``None``: not all looked at);
+#: it changes the routes in place.
+RepairStage = Callable[[Problem, dict[str, tuple[Route, ...]], float], int | None]
 
 
 def should_decompose(problem: Problem) -> bool:
@@ -107,6 +118,7 @@ def solve_in_parts(
     started: float,
     start: Plan | None = None,
     reporter: Reporter | None = None,
+    repair: RepairStage | None = None,
 ) -> Plan | None:
     """Solve ``problem`` part by part until the deadline; ``None`` without coordinates.
 
@@ -130,6 +142,9 @@ def solve_in_parts(
         r), the best plan so far (the parts solved so far in the first
         round, then each round's plan); when it says stop, the parts not yet
         solved are given up and the plan so far is finished.
+    repair
+        The global audit and repair after the last round (its findings go
+        to ``stats.audit_findings``); ``None``: none.
 
     The whole time limit is used: a round whose parts would get less than
     :data:`MIN_PART_S` each gets all the time left, and when even that is
@@ -160,7 +175,7 @@ def solve_in_parts(
     # Under an iteration limit the rounds are counted, so that the plan does
     # not depend on the machine; otherwise they go on until the deadline.
     counted = params.solution_limit is not None
-    last_round = 1 + LATER_ROUNDS if counted else math.inf
+    last_round = 1 + COUNTED_ROUNDS if counted else math.inf
     while (
         parts is not None
         and time.perf_counter() < deadline
@@ -169,10 +184,15 @@ def solve_in_parts(
     ):
         left = deadline - time.perf_counter()
         fresh = start is None and rounds == 0
-        share = FIRST_ROUND_SHARE if fresh else 1 / max(LATER_ROUNDS - rounds + 1, 1)
-        part_s = left * share / _waves(len(parts), executor.workers)
+        waves = _waves(len(parts), executor.workers)
+        later = COUNTED_ROUNDS if counted else LATER_ROUNDS
+        planned = max(later - rounds + 1, 1)
+        while planned > 1 and left / planned / waves < LATER_PART_S:
+            planned -= 1  # a short budget: fewer later rounds, each worth running
+        share = FIRST_ROUND_SHARE if fresh else 1 / planned
+        part_s = left * share / waves
         if not fresh and part_s < MIN_PART_S:  # too short a share: the round takes all time left
-            part_s = left / _waves(len(parts), executor.workers)
+            part_s = left / waves
             if part_s < MIN_PART_S:  # only the parts there is time for
                 fit = int(left // MIN_PART_S) * executor.workers
                 if fit < 1:
@@ -228,7 +248,7 @@ def solve_in_parts(
     repair_until = started + params.time_limit_s * (1 - FINISH_SHARE)
     if reporter.stopped:  # a stopped solve finishes at once
         repair_until = time.perf_counter()
-    found = global_repair(problem, routes, repair_until)
+    findings = None if repair is None else repair(problem, routes, repair_until)
     plan = _combined(problem, routes)
     served = plan.assigned_ids
     left_out = {o.id for o in problem.work_orders if o.id not in served}
@@ -246,7 +266,7 @@ def solve_in_parts(
         0.0,
         rounds,
         f"parts+lns({rounds} rounds)",
-        audit_findings=found.findings,
+        audit_findings=findings,
     )
     return finish_plan(problem, plan.routes, unassigned, stats, started)
 

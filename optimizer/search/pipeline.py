@@ -36,6 +36,7 @@ from optimizer.search.decomposition import PartTask, should_decompose, solve_in_
 from optimizer.search.executor import executor_for
 from optimizer.search.index import SearchInput, routes_from_plan
 from optimizer.search.lns.audit import audit, protect
+from optimizer.search.lns.global_audit import repair_across_parts
 from optimizer.search.lns.search import Neighbourhood, improve, recreate
 from optimizer.search.lns.solution import CostModel, Solution
 from optimizer.search.ortools.search import SearchSettings, ortools_search
@@ -164,7 +165,14 @@ def run(
     if params.engine == "auto" and _is_large_field_service(problem):
         executor = executor_for(params.executor, params.processes, params.ray_address)
         plan = solve_in_parts(
-            problem, params, executor, solve_part, started, start=initial_plan, reporter=reporter
+            problem,
+            params,
+            executor,
+            solve_part,
+            started,
+            start=initial_plan,
+            reporter=reporter,
+            repair=repair_across_parts,
         )
         if plan is not None:
             return plan

@@ -13,6 +13,7 @@ from optimizer.document import load_problem
 from optimizer.search import decomposition, pipeline
 from optimizer.search.decomposition import solve_in_parts
 from optimizer.search.executor import LocalExecutor, executor_for
+from optimizer.search.lns.global_audit import repair_across_parts
 from optimizer.search.partition import regions, route_groups
 from optimizer.search.progress import Phase, Progress, Reporter
 from scenarios.build import build_scenario
@@ -70,7 +71,14 @@ def test_route_groups_keep_each_route_with_its_orders(two_day_problem):
 
 def _in_parts(problem, executor, seconds=60.0, limit=4):
     params = SolveParams(time_limit_s=seconds, solution_limit=limit, seed=3)
-    return solve_in_parts(problem, params, executor, pipeline.solve_part, time.perf_counter())
+    return solve_in_parts(
+        problem,
+        params,
+        executor,
+        pipeline.solve_part,
+        time.perf_counter(),
+        repair=repair_across_parts,
+    )
 
 
 @pytest.fixture

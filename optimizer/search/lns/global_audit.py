@@ -313,3 +313,10 @@ def global_repair(
     gained = len(now - served)
     _log.debug("global audit: %d groups, %d looked at, %d served", len(groups), looked_at, gained)
     return GlobalAudit(len(groups), looked_at, gained, findings if complete else None)
+
+
+def repair_across_parts(
+    problem: Problem, routes: dict[str, tuple[Route, ...]], deadline: float
+) -> int | None:
+    """:func:`global_repair` as the ``repair`` stage of ``solve_in_parts``: its findings."""
+    return global_repair(problem, routes, deadline).findings
