@@ -68,6 +68,7 @@ def _serve(args: argparse.Namespace) -> int:
     from api.logs import configure_logging
     from api.main import create_app
     from api.settings import get_settings
+    from api.startup import startup_problem
 
     settings = get_settings()
     if not is_loopback(args.host) and not settings.is_auth_enabled:
@@ -82,6 +83,10 @@ def _serve(args: argparse.Namespace) -> int:
     busy = port_in_use(args.host, args.port)
     if busy is not None:  # before the store is opened or migrated
         sys.stderr.write(f"dispatch serve: {busy}; choose another with --port.\n")
+        return 2
+    problem = startup_problem(settings)
+    if problem is not None:
+        sys.stderr.write(f"dispatch serve: {problem}\n")
         return 2
     sys.stderr.write(
         f"dispatch serve: jobs stored in {database_location(settings.database_url)} "

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, RedirectResponse
@@ -61,6 +62,29 @@ def console_config(settings: Settings) -> dict[str, Any]:
     }
 
 
+def content_security_policy(settings: Settings) -> str:
+    """The page's Content-Security-Policy: this server only, plus the tile server when set.
+
+    Scripts, styles, fonts and connections come from this server; images also
+    from ``data:`` and ``blob:`` (Leaflet's and the exports' own) and from the
+    origin of ``DISPATCH_MAP_TILES_URL`` when tiles are configured. Styles may be
+    inline (Leaflet positions its panes, markers and tiles with them).
+    """
+    images = "'self' data: blob:"
+    if settings.map_tiles_url:
+        parts = urlsplit(settings.map_tiles_url.replace("{s}", "a"))
+        if parts.scheme in ("http", "https") and parts.netloc:
+            host = parts.netloc
+            if "{s}" in settings.map_tiles_url:
+                host = "*." + host.split(".", 1)[1] if "." in host else host
+            images += f" {parts.scheme}://{host}"
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        f"img-src {images}; connect-src 'self'; font-src 'self'; object-src 'none'; "
+        "base-uri 'self'; frame-ancestors 'self'"
+    )
+
+
 def install_console(app: FastAPI) -> None:
     """Serve the console on ``app``: the page, its assets, its config and ``/`` → ``/console``."""
     app.mount(f"{CONSOLE_PREFIX}assets", StaticFiles(directory=CONSOLE_DIR), name="console-assets")
@@ -71,8 +95,13 @@ def install_console(app: FastAPI) -> None:
         return RedirectResponse(request.scope.get("root_path", "") + CONSOLE_PATH)
 
     @app.get(CONSOLE_PATH, include_in_schema=False)
-    def console_page() -> FileResponse:
-        return FileResponse(CONSOLE_DIR / "index.html", media_type="text/html")
+    def console_page(request: Request) -> FileResponse:
+        settings: Settings = request.app.state.settings
+        return FileResponse(
+            CONSOLE_DIR / "index.html",
+            media_type="text/html",
+            headers={"Content-Security-Policy": content_security_policy(settings)},
+        )
 
     @app.get(f"{CONSOLE_PREFIX}config.json", include_in_schema=False)
     def console_settings(request: Request) -> dict[str, Any]:

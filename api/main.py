@@ -17,6 +17,7 @@ from api.jobs.service import JobService
 from api.middleware import install_middleware
 from api.routes import health, jobs, plans, recommendations, reoptimize, scenarios, whatif
 from api.settings import Settings, get_settings
+from api.solve_pool import SolvePool
 from api.solve_slots import SolveSlots, slot_count
 from optimizer import SolveParams, __version__
 
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.solve_slots = SolveSlots(slot_count(settings))
+    app.state.solve_pool = SolvePool(settings.whatif_workers)
     app.dependency_overrides[get_settings] = lambda: settings
     install_error_handlers(app)
     install_middleware(app, settings)

@@ -26,6 +26,7 @@ from api.schemas.whatif import (
     OperationIn,
     RemoveTechnicianIn,
     SetOvertimeIn,
+    SetSpeedProfileIn,
 )
 from optimizer import (
     AddOrders,
@@ -41,6 +42,7 @@ from optimizer import (
     Problem,
     RemoveTechnician,
     SetOvertime,
+    SetSpeedProfile,
     SetWeights,
     Tradeoff,
     TradeoffPoint,
@@ -423,6 +425,9 @@ def edits_to_domain(operations: list[OperationIn]) -> list[Edit]:
                     op.technician_id, op.max_overtime_min, op.shift_index, op.overtime_per_minute
                 )
             )
+        elif isinstance(op, SetSpeedProfileIn):
+            bands = None if op.bands is None else [b.model_dump(mode="json") for b in op.bands]
+            edits.append(SetSpeedProfile(bands, op.technician_id))
         elif isinstance(op, AddOrdersIn):
             orders = [
                 o.model_dump(mode="json", by_alias=True, exclude_unset=True) for o in op.work_orders

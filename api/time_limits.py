@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from api.settings import Settings
-from optimizer import Problem
-from optimizer.search.pipeline import least_time_limit_s
+from optimizer import Problem, least_time_limit_s
 
 CAPPED = "time_limit_capped"
 """Warning code of a ``time_limit_s`` lowered to the server's cap."""

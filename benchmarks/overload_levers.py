@@ -14,7 +14,8 @@ themselves are solved by the worker processes as always):
 - ``no-audit``: without the global audit across parts;
 - ``audit-4pct``: the global audit gets 4% of the budget (instead of 10%);
 - ``big-parts``: parts of 800 orders (twice the technicians per part);
-- ``more-rounds``: 6 later rounds instead of 3;
+- ``small-parts``: parts of 200 orders (half the technicians per part);
+- ``rounds-3``, ``rounds-10``: 3 or 10 later rounds instead of 6;
 
 For each it solves the scenario (:func:`benchmarks.scale.nightly_problem`)
 with 2 processes and prints the objective against the rules engine's, the
@@ -52,7 +53,9 @@ LEVERS: dict[str, Callable[[], Callable[[], None]]] = {
     "no-audit": lambda: _set(decomposition, "GLOBAL_AUDIT_SHARE", 0.0),
     "audit-4pct": lambda: _set(decomposition, "GLOBAL_AUDIT_SHARE", 0.04),
     "big-parts": lambda: _set(decomposition, "PART_ORDERS", 2 * partition.PART_ORDERS),
-    "more-rounds": lambda: _set(decomposition, "LATER_ROUNDS", 6),
+    "small-parts": lambda: _set(decomposition, "PART_ORDERS", partition.PART_ORDERS // 2),
+    "rounds-3": lambda: _set(decomposition, "LATER_ROUNDS", 3),
+    "rounds-10": lambda: _set(decomposition, "LATER_ROUNDS", 10),
 }
 
 

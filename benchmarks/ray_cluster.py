@@ -49,6 +49,7 @@ from optimizer import Problem, SolveParams, check_plan, plan_cost
 from optimizer.search import decomposition, pipeline
 from optimizer.search.decomposition import PartTask, solve_in_parts
 from optimizer.search.executor import LocalExecutor, RayExecutor
+from optimizer.search.lns.global_audit import repair_across_parts
 from optimizer.search.partition import PART_ORDERS, part_problem, regions
 
 #: Name and namespace of the actor that notes which node solved each part.
@@ -188,7 +189,12 @@ def _drive(
     notes = ray.remote(NodeNotes).options(name=NOTES_ACTOR, namespace=NAMESPACE).remote()
     started = time.perf_counter()
     plan = solve_in_parts(
-        problem, params, RayExecutor(2, address), solve_part_on_node, time.perf_counter()
+        problem,
+        params,
+        RayExecutor(2, address),
+        solve_part_on_node,
+        time.perf_counter(),
+        repair=repair_across_parts,
     )
     wall_s = time.perf_counter() - started
     conn.send((plan, ray.get(notes.seen.remote()), wall_s))
@@ -227,7 +233,12 @@ def on_two_nodes(
 def locally(problem: Problem, params: SolveParams) -> Any:
     """The same solve on the local pool of two processes."""
     return solve_in_parts(
-        problem, params, LocalExecutor(2), pipeline.solve_part, time.perf_counter()
+        problem,
+        params,
+        LocalExecutor(2),
+        pipeline.solve_part,
+        time.perf_counter(),
+        repair=repair_across_parts,
     )
 
 
@@ -270,9 +281,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     problem = nightly_problem(args.orders)
-    params = SolveParams(
-        time_limit_s=args.orders / 1000 * 60, seed=0, solution_limit=args.solution_limit
-    )
+    # The iteration budget ends every search, not the clock: a generous limit,
+    # so that a slow (shared) machine cannot cut a search short and make the
+    # two runs differ.
+    params = SolveParams(time_limit_s=3600, seed=0, solution_limit=args.solution_limit)
     started = time.perf_counter()
     local = locally(problem, params)
     local_s = time.perf_counter() - started

@@ -30,6 +30,8 @@ from optimizer.domain import MatrixRef as MatrixRef
 from optimizer.domain import PlanarPoint as PlanarPoint
 from optimizer.domain import Priority as Priority
 from optimizer.domain import Shift as Shift
+from optimizer.domain import SpeedBand as SpeedBand
+from optimizer.domain import SpeedProfile as SpeedProfile
 from optimizer.domain import Technician as Technician
 from optimizer.domain import Tier as Tier
 from optimizer.domain import TimeWindow as TimeWindow
@@ -83,7 +85,9 @@ from optimizer.replan import TechnicianUnavailable as TechnicianUnavailable
 from optimizer.replan import reoptimize as reoptimize
 from optimizer.search.lns.audit import AuditFinding as AuditFinding
 from optimizer.search.lns.audit import audit_plan as audit_plan
+from optimizer.search.pipeline import least_time_limit_s as least_time_limit_s
 from optimizer.search.retime import retime_plan as retime_plan
+from optimizer.solve import Phase as Phase
 from optimizer.solve import Progress as Progress
 from optimizer.solve import solve as solve
 from optimizer.validation import find_warnings as find_warnings
@@ -94,6 +98,7 @@ from optimizer.variants import CloseDepot as CloseDepot
 from optimizer.variants import Edit as Edit
 from optimizer.variants import RemoveTechnician as RemoveTechnician
 from optimizer.variants import SetOvertime as SetOvertime
+from optimizer.variants import SetSpeedProfile as SetSpeedProfile
 from optimizer.variants import SetWeights as SetWeights
 from optimizer.variants import apply_edits as apply_edits
 from optimizer.weights import Weights as Weights

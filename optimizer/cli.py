@@ -220,11 +220,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     with Live(console=live_console, transient=True, auto_refresh=False) as live:
 
         def progress(p: Progress) -> None:
-            live.update(
-                f"solving… {p.elapsed_s:5.1f} s  best objective {p.objective:,.1f} points  "
-                f"assigned {p.assigned}/{len(problem.work_orders)}",
-                refresh=True,
-            )
+            live.update(f"solving… {p.describe(len(problem.work_orders))}", refresh=True)
 
         live.update(f"solving {len(problem.work_orders)} work orders…", refresh=True)
         plan = solve(problem, params=params, on_progress=progress)

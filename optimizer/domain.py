@@ -94,6 +94,31 @@ class Shift:
         return max(0, route_end_s - self.end_s)
 
 
+@dataclass(frozen=True, slots=True)
+class SpeedBand:
+    """A time of day when driving takes ``factor`` times as long, on the local clock, daily.
+
+    ``start_s`` and ``end_s`` are seconds after local midnight
+    (``0 <= start_s < end_s <= 86400``); ``factor`` > 0 multiplies the
+    free-flow driving time (1.4: rush hour, 40% longer).
+    """
+
+    start_s: int
+    end_s: int
+    factor: float
+
+
+@dataclass(frozen=True, slots=True)
+class SpeedProfile:
+    """Speed bands by time of day, recurring every day; outside them the factor is 1.
+
+    The bands do not overlap and are sorted by start. How a leg is timed
+    through them is :mod:`optimizer.travel.profile`.
+    """
+
+    bands: tuple[SpeedBand, ...]
+
+
 class Priority(IntEnum):
     """Work-order priority; P1 is the most urgent."""
 
@@ -146,6 +171,9 @@ class Technician:
         territory alike.
     is_territory_hard
         Whether the technician may not serve outside its territories.
+    speed_profile
+        The technician's own speed bands by time of day (a motorbike in
+        rush hour); ``None``: the problem's (``Problem.speed_profile``).
     tools
         Tools carried from the start of every shift (non-consumable); others
         may be picked up at a :class:`Depot` during the day.
@@ -165,6 +193,7 @@ class Technician:
     speed_factor: float = 1.0
     territories: tuple[str, ...] = ()
     is_territory_hard: bool = False
+    speed_profile: SpeedProfile | None = None
     tools: tuple[str, ...] = ()
 
     def is_outside_territory(self, order: WorkOrder) -> bool:

@@ -12,8 +12,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from optimizer.clock import Clock
-from optimizer.domain import Depot, Technician, WorkOrder
+from optimizer.domain import Depot, SpeedProfile, Technician, WorkOrder
 from optimizer.travel.base import TravelModel
+from optimizer.travel.profile import SpeedCalendar, speed_calendar
 from optimizer.weights import Weights
 
 
@@ -36,6 +37,11 @@ class Problem:
     timezone
         IANA time-zone name (``Europe/Paris``) that times are printed in,
         daylight-saving changes included; ``None``: the epoch's fixed offset.
+    speed_profile
+        Speed bands by time of day of the travel model, on this local
+        clock, daily (:mod:`optimizer.travel.profile`); ``None``: driving
+        times do not depend on the hour. A technician's own profile
+        replaces it.
     depots
         Warehouses where parts and tools are picked up during the day
         (:class:`optimizer.domain.Depot`); none by default.
@@ -48,6 +54,7 @@ class Problem:
     sla_yellow_threshold_s: int = 1800
     epoch: datetime | None = None
     timezone: str | None = None
+    speed_profile: SpeedProfile | None = None
     depots: tuple[Depot, ...] = ()
 
     @property
@@ -112,13 +119,37 @@ class Problem:
                 for o in orders
                 if o.pinned_technician_id is None or o.pinned_technician_id in kept
             )
-        return Problem(
-            technicians=techs,
-            work_orders=orders,
-            travel=self.travel,
-            weights=self.weights,
-            sla_yellow_threshold_s=self.sla_yellow_threshold_s,
-            epoch=self.epoch,
-            timezone=self.timezone,
-            depots=self.depots,
+        return replace(self, technicians=techs, work_orders=orders)
+
+    @property
+    def is_time_dependent(self) -> bool:
+        """Whether some driving time depends on the hour (a speed profile applies)."""
+        return self.speed_profile is not None or any(
+            t.speed_profile is not None for t in self.technicians
         )
+
+    def speed_calendars(self) -> dict[str, SpeedCalendar]:
+        """The speed bands of each technician driving under a profile, on this problem's clock.
+
+        A technician's own ``speed_profile`` comes first, then the
+        problem's; technicians under neither are absent (their driving
+        does not depend on the hour). The bands are laid out over every
+        shift's day (:func:`optimizer.travel.profile.speed_calendar`).
+        """
+        if not self.is_time_dependent:
+            return {}
+        shifts = [s for t in self.technicians for s in t.shifts]
+        start = min((s.start_s for s in shifts), default=0)
+        end = max((s.latest_end_s for s in shifts), default=0)
+        clock = self.clock
+        made: dict[int, SpeedCalendar] = {}
+        out = {}
+        for tech in self.technicians:
+            profile = tech.speed_profile or self.speed_profile
+            if profile is None:
+                continue
+            key = id(profile)
+            if key not in made:
+                made[key] = speed_calendar(profile, clock, start, end)
+            out[tech.id] = made[key]
+        return out

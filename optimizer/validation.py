@@ -24,6 +24,7 @@ from optimizer.domain import (
     MatrixRef,
     PlanarPoint,
     Shift,
+    SpeedProfile,
     Technician,
     WorkOrder,
 )
@@ -51,7 +52,9 @@ def validate_problem(problem: Problem) -> list[InputIssue]:
         appointment windows; SLA deadlines before ``not_before``; pinned,
         preferred or excluded technicians that do not exist; a pinned
         technician who is also excluded; locations of a kind the travel
-        model cannot handle, and matrix indices outside the matrix; weights
+        model cannot handle, and matrix indices outside the matrix; speed
+        bands that are reversed or overlap; hard territories without a
+        territory; weights
         whose scaled costs could overflow the search models' 64-bit integers
         (:func:`optimizer.scaling.scaling_issues`).
     """
@@ -59,9 +62,17 @@ def validate_problem(problem: Problem) -> list[InputIssue]:
     issues: list[InputIssue] = []
     issues += _duplicate_ids("technicians", "technician", problem.technicians)
     issues += _duplicate_ids("work_orders", "work order", problem.work_orders)
+    if problem.speed_profile is not None:
+        issues += _check_speed_profile(
+            "travel.speed_profile", problem.speed_profile, "the travel model"
+        )
     for i, tech in enumerate(problem.technicians):
         for j, shift in enumerate(tech.shifts):
             issues += _check_shift(f"technicians[{i}].shifts[{j}]", tech, j, shift, fmt)
+        if tech.speed_profile is not None:
+            issues += _check_speed_profile(
+                f"technicians[{i}].speed_profile", tech.speed_profile, f"technician {tech.id}"
+            )
         if tech.is_territory_hard and not tech.territories:
             issues.append(
                 InputIssue(
@@ -218,6 +229,31 @@ def _duplicate_ids(
         if item.id in seen:
             yield InputIssue(f"{key}[{i}].id", f"Duplicate {label} id: {item.id}.")
         seen.add(item.id)
+
+
+def _check_speed_profile(path: str, profile: SpeedProfile, owner: str) -> Iterator[InputIssue]:
+    """Each band ends after it starts; bands are in order and do not overlap."""
+
+    def hhmm(seconds: int) -> str:
+        return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
+
+    previous_end = 0
+    for k, band in enumerate(profile.bands):
+        where = f"{path}.bands[{k}]"
+        if band.end_s <= band.start_s:
+            yield InputIssue(
+                where,
+                f"Invalid speed band {k} of {owner}: end {hhmm(band.end_s)} is not after "
+                f"start {hhmm(band.start_s)}.",
+            )
+        elif band.start_s < previous_end:
+            yield InputIssue(
+                where,
+                f"Invalid speed band {k} of {owner}: it starts at {hhmm(band.start_s)}, before "
+                f"the previous band ends ({hhmm(previous_end)}); bands are listed in order and "
+                "do not overlap.",
+            )
+        previous_end = max(previous_end, band.end_s)
 
 
 def _check_shift(

@@ -12,6 +12,7 @@ as an :class:`~optimizer.errors.EditWarning`:
   with optional field changes;
 - :class:`ChangeShift`: new start, end or breaks of one shift;
 - :class:`SetOvertime`: the overtime a technician's shifts allow, and its price;
+- :class:`SetSpeedProfile`: rush-hour bands of the travel model or of one technician;
 - :class:`SetWeights`: objective weights merged into the current ones;
 - :class:`AddOrders`: more work orders;
 - :class:`CloseDepot`: a depot closed for the whole horizon (removed).
@@ -88,6 +89,19 @@ class SetOvertime:
 
 
 @dataclass(frozen=True, slots=True)
+class SetSpeedProfile:
+    """Set the speed bands (speed-band documents) of the travel model, or of one technician.
+
+    ``technician_id`` ``None`` sets the travel model's profile; ``bands``
+    ``None`` removes the profile (driving no longer depends on the hour,
+    or the technician drives under the travel model's again).
+    """
+
+    bands: Sequence[Mapping[str, Any]] | None
+    technician_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class SetWeights:
     """Merge ``weights`` (a partial weights document) into the problem's weights.
 
@@ -123,6 +137,7 @@ Edit = (
     | AddTechnician
     | ChangeShift
     | SetOvertime
+    | SetSpeedProfile
     | SetWeights
     | AddOrders
     | CloseDepot
@@ -187,6 +202,8 @@ def _apply(document: dict[str, Any], edit: Edit) -> list[EditWarning]:
         _change_shift(document, edit)
     elif isinstance(edit, SetOvertime):
         _set_overtime(document, edit)
+    elif isinstance(edit, SetSpeedProfile):
+        _set_speed_profile(document, edit)
     elif isinstance(edit, SetWeights):
         _set_weights(document, edit)
     elif isinstance(edit, CloseDepot):
@@ -288,6 +305,20 @@ def _set_overtime(document: dict[str, Any], edit: SetOvertime) -> None:
         if edit.overtime_per_minute is not None:
             shift["overtime_per_minute"] = edit.overtime_per_minute
         shifts[k] = shift
+
+
+def _set_speed_profile(document: dict[str, Any], edit: SetSpeedProfile) -> None:
+    profile = (
+        None if edit.bands is None else {"bands": [copy.deepcopy(dict(b)) for b in edit.bands]}
+    )
+    if edit.technician_id is None:
+        travel = dict(document.get("travel") or {"kind": "geodesic"})
+        travel["speed_profile"] = profile
+        document["travel"] = travel
+        return
+    what = f"Cannot set the speed profile of technician {edit.technician_id}"
+    tech = document["technicians"][_technician_index(document, edit.technician_id, what)]
+    tech["speed_profile"] = profile
 
 
 def _set_weights(document: dict[str, Any], edit: SetWeights) -> None:

@@ -34,6 +34,7 @@ from scenarios.catalogue import (
 from scenarios.depots import add_depots_and_tools
 from scenarios.geography import METROS, Metro, demand_point, point_near
 from scenarios.params import ScenarioParams
+from scenarios.working_day import add_working_day
 
 HOME_SPREAD_KM = 5.0
 """Standard deviation of a home-based technician's home around the depot."""
@@ -411,4 +412,5 @@ def build_scenario(params: ScenarioParams) -> dict[str, Any]:
     }
     if params.n_depots or params.tool_share:  # opt-in: other documents stay as they were
         add_depots_and_tools(doc, params, metro, days, clock.tz)
+    add_working_day(doc, params, metro)  # opt-in too (overtime, rush hours, territories)
     return doc

@@ -94,6 +94,34 @@ SCENARIO_SETS: dict[str, ScenarioSet] = {
         "20,000 orders.",
         ScenarioParams(n_technicians=2000, n_orders=20_000, metro="rhone-alpes", service_scale=0.9),
     ),
+    "metro-rush": ScenarioSet(
+        "A Lyon weekday in rush hours: 12 technicians (a third may work an hour of overtime), "
+        "60 orders; driving is 40% longer 07:30-09:30 and 35% longer 16:30-19:00.",
+        ScenarioParams(n_technicians=12, n_orders=60, overtime_share=0.35, rush_hours=True),
+    ),
+    "metro-rush-medium": ScenarioSet(
+        "A busy Lyon weekday in rush hours: 50 technicians, 500 short jobs, morning and evening "
+        "peaks, a third of the technicians allowed an hour of overtime.",
+        ScenarioParams(
+            n_technicians=50,
+            n_orders=500,
+            service_scale=0.6,
+            overtime_share=0.35,
+            rush_hours=True,
+        ),
+    ),
+    "nightly-territories": ScenarioSet(
+        "The nightly region with territories: each order and technician in the area of its "
+        "nearest town (12 of them); a fifth of the technicians may not leave theirs.",
+        ScenarioParams(
+            n_technicians=1000,
+            n_orders=10_000,
+            metro="rhone-alpes",
+            service_scale=0.9,
+            territories=True,
+            hard_territory_share=0.2,
+        ),
+    ),
     "week": ScenarioSet(
         "A Lyon working week: 20 technicians x 5 days, 600 orders, appointments across days "
         "and SLA deadlines spread over the week.",

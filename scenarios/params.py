@@ -65,6 +65,18 @@ class ScenarioParams:
         released (``not_before``) when reported (default 0).
     surge_start, surge_end
         Local times bounding the surge (default 09:00-11:00).
+    overtime_share
+        Share of technicians whose shifts allow an hour of overtime
+        (:mod:`scenarios.working_day`; default 0).
+    rush_hours
+        Whether driving is slower in the morning and evening peaks (default
+        false).
+    territories
+        Whether orders and technicians get the territory of their nearest
+        population centre (default false).
+    hard_territory_share
+        With ``territories``, the share of technicians that may not serve
+        outside theirs (default 0).
     n_depots
         Depots where parts and tools are picked up during the day, 0 to 2
         (default 0: none); with depots, some parts are kept only there
@@ -92,6 +104,10 @@ class ScenarioParams:
     surge_share: float = 0.0
     surge_start: time = time(9, 0)
     surge_end: time = time(11, 0)
+    overtime_share: float = 0.0
+    rush_hours: bool = False
+    territories: bool = False
+    hard_territory_share: float = 0.0
     n_depots: int = 0
     tool_share: float = 0.0
 
@@ -115,6 +131,8 @@ class ScenarioParams:
             "parts_share",
             "surge_share",
             "rare_skill_order_share",
+            "overtime_share",
+            "hard_territory_share",
             "tool_share",
         )
         for name in shares:

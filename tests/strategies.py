@@ -15,6 +15,8 @@ from optimizer import (
     Priority,
     Problem,
     Shift,
+    SpeedBand,
+    SpeedProfile,
     Technician,
     Tier,
     TimeWindow,
@@ -106,7 +108,8 @@ def working_day_problems(draw: st.DrawFn) -> Problem:
 
     Shifts may allow overtime (some with their own price per minute);
     technicians may have territories (hard or preferred) and orders one;
-    working time may be priced (departures optimised), labour too.
+    working time may be priced (departures optimised), labour too; driving
+    may depend on the hour (rush hours for all, a faster night for some).
     """
     base = draw(problems())
     names = ["north", "south"]
@@ -132,8 +135,19 @@ def working_day_problems(draw: st.DrawFn) -> Problem:
                 )
             shifts.append(shift)
         techs.append(replace(tech, shifts=tuple(shifts)))
+    rush = SpeedProfile(
+        (SpeedBand(7 * HOUR, 9 * HOUR + 1800, 1.5), SpeedBand(16 * HOUR, 19 * HOUR, 1.3))
+    )
+    night = SpeedProfile((SpeedBand(0, 7 * HOUR, 0.8),))
+    techs = [replace(t, speed_profile=draw(st.none() | st.none() | st.just(night))) for t in techs]
     weights = Weights(
         working_time_per_hour=draw(st.sampled_from([0.0, 30.0, 600.0])),
         labor_cost=draw(st.sampled_from([0.0, 1.0])),
     )
-    return replace(base, technicians=tuple(techs), work_orders=orders, weights=weights)
+    return replace(
+        base,
+        technicians=tuple(techs),
+        work_orders=orders,
+        weights=weights,
+        speed_profile=draw(st.none() | st.just(rush)),
+    )

@@ -196,7 +196,8 @@ class EvaluateOut(BaseModel):
     )
     objective: dict[str, float] | None = Field(
         description="Objective in points by term (travel, lateness, unassigned, non_preferred, "
-        "reassignment, workload_balance, labor) and their total; null like kpis."
+        "reassignment, workload_balance, labor, overtime, working_time, territory) and their "
+        "total; null like kpis."
     )
     analysis: ScoreAnalysisOut | None = Field(
         description="The score analysis: the objective per order and per technician, with a "

@@ -15,7 +15,14 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from api.schemas.common import PlanIn, ProblemIn, WarningOut
 from api.schemas.plans import MAX_SEED, MAX_TIME_LIMIT_S, PlanOut, drop_output_fields
 from optimizer import UnassignedReason
-from optimizer.document import BreakDoc, IsoDatetime, LocationDoc, WeightsDoc, WorkOrderDoc
+from optimizer.document import (
+    BreakDoc,
+    IsoDatetime,
+    LocationDoc,
+    SpeedBandDoc,
+    WeightsDoc,
+    WorkOrderDoc,
+)
 
 Id = Annotated[str, Field(min_length=1)]
 
@@ -260,6 +267,18 @@ class SetOvertimeIn(_In):
     )
 
 
+class SetSpeedProfileIn(_In):
+    """Set rush-hour bands: of the travel model, or of one technician."""
+
+    op: Literal["set_speed_profile"] = Field(description="The operation.")
+    technician_id: Id | None = Field(
+        default=None, description="Whose bands; null: the travel model's (every technician's)."
+    )
+    bands: list[SpeedBandDoc] | None = Field(
+        description="The bands (local HH:MM, factor); null removes the profile.", max_length=96
+    )
+
+
 class SetWeightsIn(_In):
     """Change objective weights; the fields given replace the problem's, the rest stay."""
 
@@ -291,6 +310,7 @@ OperationIn = Annotated[
     | AddTechnicianIn
     | ChangeShiftIn
     | SetOvertimeIn
+    | SetSpeedProfileIn
     | SetWeightsIn
     | AddOrdersIn
     | CloseDepotIn,
@@ -307,8 +327,8 @@ class VariantIn(_In):
         default_factory=list,
         max_length=1_000,
         description="Applied in order to the base document, before `patch`: "
-        "`remove_technician`, `add_technician`, `change_shift`, `set_overtime`, `set_weights`, "
-        "`add_orders`, `close_depot`.",
+        "`remove_technician`, `add_technician`, `change_shift`, `set_overtime`, "
+        "`set_speed_profile`, `set_weights`, `add_orders`, `close_depot`.",
     )
     patch: list[PatchOperationIn] = Field(
         default_factory=list,

@@ -318,7 +318,7 @@ def _check_stop_timing(
             yield Violation(code.WAIT_MISMATCH, msg, wid, tid)
         travel_s = stop.travel_s
         if prev_node is not None and node is not None:
-            travel_s, distance_m = legs.leg(tech, prev_node, node)
+            travel_s, distance_m = legs.leg(tech, prev_node, node, departure_s)
             reported = (stop.travel_s, stop.distance_m)
             yield from _check_leg(route, wid, reported, (travel_s, distance_m), who)
         expected_s = arrival_after_drive_s(route.breaks, departure_s, travel_s)
@@ -369,7 +369,7 @@ def _check_route_end(
     else:
         end_travel_s = route.end_travel_s
         if prev_node is not None:
-            end_travel_s, end_distance_m = legs.leg(tech, prev_node, end_node)
+            end_travel_s, end_distance_m = legs.leg(tech, prev_node, end_node, departure_s)
             yield from _check_leg(route, None, home, (end_travel_s, end_distance_m))
     earliest_s = max(
         arrival_after_drive_s(route.breaks, departure_s, end_travel_s),

@@ -24,7 +24,10 @@ class TravelLegs:
     depots...]`` (ends only for technicians that have one). Only the legs the plan's
     routes drive are asked of the travel model (:meth:`TravelModel.legs`),
     so a plan of any size is checked without a square matrix; durations are
-    scaled by each technician's ``speed_factor``, distances are not.
+    scaled by each technician's ``speed_factor``, distances are not. Under a
+    speed profile a leg's duration then depends on its departure
+    (:class:`optimizer.travel.profile.SpeedCalendar`, the travel layer's
+    formula).
 
     Parameters
     ----------
@@ -53,6 +56,7 @@ class TravelLegs:
         self._depot_node = {d.id: first_depot + k for k, d in enumerate(problem.depots)}
         self._locations += [d.location for d in problem.depots]
         self._travel = problem.travel
+        self._calendars = problem.speed_calendars()
         self._legs: dict[tuple[int, int], tuple[int, int]] = {}
         self._fetch(self._plan_legs(plan))
 
@@ -101,7 +105,9 @@ class TravelLegs:
         """Return the node of the technician's end location, or ``None``."""
         return self._end_node.get(tech.id)
 
-    def leg(self, tech: Technician, from_node: int, to_node: int) -> tuple[int, int]:
+    def leg(
+        self, tech: Technician, from_node: int, to_node: int, departure_s: int = 0
+    ) -> tuple[int, int]:
         """Return ``(travel_s, distance_m)`` of one leg driven by ``tech``.
 
         Parameters
@@ -110,6 +116,8 @@ class TravelLegs:
             The driver; its ``speed_factor`` scales the duration (rounded up).
         from_node, to_node
             Nodes from :meth:`order_node`, :meth:`start_node` or :meth:`end_node`.
+        departure_s
+            When the leg leaves; only a speed profile makes it matter.
 
         Returns
         -------
@@ -118,8 +126,11 @@ class TravelLegs:
         """
         self._fetch({(from_node, to_node)})
         duration, distance = self._legs[(from_node, to_node)]
-        scaled = scale_durations(np.array([duration], dtype=np.int64), tech.speed_factor)
-        return int(scaled[0]), distance
+        scaled = int(scale_durations(np.array([duration], dtype=np.int64), tech.speed_factor)[0])
+        calendar = self._calendars.get(tech.id)
+        if calendar is not None:
+            scaled = calendar.duration_s(departure_s, scaled)
+        return scaled, distance
 
 
 def arrival_after_drive_s(breaks: Iterable[PlacedBreak], departure_s: int, travel_s: int) -> int:

@@ -29,6 +29,7 @@ from optimizer.document.models import MatrixRefDoc as MatrixRefDoc
 from optimizer.document.models import PlanarPointDoc as PlanarPointDoc
 from optimizer.document.models import PlanDoc as PlanDoc
 from optimizer.document.models import ProblemDoc as ProblemDoc
+from optimizer.document.models import SpeedBandDoc as SpeedBandDoc
 from optimizer.document.models import TechnicianDoc as TechnicianDoc
 from optimizer.document.models import WeightsDoc as WeightsDoc
 from optimizer.document.models import WorkOrderDoc as WorkOrderDoc

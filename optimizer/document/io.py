@@ -38,6 +38,7 @@ from optimizer.document.models import (
     PlanDoc,
     ProblemDoc,
     SolveStatsDoc,
+    SpeedProfileDoc,
     StopDoc,
     TechnicianDoc,
     WorkOrderDoc,
@@ -52,6 +53,8 @@ from optimizer.domain import (
     PlanarPoint,
     Priority,
     Shift,
+    SpeedBand,
+    SpeedProfile,
     Technician,
     Tier,
     TimeWindow,
@@ -222,6 +225,8 @@ def problem_to_document(problem: Problem) -> dict[str, Any]:
     """
     iso = _Iso(problem.clock)
     doc: dict[str, Any] = {"travel": travel_to_doc(problem.travel)}
+    if problem.speed_profile is not None:
+        doc["travel"]["speed_profile"] = _speed_profile_to_doc(problem.speed_profile)
     if problem.timezone is not None:
         doc["timezone"] = problem.timezone
     if problem.weights is not None:
@@ -470,6 +475,7 @@ def _technician(doc: TechnicianDoc, secs: _Seconds) -> Technician:
         van_stock=dict(doc.van_stock),
         cost_per_hour=doc.cost_per_hour,
         speed_factor=doc.speed_factor,
+        speed_profile=_speed_profile(doc.speed_profile),
         tools=tuple(doc.tools),
         territories=tuple(doc.territories),
         is_territory_hard=doc.territory_hard,
@@ -539,9 +545,35 @@ def _to_problem(doc: ProblemDoc) -> tuple[Problem, list[InputIssue]]:
         sla_yellow_threshold_s=_seconds(doc.sla_yellow_threshold_min),
         epoch=epoch,
         timezone=doc.timezone,
+        speed_profile=_speed_profile(doc.travel.speed_profile),
         depots=tuple(_depot(d, secs) for d in doc.depots),
     )
     return problem, issues
+
+
+def _clock_s(hhmm: str) -> int:
+    hours, minutes = hhmm.split(":")
+    return int(hours) * 3600 + int(minutes) * 60
+
+
+def _speed_profile(doc: SpeedProfileDoc | None) -> SpeedProfile | None:
+    if doc is None:
+        return None
+    return SpeedProfile(
+        tuple(SpeedBand(_clock_s(b.start), _clock_s(b.end), b.factor) for b in doc.bands)
+    )
+
+
+def _speed_profile_to_doc(profile: SpeedProfile) -> dict[str, Any]:
+    def hhmm(seconds: int) -> str:
+        return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
+
+    return {
+        "bands": [
+            {"start": hhmm(b.start_s), "end": hhmm(b.end_s), "factor": b.factor}
+            for b in profile.bands
+        ]
+    }
 
 
 def _by_priority(doc: BaseModel) -> dict[int, float]:
@@ -614,6 +646,11 @@ def _technician_to_doc(t: Technician, iso: _Iso) -> dict[str, Any]:
         "speed_factor": t.speed_factor,
         **({"tools": list(t.tools)} if t.tools else {}),
         **({"territories": list(t.territories)} if t.territories else {}),
+        **(
+            {"speed_profile": _speed_profile_to_doc(t.speed_profile)}
+            if t.speed_profile is not None
+            else {}
+        ),
         **({"territory_hard": True} if t.is_territory_hard else {}),
     }
 

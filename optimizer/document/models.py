@@ -187,6 +187,45 @@ LocationDoc = Annotated[
 # --- travel ------------------------------------------------------------------
 
 
+ClockTime = Annotated[
+    str,
+    Field(
+        pattern=r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$",
+        description="A local clock time HH:MM, 00:00 to 24:00.",
+        examples=["07:30"],
+    ),
+]
+
+
+class SpeedBandDoc(_Doc):
+    """A time of day when driving takes `factor` times as long (local clock, every day)."""
+
+    start: ClockTime = Field(description="When the band starts, local HH:MM.")
+    end: ClockTime = Field(description="When it ends, local HH:MM (after start; 24:00 allowed).")
+    factor: float = Field(
+        description="Multiplies driving times in the band: 1.4 is 40% longer (rush hour).",
+        ge=0.05,
+        le=20,
+        allow_inf_nan=False,
+    )
+
+
+class SpeedProfileDoc(_Doc):
+    """Speed bands by time of day, recurring daily; outside them driving takes its usual time."""
+
+    bands: list[SpeedBandDoc] = Field(
+        description="Bands that do not overlap; the factor is 1 outside them.", max_length=96
+    )
+
+
+def _speed_profile_field() -> Any:
+    return Field(
+        default=None,
+        description="Speed bands by time of day on the problem's local clock (rush hours); "
+        "null: driving times do not depend on the hour.",
+    )
+
+
 class GeodesicTravelDoc(_Doc):
     """Crow-flies distance times a circuity factor, at a constant speed."""
 
@@ -207,6 +246,7 @@ class GeodesicTravelDoc(_Doc):
         le=10,
         allow_inf_nan=False,
     )
+    speed_profile: SpeedProfileDoc | None = _speed_profile_field()
 
 
 class PlanarTravelDoc(_Doc):
@@ -220,6 +260,7 @@ class PlanarTravelDoc(_Doc):
         le=10_000,
         allow_inf_nan=False,
     )
+    speed_profile: SpeedProfileDoc | None = _speed_profile_field()
 
 
 class MatrixTravelDoc(_Doc):
@@ -230,6 +271,7 @@ class MatrixTravelDoc(_Doc):
     distances_m: list[list[LengthMetres]] | None = Field(
         default=None, description="Square matrix of driving metres, same shape; null if unknown."
     )
+    speed_profile: SpeedProfileDoc | None = _speed_profile_field()
 
 
 class GeoNodeDoc(_Doc):
@@ -294,6 +336,7 @@ class RoadGraphTravelDoc(_Doc):
         description="Graph nodes, all {id, lat, lon} or all {id, x, y}.", min_length=1
     )
     edges: list[EdgeDoc] = Field(description="Road segments between nodes.", default_factory=list)
+    speed_profile: SpeedProfileDoc | None = _speed_profile_field()
 
 
 def _travel_kind(value: Any) -> str | None:
@@ -522,6 +565,10 @@ class TechnicianDoc(_Doc):
     territories: list[Id] = Field(
         default_factory=list,
         description="Home territories; empty: serves every territory alike.",
+    )
+    speed_profile: SpeedProfileDoc | None = Field(
+        default=None,
+        description="This technician's own speed bands by time of day; null: the travel model's.",
     )
     territory_hard: bool = Field(
         default=False,

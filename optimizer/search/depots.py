@@ -59,6 +59,22 @@ def depot_node_rules(inputs: SearchInput) -> list[tuple[int, list[Interval], int
 
 
 @dataclass(frozen=True, slots=True)
+class RouteSupply:
+    """The loading rule's result on one route, with what each visit needed and carried.
+
+    ``loads`` as :meth:`DepotSupply.loads`; per visit (same order)
+    ``needs`` (part to what the orders until the next visit stocking it
+    use) and ``carried_before`` (the van's parts on arrival);
+    ``carried_after``: the van's parts at the end of the route.
+    """
+
+    loads: list[Load]
+    needs: list[dict[str, int]]
+    carried_before: list[dict[str, int]]
+    carried_after: dict[str, int]
+
+
+@dataclass(frozen=True, slots=True)
 class DepotSupply:
     """What depot visits can load and what each order node and vehicle needs or carries.
 
@@ -78,6 +94,8 @@ class DepotSupply:
         Per order node: parts consumed and tools required.
     van_parts, van_tools
         Per vehicle: parts and tools on board at the start of the shift.
+    stocked
+        Per depot: the parts it holds any of (``stock`` not 0).
     """
 
     first_node: int
@@ -89,6 +107,7 @@ class DepotSupply:
     order_tools: tuple[frozenset[str], ...]
     van_parts: tuple[dict[str, int], ...]
     van_tools: tuple[frozenset[str], ...]
+    stocked: tuple[frozenset[str], ...] = ()
 
     @classmethod
     def build(cls, inputs: SearchInput) -> DepotSupply | None:
@@ -111,6 +130,10 @@ class DepotSupply:
             order_tools=tuple(frozenset(o.required_tools) for o in orders),
             van_parts=tuple(dict(veh.technician.van_stock) for veh in index.vehicles),
             van_tools=tuple(frozenset(veh.technician.tools) for veh in index.vehicles),
+            stocked=tuple(
+                frozenset(p for p, q in d.stock.items() if q is None or q > 0)
+                for d in problem.depots
+            ),
         )
 
     @property
@@ -130,8 +153,7 @@ class DepotSupply:
 
     def stocks(self, d: int, part: str) -> bool:
         """Whether depot ``d`` holds any of ``part``."""
-        qty = self.available(d, part)
-        return qty is None or qty > 0
+        return self.is_unlimited[d] or part in self.stocked[d]
 
     def needs(self, node: int) -> bool:
         """Whether order ``node`` needs parts or tools (so a visit may serve it)."""
@@ -152,12 +174,42 @@ class DepotSupply:
 
         One entry per visit, in route order (an entry may load nothing: the
         visit is not needed). Infeasible: an order starts without one of
-        its tools, or the van would run out of a part.
+        its tools, or the van would run out of a part. Linear in the route:
+        a backward pass sums what each visit is the last chance for (until
+        the next visit stocking it), a forward pass loads and consumes.
         """
+        if not any(n >= self.first_node for n in nodes):  # no visit: the van alone
+            return self._van_alone(v, nodes)
+        found = self.details(v, nodes)
+        return None if found is None else found.loads
+
+    def details(self, v: int, nodes: Sequence[int]) -> RouteSupply | None:
+        """:meth:`loads` with what each visit needed and carried (``None`` when infeasible)."""
         first = self.first_node
+        needs: dict[int, dict[str, int]] = {}
+        later_tools: dict[int, frozenset[str]] = {}
+        acc: dict[str, int] = {}
+        tools_after: set[str] = set()
+        for i in range(len(nodes) - 1, -1, -1):
+            node = nodes[i]
+            if node < first:
+                for part, qty in self.order_parts[node].items():
+                    acc[part] = acc.get(part, 0) + qty
+                tools_after |= self.order_tools[node]
+                continue
+            d = node - first
+            if self.is_unlimited[d]:
+                needs[i], acc = {p: q for p, q in acc.items() if q}, {}
+            else:
+                stocked = self.stocked[d]
+                needs[i] = {p: q for p, q in acc.items() if q and p in stocked}
+                for part in needs[i]:
+                    acc[part] = 0
+            later_tools[i] = frozenset(tools_after & self.tools[d])
         carried = dict(self.van_parts[v])
         on_board = set(self.van_tools[v])
         out: list[Load] = []
+        before: list[dict[str, int]] = []
         for i, node in enumerate(nodes):
             if node < first:
                 if not self.order_tools[node] <= on_board:
@@ -168,31 +220,83 @@ class DepotSupply:
                         return None
                     carried[part] = left
                 continue
-            d = node - first
-            need: dict[str, int] = {}
-            later_depots: list[int] = []
-            tools: set[str] = set()
-            for later in nodes[i + 1 :]:
-                if later >= first:
-                    later_depots.append(later - first)
-                    continue
-                for part, qty in self.order_parts[later].items():
-                    if not self.stocks(d, part):
-                        continue
-                    if any(self.stocks(dl, part) for dl in later_depots):
-                        continue  # the next visit stocking it loads it
-                    need[part] = need.get(part, 0) + qty
-                tools.update(self.order_tools[later] & self.tools[d])
+            before.append(dict(carried))
             parts: dict[str, int] = {}
-            for part, qty in need.items():
+            for part, qty in needs[i].items():
                 load = qty - carried.get(part, 0)
                 if load > 0:
                     parts[part] = load
-                    carried[part] = carried.get(part, 0) + load
-            new_tools = tuple(sorted(tools - on_board))
+                    carried[part] = qty
+            new_tools = tuple(sorted(later_tools[i] - on_board))
             on_board.update(new_tools)
-            out.append((i, d, parts, new_tools))
-        return out
+            out.append((i, node - first, parts, new_tools))
+        return RouteSupply(out, [needs[pos] for pos, _, _, _ in out], before, carried)
+
+    def plain_insertion(
+        self, v: int, info: RouteSupply, node: int, pos: int
+    ) -> dict[tuple[int, str], int] | None:
+        """Whether order ``node`` inserted at ``pos`` alone is supplied, and what loads change.
+
+        ``info`` is :meth:`details` of the route (before the insertion).
+        Returns the change of the parts each depot gives out,
+        ``(depot, part) -> quantity`` (the depots' stock is the caller's to
+        check), or ``None`` when the loading rule cannot supply the order
+        there: a tool no depot visited before ``pos`` has, or a part the van
+        lacks before the first visit stocking it. Exactly what :meth:`loads`
+        of the new route gives, without going through the route.
+        """
+        visits = info.loads
+        tools = self.order_tools[node] - self.van_tools[v]
+        if tools:
+            have: set[str] = set()
+            for at, d, _, _ in visits:
+                if at >= pos:
+                    break
+                have |= self.tools[d]
+            if not tools <= have:
+                return None
+        deltas: dict[tuple[int, str], int] = {}
+        for part, qty in self.order_parts[node].items():
+            chain = [k for k, (_, d, _, _) in enumerate(visits) if self.stocks(d, part)]
+            ahead = [k for k in chain if visits[k][0] < pos]
+            extra = {ahead[-1]: qty} if ahead else {}
+            if ahead:
+                start = chain.index(ahead[-1])
+                cb_old = cb_new = info.carried_before[ahead[-1]].get(part, 0)
+            elif chain:
+                start = 0
+                cb_old = info.carried_before[chain[0]].get(part, 0)
+                cb_new = cb_old - qty
+                if cb_new < 0:
+                    return None
+            else:
+                if info.carried_after.get(part, 0) < qty:
+                    return None
+                continue
+            for k in chain[start:]:
+                need_old = info.needs[k].get(part, 0)
+                need_new = need_old + extra.get(k, 0)
+                load_old = max(0, need_old - cb_old)
+                load_new = max(0, need_new - cb_new)
+                if load_new != load_old:
+                    key = (visits[k][1], part)
+                    deltas[key] = deltas.get(key, 0) + load_new - load_old
+                cb_old, cb_new = cb_old + load_old - need_old, cb_new + load_new - need_new
+                if cb_old == cb_new:
+                    break
+        return deltas
+
+    def _van_alone(self, v: int, nodes: Sequence[int]) -> list[Load] | None:
+        """:meth:`loads` of a route without visits: ``[]``, or ``None`` when the van falls short."""
+        tools = self.van_tools[v]
+        used: dict[str, int] = {}
+        for node in nodes:
+            if not self.order_tools[node] <= tools:
+                return None
+            for part, qty in self.order_parts[node].items():
+                used[part] = used.get(part, 0) + qty
+        van = self.van_parts[v]
+        return None if any(van.get(p, 0) < q for p, q in used.items()) else []
 
     def within_stock(self, used: Sequence[dict[str, int]]) -> bool:
         """Whether the loads ``used[d]`` (part to quantity, all routes) fit every depot's stock."""

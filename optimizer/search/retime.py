@@ -141,6 +141,7 @@ def retime_route(
     if technician.end is None:  # the route ends at the last order
         duration[:, k + 1] = 0
         distance[:, k + 1] = 0
+    calendar = problem.speed_calendars().get(technician.id)
     lane = Lane(
         travel=scale_durations(duration, technician.speed_factor),
         start_node=k,
@@ -156,7 +157,9 @@ def retime_route(
             else _NEVER
         ),
         nominal_end_s=shift.end_s,
-        optimise_departure=(problem.weights or DEFAULT_WEIGHTS).working_time_per_hour > 0,
+        optimise_departure=(problem.weights or DEFAULT_WEIGHTS).working_time_per_hour > 0
+        and calendar is None,
+        calendar=calendar,
     )
     rules = OrderRules.build(orders, problem.weights or DEFAULT_WEIGHTS)
     schedule = _lenient_schedule(lane, rules, range(k))

@@ -26,7 +26,13 @@ reference:
   route does not move: every rule that held still holds and the working
   time (end - departure - breaks) falls by what was absorbed;
 - lateness past a soft SLA deadline is measured on the service start and
-  costs :meth:`optimizer.weights.Weights.lateness_cost`.
+  costs :meth:`optimizer.weights.Weights.lateness_cost`;
+- under a speed profile (``Lane.calendar``) a leg's driving time is set by
+  its departure (:class:`optimizer.travel.profile.SpeedCalendar`), a break
+  on the road pausing it; the first drive then leaves at the latest
+  departure arriving by the first service (FIFO makes it unique), and the
+  route's driving is summed as it is timed (``Closing.travel_s``). Without
+  a profile nothing of this runs.
 
 Timing a sequence is a dynamic programme over (stop, breaks taken so far):
 for each count of breaks taken it keeps the earliest time the technician is
@@ -36,7 +42,7 @@ end no later. Ties keep the lower lateness.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import cast
 
@@ -47,6 +53,7 @@ from optimizer.domain import WorkOrder
 from optimizer.search.depots import depot_node_rules
 from optimizer.search.eligibility import Interval, start_intervals
 from optimizer.search.index import ModelIndex, SearchInput
+from optimizer.travel.profile import SpeedCalendar
 from optimizer.weights import Weights
 
 _NEVER = 2**62
@@ -93,7 +100,9 @@ class Lane:
     ``shift_end_s`` is the latest end, overtime included; ``nominal_end_s``
     the shift's end, past which every second is overtime (priced by the
     caller, :mod:`optimizer.search.lns.solution`). ``optimise_departure``:
-    the departure absorbs later waits (see the module docstring).
+    the departure absorbs later waits (see the module docstring);
+    ``calendar``: the speed bands the technician drives under (``None``:
+    driving times do not depend on the hour, ``travel`` is all there is).
     """
 
     travel: NDArray[np.int64]
@@ -107,6 +116,7 @@ class Lane:
     max_orders: int
     nominal_end_s: int = _NEVER
     optimise_departure: bool = False
+    calendar: SpeedCalendar | None = None
 
     @property
     def shift_s(self) -> int:
@@ -123,11 +133,12 @@ class Lane:
 
 
 # A DP entry for one count of breaks taken: (free at, lateness points, route
-# start, trace, room). ``trace`` is ``None`` unless a schedule is being
-# written; ``room`` is how much later every stop so far may still start (so
-# how much more of a later wait the departure may absorb; 0 unless
-# ``Lane.optimise_departure``).
-Entry = tuple[int, float, int, object, int]
+# start, trace, room, driven). ``trace`` is ``None`` unless a schedule is
+# being written; ``room`` is how much later every stop so far may still
+# start (so how much more of a later wait the departure may absorb; 0 unless
+# ``Lane.optimise_departure``); ``driven`` the driving seconds so far under
+# a speed profile (0 without one: the caller sums the static legs).
+Entry = tuple[int, float, int, object, int, int]
 # One step of a trace: (previous step or None, node, arrival, begin, breaks
 # placed, route start after this stop).
 Trace = tuple[object, int, int, int, tuple[Interval, ...], int]
@@ -138,7 +149,7 @@ def initial_state(lane: Lane) -> State:
     """Before the first leg: at the start location, free from the shift start."""
     state: State = [None] * (len(lane.breaks) + 1)
     room = _NEVER if lane.optimise_departure else 0
-    state[0] = (lane.shift_start_s, 0.0, lane.shift_start_s, None, room)
+    state[0] = (lane.shift_start_s, 0.0, lane.shift_start_s, None, room, 0)
     return state
 
 
@@ -220,6 +231,8 @@ def _absorb(
 
 def extend(lane: Lane, rules: OrderRules, state: State, prev: int, node: int, track: bool) -> State:
     """The state after driving from node ``prev`` to order ``node`` and serving it."""
+    if lane.calendar is not None:
+        return _extend_timed(lane, lane.calendar, rules, state, prev, node, track)
     leg = lane.travel.item(prev, node)
     intervals = rules.intervals[node]
     service = rules.service_s[node]
@@ -232,7 +245,7 @@ def extend(lane: Lane, rules: OrderRules, state: State, prev: int, node: int, tr
         entry = state[b]
         if entry is None:
             continue
-        t, late, rs, trace, room = entry
+        t, late, rs, trace, room, _ = entry
         options = _leg(lane, t, b, leg) if b < last_b else ((0, t + leg, t + leg, ()),)
         for j, arrival, free, placed in options:
             begin = None
@@ -276,7 +289,58 @@ def extend(lane: Lane, rules: OrderRules, state: State, prev: int, node: int, tr
                 or (optimise and done == old[0] and cost == old[1] and route_start > old[2])
             ):
                 info = (trace, node, arrival, begin, placed, route_start) if track else None
-                out[k] = (done, cost, route_start, info, left)
+                out[k] = (done, cost, route_start, info, left, 0)
+    return out
+
+
+def _extend_timed(
+    lane: Lane,
+    calendar: SpeedCalendar,
+    rules: OrderRules,
+    state: State,
+    prev: int,
+    node: int,
+    track: bool,
+) -> State:
+    """:func:`extend` under a speed profile: each leg timed from its departure."""
+    free_flow = int(lane.travel.item(prev, node))
+    intervals = rules.intervals[node]
+    service = rules.service_s[node]
+    deadline = rules.deadline_s[node]
+    first = prev == lane.start_node
+    last_b = len(state) - 1
+    out: State = [None] * len(state)
+    for b in range(last_b + 1):
+        entry = state[b]
+        if entry is None:
+            continue
+        t, late, rs, trace, _, driven = entry
+        leg = calendar.duration_s(t, free_flow)
+        options = _leg(lane, t, b, leg) if b < last_b else ((0, t + leg, t + leg, ()),)
+        for j, arrival, free, placed in options:
+            begin = None
+            for lo, hi in intervals:
+                if free <= hi:
+                    begin = lo if lo > free else free
+                    break
+            if begin is None:
+                continue
+            route_start, drove = rs, leg
+            if first and not j and begin > arrival:  # leave later rather than wait
+                route_start = calendar.latest_departure_s(begin, free_flow)
+                drove = calendar.duration_s(route_start, free_flow)
+                arrival = route_start + drove
+            cost = late
+            if begin > deadline:
+                extra = (begin - deadline) * rules.late_per_s[node]
+                cap = rules.late_cap[node]
+                cost += extra if extra < cap else cap
+            done = begin + service
+            k = b + j
+            old = out[k]
+            if old is None or done < old[0] or (done == old[0] and cost < old[1]):
+                info = (trace, node, arrival, begin, placed, route_start) if track else None
+                out[k] = (done, cost, route_start, info, 0, driven + drove)
     return out
 
 
@@ -289,6 +353,7 @@ class Closing:
     start_s: int
     trace: object
     break_s: int = 0
+    travel_s: int = -1  # driving of the whole route under a speed profile; -1 without one
 
 
 def close(lane: Lane, state: State, last: int, track: bool) -> Closing | None:
@@ -298,14 +363,22 @@ def close(lane: Lane, state: State, last: int, track: bool) -> Closing | None:
     (the driving and order-count limits are the caller's, they do not
     depend on times).
     """
-    leg = int(lane.travel.item(last, lane.end_node))
+    free_flow = int(lane.travel.item(last, lane.end_node))
+    calendar = lane.calendar
     totals = lane.break_total_s
     n_breaks = len(lane.breaks)
     best: Closing | None = None
     for b, entry in enumerate(state):
         if entry is None:
             continue
-        t, late, rs, trace, _ = entry
+        t, late, rs, trace, _, driven = entry
+        leg = free_flow
+        travel_s = -1
+        if calendar is not None:
+            leg = calendar.duration_s(t, free_flow)
+            travel_s = driven + leg
+            if travel_s > lane.max_travel_s:
+                continue
         for j, arrival, free, placed in _leg(lane, t, b, leg):
             end = arrival if arrival > free else free
             if any(lane.breaks[k][1] < end for k in range(b + j, n_breaks)):
@@ -326,7 +399,7 @@ def close(lane: Lane, state: State, last: int, track: bool) -> Closing | None:
                 )
             ):
                 info = (trace, -1, arrival, end, placed, rs) if track else None
-                best = Closing(end, late, rs, info, totals[b + j])
+                best = Closing(end, late, rs, info, totals[b + j], travel_s)
     return best
 
 
@@ -350,8 +423,8 @@ def time_route(
     """
     if len(nodes) > lane.max_orders:
         return None
-    if route_travel_s(lane, nodes) > lane.max_travel_s:
-        return None
+    if lane.calendar is None and route_travel_s(lane, nodes) > lane.max_travel_s:
+        return None  # under a speed profile, close() checks the driving it timed
     state = initial_state(lane)
     prev = lane.start_node
     for node in nodes:
@@ -401,23 +474,40 @@ def schedule_route(lane: Lane, rules: OrderRules, nodes: Sequence[int]) -> Sched
     breaks: list[Interval] = []
     prev = lane.start_node
     final_start = closing.start_s
+    calendar = lane.calendar
+    departure = final_start
     for node, arrival, begin, placed, start_after in legs:
         later = final_start - start_after  # the waits absorbed further along
         breaks.extend((s + later, e + later) for s, e in placed)
         if node < 0:
             break
         leg = int(lane.travel.item(prev, node))
+        if calendar is not None:
+            leg = calendar.duration_s(departure, leg)
         begin += later
-        stops.append(TimedStop(node, arrival + later, begin, begin + rules.service_s[node], leg))
+        departure = begin + rules.service_s[node]
+        stops.append(TimedStop(node, arrival + later, begin, departure, leg))
         prev = node
     end_travel = int(lane.travel.item(prev, lane.end_node))
+    if calendar is not None:
+        end_travel = calendar.duration_s(departure, end_travel)
     return Schedule(
         closing.start_s, closing.end_s, tuple(stops), tuple(breaks), end_travel, closing.lateness
     )
 
 
-def lanes_of(index: ModelIndex, optimise_departure: bool = False) -> list[Lane]:
-    """One :class:`Lane` per vehicle of ``index`` (departures optimised or not)."""
+def lanes_of(
+    index: ModelIndex,
+    optimise_departure: bool = False,
+    calendars: Mapping[str, SpeedCalendar] | None = None,
+) -> list[Lane]:
+    """One :class:`Lane` per vehicle of ``index``.
+
+    ``optimise_departure``: departures absorb later waits (not under a
+    speed profile); ``calendars``: the speed bands of the technicians that
+    drive under one, by id (:meth:`optimizer.problem.Problem.speed_calendars`).
+    """
+    calendars = calendars or {}
     out = []
     for v, veh in enumerate(index.vehicles):
         tech, shift = veh.technician, veh.shift
@@ -437,7 +527,8 @@ def lanes_of(index: ModelIndex, optimise_departure: bool = False) -> list[Lane]:
                     tech.max_orders_per_shift if tech.max_orders_per_shift is not None else _NEVER
                 ),
                 nominal_end_s=shift.end_s,
-                optimise_departure=optimise_departure,
+                optimise_departure=optimise_departure and tech.id not in calendars,
+                calendar=calendars.get(tech.id),
             )
         )
     return out
@@ -453,7 +544,7 @@ def timing_of(inputs: SearchInput) -> tuple[list[Lane], OrderRules]:
         while len(rules.service_s) < node:  # start and end nodes: never stops
             _append_rule(rules, [], 0)
         _append_rule(rules, intervals, stop_s)
-    return lanes_of(index, optimise), rules
+    return lanes_of(index, optimise, problem.speed_calendars()), rules
 
 
 def _append_rule(rules: OrderRules, intervals: list[Interval], service_s: int) -> None:

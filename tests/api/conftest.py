@@ -52,6 +52,7 @@ def make_client(settings_for: Callable[..., Settings]) -> Iterator[ClientFactory
 
         def start(raise_server_exceptions: bool = True, **overrides: Any) -> TestClient:
             app = create_app(settings_for(**overrides))
+            stack.callback(app.state.solve_pool.stop)  # its what-if processes, if any started
             client = TestClient(app, raise_server_exceptions=raise_server_exceptions)
             return stack.enter_context(client)
 

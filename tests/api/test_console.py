@@ -67,3 +67,26 @@ def test_console_is_not_in_the_openapi_schema(make_client: ClientFactory):
     """The page, the redirect and the config are not API operations."""
     paths = make_client().get("/openapi.json").json()["paths"]
     assert not [p for p in paths if p == "/" or p.startswith("/console")]
+
+
+def test_vendored_map_libraries_are_served_with_their_licences(make_client: ClientFactory):
+    """Leaflet and leaflet.markercluster, named by the page, are served from /console/vendor/."""
+    client = make_client()
+    html = client.get("/console").text
+    vendored = re.findall(r"(?:src|href)=\"console/vendor/([^\"]+)\"", html)
+    assert {"leaflet/leaflet.js", "leaflet.markercluster/leaflet.markercluster.js"} <= set(vendored)
+    for name in [*vendored, "leaflet/LICENSE", "leaflet.markercluster/MIT-LICENCE.txt"]:
+        assert client.get(f"/console/vendor/{name}").status_code == 200, name
+
+
+def test_the_page_has_a_content_security_policy(make_client: ClientFactory):
+    """Only this server by default; the tile server's origin for images when tiles are set."""
+    policy = make_client().get("/console").headers["content-security-policy"]
+    assert "default-src 'self'" in policy and "script-src 'self';" in policy
+    assert "img-src 'self' data: blob:;" in policy
+    client = make_client(map_tiles_url="https://tile.example.org/{z}/{x}/{y}.png")
+    policy = client.get("/console").headers["content-security-policy"]
+    assert "img-src 'self' data: blob: https://tile.example.org;" in policy
+    client = make_client(map_tiles_url="https://{s}.tile.example.org/{z}/{x}/{y}.png")
+    policy = client.get("/console").headers["content-security-policy"]
+    assert "img-src 'self' data: blob: https://*.tile.example.org;" in policy

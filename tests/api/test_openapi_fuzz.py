@@ -72,6 +72,7 @@ def _lifespan():
     FOLDER.mkdir()
     try:
         with TestClient(APP):
+            APP.state.solve_pool.start(wait_s=120)  # the what-if processes, started once
             yield
     finally:
         shutil.rmtree(FOLDER, ignore_errors=True)

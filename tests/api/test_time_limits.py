@@ -1,4 +1,4 @@
-"""Time limits too short for a first plan of a problem solved in parts: a warning, not a surprise."""
+"""Time limits too short for a first plan of a problem solved in parts: a warning, no surprise."""
 
 from __future__ import annotations
 

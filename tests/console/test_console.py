@@ -122,7 +122,21 @@ def test_map_pans_zooms_clusters_and_the_legend_filters(page: Any):
     page.click("#map-fit")
     page.wait_for_timeout(400)
     z = info(page)["zoom"]
-    page.locator(".cluster-icon").first.click()
+    x, y = page.wait_for_function(
+        """() => {
+        const m = document.getElementById('map').getBoundingClientRect();
+        const legend = document.getElementById('legend').getBoundingClientRect();
+        for (const el of document.querySelectorAll('#map .cluster-icon')) {
+          const b = el.getBoundingClientRect();
+          const x = b.left + b.width / 2, y = b.top + b.height / 2;
+          const inLegend = x > legend.left - 20 && x < legend.right && y < legend.bottom;
+          const inMap = x > m.left + 60 && x < m.right - 20 && y > m.top + 20 && y < m.bottom - 40;
+          if (inMap && !inLegend) return [x, y];
+        }
+        return null;
+    }"""
+    ).json_value()
+    page.mouse.click(x, y)
     page.wait_for_function(f"() => window.dispatchConsole.mapInfo().zoom > {z}")
     # legend: hide one technician, then solo another, then show all
     routes = {r["technician_id"] for r in plan["routes"]}
@@ -462,6 +476,12 @@ def test_week_has_a_day_picker_and_the_timeline_zooms(page: Any):
     page.select_option("#tl-day", options[2])
     t = page.evaluate("window.dispatchConsole.timelineInfo()")
     assert t["rows"] == 20 and t["day"] == int(options[2])
+    # the map follows the day: only that day's routes
+    day_routes = page.evaluate(
+        "(d) => window.dispatchConsole.state.model.routes.filter(r => r.day === d).length",
+        int(options[2]),
+    )
+    assert len(info(page)["lines"]) == day_routes < 50
     page.click("#tl-in")
     t2 = page.evaluate("window.dispatchConsole.timelineInfo()")
     assert t2["pxPerHour"] == pytest.approx(2 * t["pxPerHour"], rel=0.01)
@@ -716,10 +736,9 @@ def test_an_uploaded_problem_file_is_loaded(page: Any, tmp_path: Any):
 
 def test_accessibility_has_no_serious_violations(page: Any):
     """axe-core (vendored, api/static/axe-core) on the console with a plan: 0 serious/critical."""
-    from api.docs import STATIC_DIR
-
     load_and_solve(page)
-    page.add_script_tag(path=str(STATIC_DIR / "axe-core" / "axe.min.js"))
+    # served by this server, so the page's Content-Security-Policy lets it run
+    page.add_script_tag(url="console/vendor/axe-core/axe.min.js")
     for tab in ("order", "unserved"):
         page.click(f"#tab-{tab}")
         result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
@@ -758,5 +777,65 @@ def test_screenshots(page: Any, shot: Any, request: pytest.FixtureRequest, scena
     for width, height in SCREENS:
         page.set_viewport_size({"width": width, "height": height})
         page.evaluate("window.dispatchConsole.renderPlan(true)")
+        page.evaluate("window.dispatchMap.invalidateSize(); window.dispatchConsole.fitAll()")
         page.wait_for_timeout(600)  # clusters and tiles settle
         shot(page, f"{scenario}-{width}x{height}")
+
+
+def test_a_depot_day_draws_its_depot_stops(page: Any):
+    """metro-depots solved: each depot stop of the plan is a depot block; depots on the map."""
+    plan = load_and_solve(page, "metro-depots", 3)
+    visits = [s for r in plan["routes"] for s in r["stops"] if s.get("kind") == "depot"]
+    assert page.evaluate("window.dispatchConsole.timelineInfo().rendered") == len(
+        page.evaluate("window.dispatchConsole.state.model.rows")
+    )
+    assert page.locator(".blk.depot").count() == len(visits)
+    problem = page.evaluate("window.dispatchConsole.state.problem")
+    assert page.locator(".depot-icon").count() == len(problem["depots"])
+    served = {
+        s["work_order_id"] for r in plan["routes"] for s in r["stops"] if s.get("kind") != "depot"
+    }
+    assert info(page)["markers"] == len(served)
+
+
+def test_an_unserved_order_dropped_on_a_map_route(page: Any):
+    """The work list's order dropped on a route line on the map is tried on that route."""
+    load_and_solve(page)
+    page.click("#tab-unserved")
+    order = ids(page, ".unserved-row")[0]
+    key, x, y = page.evaluate(
+        """() => {
+        const map = window.dispatchMap;
+        const m = window.dispatchConsole.state.model;
+        const route = m.routes[0];
+        const at = (id) => { const o = m.orders.get(id).location; return [o.lat, o.lon]; };
+        const a = map.latLngToContainerPoint(at(route.stops[0].work_order_id));
+        const b = map.latLngToContainerPoint(at(route.stops[1].work_order_id));
+        const box = document.getElementById('map').getBoundingClientRect();
+        return [route.key, box.left + (a.x + b.x) / 2, box.top + (a.y + b.y) / 2];
+    }"""
+    )
+    grip = box(page, f'.unserved-row[data-order="{order}"] .grip')
+    page.mouse.move(grip["x"] + 4, grip["y"] + 4)
+    page.mouse.down()
+    page.mouse.move(x, y, steps=10)
+    page.mouse.up()
+    page.wait_for_selector("#override-actions:not([hidden])")
+    assert page.input_value("#move-order") == order
+    assert page.input_value("#move-target") == key
+
+
+def test_panes_resize_and_keyboard_selects(page: Any):
+    """The side panel's border moves by keyboard; Enter on a service block opens the move form."""
+    plan = load_and_solve(page)
+    before = box(page, "#side")["width"]
+    page.focus("#split-side")
+    for _ in range(3):
+        page.keyboard.press("ArrowLeft")
+    assert box(page, "#side")["width"] == pytest.approx(before + 72, abs=2)
+    first = plan["routes"][0]["stops"][0]["work_order_id"]
+    page.focus(f'.blk.service[data-order="{first}"]')
+    page.keyboard.press("Enter")
+    assert first in page.text_content("#details h3")  # the Order tab has its details
+    assert page.evaluate("document.activeElement.id") == "move-order"
+    assert page.input_value("#move-order") == first

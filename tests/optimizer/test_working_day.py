@@ -17,14 +17,19 @@ from optimizer import (
     Plan,
     Problem,
     SetOvertime,
+    SetSpeedProfile,
     Shift,
     SolveParams,
+    SpeedBand,
+    SpeedProfile,
     Weights,
     apply_edits,
     apply_fix,
     check_plan,
     find_fixes,
     plan_cost,
+    recommend,
+    retime_plan,
     solve,
 )
 from optimizer.document import load_problem, plan_to_document, problem_to_document
@@ -272,3 +277,110 @@ def test_or_tools_and_pyvrp_on_working_time() -> None:
     )
     plan = solve_checked(prob, engine="ortools")
     assert plan.kpis["working_s_total"] <= 5 * HOUR
+
+
+# --- time-dependent travel ----------------------------------------------------------------
+
+RUSH = SpeedProfile((SpeedBand(7 * HOUR + 1800, 9 * HOUR + 1800, 1.5),))
+
+
+def _rush_problem(**kw: object) -> Problem:
+    """W1 6 km out (600 s free-flow) from 08:00, 1 h; T1 07:00-17:00, home at the origin."""
+    shifts = (Shift(7 * HOUR, 17 * HOUR),)
+    return problem(
+        [tech(end=at(0), shifts=shifts)],
+        [order("W1", windows=(window(8, 12),))],
+        speed_profile=RUSH,
+        **kw,
+    )
+
+
+def test_rush_hour_makes_the_leg_longer_and_the_plan_stays_valid() -> None:
+    """Arriving by 08:00 in the band takes 900 s: leave 07:45; home at 09:00 takes 900 s too."""
+    plan = solve_checked(_rush_problem())
+    route = plan.routes[0]
+    stop = route.stops[0]
+    assert (route.start_s, stop.travel_s, stop.arrival_s) == (7 * HOUR + 2700, 900, 8 * HOUR)
+    # Home from 09:00: 1800 s to 09:30 cover 1200 free-flow s > 600: 600 x 1.5 = 900 s.
+    assert (route.end_travel_s, route.end_s) == (900, 9 * HOUR + 900)
+    assert plan.kpis["travel_s_total"] == 1800
+
+
+def test_a_technician_profile_replaces_the_travel_model_one() -> None:
+    """T1's own empty profile: free-flow at every hour (leave 07:50, 600 s each way)."""
+    prob = _rush_problem()
+    prob = replace(
+        prob, technicians=(replace(prob.technicians[0], speed_profile=SpeedProfile(())),)
+    )
+    route = solve_checked(prob).routes[0]
+    assert (route.start_s, route.stops[0].travel_s, route.end_travel_s) == (
+        7 * HOUR + 3000,
+        600,
+        600,
+    )
+
+
+def test_the_validator_times_legs_by_their_departure() -> None:
+    """A plan reporting the free-flow 600 s for the rush-hour leg breaks travel_mismatch."""
+    prob = _rush_problem()
+    plan = solve_checked(prob)
+    route = plan.routes[0]
+    wrong = replace(route, stops=(replace(route.stops[0], travel_s=600),))
+    codes = [v.code.value for v in check_plan(prob, replace(plan, routes=(wrong,)))]
+    assert "travel_mismatch" in codes
+
+
+def test_engines_that_cannot_model_time_dependent_travel_refuse_it() -> None:
+    """Exact PyVRP gives the reason; engine='ortools' is a clear input error."""
+    prob = _rush_problem()
+    assert field_service_reason(prob, Weights()) == "time-dependent travel (speed profiles)"
+    with pytest.raises(InputError) as info:
+        solve(prob, params=SolveParams(engine="ortools", time_limit_s=2))
+    assert info.value.issues[0].field == "params.engine"
+    assert "time-dependent travel" in info.value.issues[0].message
+
+
+def test_speed_profiles_round_trip_and_overlapping_bands_are_refused() -> None:
+    """travel.speed_profile is written as local HH:MM bands and read back; overlaps are 422s."""
+    doc = problem_to_document(_rush_problem())
+    assert doc["travel"]["speed_profile"] == {
+        "bands": [{"start": "07:30", "end": "09:30", "factor": 1.5}]
+    }
+    assert load_problem(doc).speed_profile == RUSH
+    doc["travel"]["speed_profile"]["bands"].append({"start": "09:00", "end": "10:00", "factor": 2})
+    with pytest.raises(InputError) as info:
+        load_problem(doc)
+    assert info.value.issues[0].field == "travel.speed_profile.bands[1]"
+
+
+def test_set_speed_profile_edit() -> None:
+    """The what-if op sets the travel model's bands, or one technician's, or removes them."""
+    doc = problem_to_document(_rush_problem())
+    band = {"start": "16:00", "end": "19:00", "factor": 1.3}
+    edited, _ = apply_edits(doc, [SetSpeedProfile([band]), SetSpeedProfile(None, "T1")])
+    prob = load_problem(edited)
+    assert prob.speed_profile == SpeedProfile((SpeedBand(16 * HOUR, 19 * HOUR, 1.3),))
+    assert prob.technicians[0].speed_profile is None
+    cleared, _ = apply_edits(doc, [SetSpeedProfile(None)])
+    assert not load_problem(cleared).is_time_dependent
+
+
+def test_booking_and_evaluate_time_legs_by_the_hour() -> None:
+    """A new order booked in rush hour is timed by its departure; a re-timed plan agrees."""
+    prob = _rush_problem()
+    plan = solve_checked(prob)
+    new = order("W2", location=at(12), windows=(window(9, 12),), service_s=1800)
+    booking = recommend(prob, plan, new)
+    best = booking.recommendations[0]
+    assert check_plan(booking.problem, best.plan) == []
+    again = retime_plan(booking.problem, best.plan)
+    assert check_plan(booking.problem, again) == []
+    assert [s.travel_s for r in again.routes for s in r.stops] == [
+        s.travel_s for r in best.plan.routes for s in r.stops
+    ]
+    # W2 first: 12 km (1200 free-flow s) in the band is 1800 s, leaving 08:30 for 09:00;
+    # then W1 from 09:30, after the band: 600 s.
+    assert [(s.work_order_id, s.travel_s) for s in again.routes[0].stops] == [
+        ("W2", 1800),
+        ("W1", 600),
+    ]

@@ -342,6 +342,56 @@ def test_overloaded_solver_drop_order_follows_the_objective(problems):
     assert plan.kpis["objective"] <= greedy_plan(problem).kpis["objective"]
 
 
+def test_working_day_flags_add_to_the_day_without_changing_it() -> None:
+    """Overtime, rush hours and territories are added; technicians and orders stay the same."""
+    from dataclasses import replace as _replace
+
+    from scenarios.build import build_scenario
+    from scenarios.params import ScenarioParams as _Params
+    from scenarios.working_day import OVERTIME_MIN, RUSH_HOURS
+
+    base = _Params(n_technicians=12, n_orders=40, metro="rhone-alpes")
+    plain = build_scenario(base)
+    rich = build_scenario(
+        _replace(
+            base, overtime_share=0.5, rush_hours=True, territories=True, hard_territory_share=0.5
+        )
+    )
+    assert rich["travel"]["speed_profile"]["bands"] == list(RUSH_HOURS)
+    with_overtime = [t for t in rich["technicians"] if t["shifts"][0].get("max_overtime_min")]
+    assert 0 < len(with_overtime) < 12
+    assert all(s["max_overtime_min"] == OVERTIME_MIN for t in with_overtime for s in t["shifts"])
+    assert all(o["territory"] for o in rich["work_orders"])
+    assert any(t.get("territory_hard") for t in rich["technicians"])
+    for key in ("technicians", "work_orders"):
+        stripped = [
+            {
+                k: v
+                for k, v in item.items()
+                if k not in ("territory", "territories", "territory_hard")
+            }
+            for item in rich[key]
+        ]
+        for item in stripped:
+            for shift in item.get("shifts", []):
+                shift.pop("max_overtime_min", None)
+                shift.pop("overtime_per_minute", None)
+        assert stripped == plain[key]
+
+
+def test_metro_rush_solves_to_a_valid_plan() -> None:
+    """The rush-hour set loads, is time-dependent, and its plan passes the validator."""
+    from optimizer import SolveParams, check_plan, solve
+    from optimizer.document import load_problem
+    from scenarios.generators import generate as _generate
+
+    problem = load_problem(_generate("metro-rush"))
+    assert problem.is_time_dependent
+    plan = solve(problem, params=SolveParams(time_limit_s=5, solution_limit=20))
+    assert check_plan(problem, plan) == []
+    assert plan.kpis["assigned"] > 0
+
+
 def test_nightly_short_asks_more_of_the_same_fleet_with_about_5_percent_p1():
     """``nightly-short``: the nightly fleet and orders, on-site work 0.9x+ the net shift hours."""
 

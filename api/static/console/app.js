@@ -6,16 +6,16 @@ import { ApiError, apiKey, call, setApiKey } from "./api.js";
 import { wireBooking } from "./booking.js";
 import { esc } from "./format.js";
 import { wireExport } from "./export.js";
-import { fitSelection, mapInfo, revealOrder, setMapHandlers } from "./map.js";
+import { fitAll, fitSelection, mapInfo, revealOrder, setMapHandlers } from "./map.js";
 import { routeKey, withOrderChanged } from "./model.js";
 import { isDragging, keepMove, tryMove, wireOverride } from "./override.js";
 import { detailsHtml } from "./panels.js";
 import {
   $, clearError, commit, explainPlan, redo, renderLegend, renderPlan, renderUnserved, resetHistory, selectOrder,
-  setPlan, showError, showTab, state, status, techOptions, timeLimit, undo,
+  setPlan, showDay, showError, showTab, state, status, techOptions, timeLimit, undo,
 } from "./page.js";
 import { fillReplanControls, setUrgentLocation, wireReplan } from "./replan.js";
-import { revealRow, setDay, setSpan, timelineInfo, windowsHtml, zoomBy } from "./timeline.js";
+import { revealRow, setDayHandler, setSpan, timelineInfo, windowsHtml, zoomBy } from "./timeline.js";
 import { renderVariants, wireWhatif } from "./whatif.js";
 
 // ---------------------------------------------------------------- loading
@@ -278,8 +278,8 @@ function wireDetails(container) {
     if (id && (e.key === "Enter" || e.key === " ") && !e.target.closest("button:not(.leaflet-marker-icon)")) {
       e.preventDefault();
       selectOrder(id);
-      $("move-order").focus();
       showTab("move");
+      $("move-order").focus();
     }
   });
 }
@@ -402,7 +402,8 @@ function wireSplitter(id, prop, axis, min, max) {
 }
 
 function wireTimelineControls() {
-  $("tl-day").addEventListener("change", () => setDay($("tl-day").value === "" ? null : Number($("tl-day").value)));
+  $("tl-day").addEventListener("change", () => showDay($("tl-day").value === "" ? null : Number($("tl-day").value)));
+  setDayHandler((day) => showDay(day));
   $("tl-zoom").addEventListener("change", () => setSpan($("tl-zoom").value === "" ? null : Number($("tl-zoom").value)));
   $("tl-in").addEventListener("click", () => zoomBy(0.5));
   $("tl-out").addEventListener("click", () => zoomBy(2));
@@ -478,7 +479,7 @@ async function start() {
 // The browser tests read the state and draw documents directly (tests/console).
 window.dispatchConsole = {
   state, setProblem, renderPlan, tryMove, keepMove, routeKey, mapInfo, timelineInfo, revealOrder, undo, redo,
-  setUrgentLocation, jobLine, setSpan, setDay, selectOrder,
+  setUrgentLocation, jobLine, setSpan, showDay, selectOrder, fitAll,
 };
 
 start();

@@ -25,6 +25,8 @@ L.Marker.include({
 });
 
 const SIZE = 22;
+/** Days with fewer stops than this are not clustered. */
+const CLUSTER_FROM = 150;
 
 /** SVG of a marker shape: fill, border colour and an icon character. */
 export function shapeSvg(shape, fill, stroke, icon, { dash = "", size = SIZE, iconColour = "#000" } = {}) {
@@ -119,7 +121,14 @@ function createMap(container, mode, config) {
   map.createPane("selected").style.zIndex = 640;
   view.routesLayer = L.layerGroup().addTo(map);
   view.staticLayer = L.layerGroup().addTo(map);
-  view.unservedLayer = L.layerGroup().addTo(map);
+  view.unservedLayer = L.markerClusterGroup({
+    showCoverageOnHover: false,
+    maxClusterRadius: 30,
+    iconCreateFunction: (cluster) => {
+      const n = cluster.getChildCount();
+      return L.divIcon({ className: "cluster-icon", html: `<div class="cluster unserved-cluster"><b>?${n}</b></div>`, iconSize: [32, 32], label: `${n} unserved orders; zoom in or press Enter to expand` });
+    },
+  }).addTo(map);
   view.clusterLayer = L.markerClusterGroup({
     chunkedLoading: true,
     showCoverageOnHover: false,
@@ -127,6 +136,7 @@ function createMap(container, mode, config) {
     spiderfyOnMaxZoom: true,
     iconCreateFunction: clusterIcon,
   }).addTo(map);
+  view.plainLayer = L.layerGroup().addTo(map);
   view.selectedLayer = L.layerGroup().addTo(map);
   view.pickLayer = L.layerGroup().addTo(map);
   map.on("click", (e) => {
@@ -227,6 +237,7 @@ export function drawMap(container, model, ui) {
   view.staticLayer.clearLayers();
   view.unservedLayer.clearLayers();
   view.clusterLayer.clearLayers();
+  view.plainLayer.clearLayers();
   view.selectedLayer.clearLayers();
   view.lines.clear();
   view.markers.clear();
@@ -235,6 +246,7 @@ export function drawMap(container, model, ui) {
   for (const route of model.routes) {
     const tech = model.technicians.get(route.technician_id);
     if (!tech || ui.hidden.has(route.technician_id)) continue;
+    if (ui.day !== null && ui.day !== undefined && route.day !== ui.day) continue;
     const path = [];
     const start = pointOf(tech.doc.start);
     if (start) path.push(latLng(start));
@@ -281,17 +293,21 @@ export function drawMap(container, model, ui) {
       else clustered.push(marker);
     });
   }
-  view.clusterLayer.addLayers(clustered);
+  // a small day is drawn stop by stop; clusters are for days where stops hide each other
+  if (clustered.length >= CLUSTER_FROM) view.clusterLayer.addLayers(clustered);
+  else for (const m of clustered) m.addTo(view.plainLayer);
   container.classList.toggle("dimmed", Boolean(selected));
+  const unserved = [];
   for (const id of model.unassigned.keys()) {
     const order = model.orders.get(id);
     const p = order && pointOf(order.location);
     if (!p) continue;
     const m = L.marker(latLng(p), { icon: unservedIcon(id, order, ui.highlight), keyboard: true });
     m.on("click", () => view.handlers.selectOrder && view.handlers.selectOrder(id));
-    m.addTo(view.unservedLayer);
+    unserved.push(m);
   }
   const many = model.technicians.size > 200; // past that, starts are canvas dots, not DOM markers
+  view.unservedLayer.addLayers(unserved);
   for (const tech of model.technicians.values()) {
     const p = pointOf(tech.doc.start);
     if (!p || ui.hidden.has(tech.doc.id)) continue;
@@ -430,6 +446,7 @@ export function mapInfo() {
     clustered: view.clusterLayer.getLayers().length,
     selected: view.selectedLayer.getLayers().length,
     unserved: view.unservedLayer.getLayers().length,
+    day: view.ui ? view.ui.day : null,
     tiles: Boolean(view.tiles),
     lines,
   };

@@ -106,6 +106,7 @@ export function buildModel(problem, plan) {
     row.begin = bounds.length ? Math.min(...bounds) : null;
     row.finish = bounds.length ? Math.max(...bounds) : null;
     row.day = row.begin === null ? null : dayStart(row.begin, offsetMin);
+    if (row.route) row.route.day = row.day;
     if (row.day !== null) {
       const day = days.get(row.day) || { day: row.day, t0: Infinity, t1: -Infinity };
       day.t0 = Math.min(day.t0, row.begin);

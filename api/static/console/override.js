@@ -309,4 +309,5 @@ export function wireOverride(hideTooltip) {
     $("override-keep-anyway").disabled = !e.target.checked;
   });
   $("override-keep-anyway").addEventListener("click", () => keepMove(true));
+  $("override-undo").addEventListener("click", () => $("undo").click());
 }

@@ -7,7 +7,7 @@ import { esc, num } from "./format.js";
 import { drawMap } from "./map.js";
 import { buildModel, planForApi, techName } from "./model.js";
 import { detailsHtml, kpiCards, unservedChoices, unservedHtml } from "./panels.js";
-import { drawTimeline } from "./timeline.js";
+import { drawTimeline, resetScroll } from "./timeline.js";
 
 export const $ = (id) => document.getElementById(id);
 
@@ -28,6 +28,8 @@ export const state = {
   history: [], // [{snap, label}] the states before each action
   future: [],
   hidden: new Set(),
+  day: null, // the day shown on multi-day horizons (local midnight, ms); null: every day
+  dayFor: -1, // the dayId state.day was chosen for
   selectedRoute: null,
   selectedOrder: null,
   slots: [],
@@ -90,6 +92,7 @@ function ui(keepView) {
     selectedRoute: state.selectedRoute,
     selectedOrder: state.selectedOrder,
     slots: state.slots,
+    day: state.day,
     keepView,
   };
 }
@@ -191,6 +194,10 @@ export function renderPlan(keepView = false) {
   const model = buildModel(state.problem, state.plan);
   state.model = model;
   if (state.selectedRoute && !model.rows.some((r) => r.key === state.selectedRoute)) state.selectedRoute = null;
+  if (state.dayFor !== state.dayId) {
+    state.dayFor = state.dayId;
+    state.day = model.days.length > 1 ? model.days[0].day : null;
+  }
   lap("model");
   $("kpi-cards").innerHTML = kpiCards(model, state.terms);
   lap("cards");
@@ -374,6 +381,13 @@ export function fillPlanControls() {
   const options = served.map((id) => `<option>${esc(id)}</option>`).join("");
   $("replan-started").innerHTML = options;
   $("replan-done").innerHTML = options;
+}
+
+/** Show one day of a multi-day horizon (null: every day) on the timeline and the map. */
+export async function showDay(day) {
+  state.day = day;
+  await renderPlan(true);
+  resetScroll();
 }
 
 /** Select an order: details, the move form and every view agree. */

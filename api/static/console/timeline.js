@@ -220,11 +220,9 @@ function onScroll() {
 export function drawTimeline(container, model, ui) {
   const fresh = tl.model === null || tl.dayId !== ui.dayId;
   tl.dayId = ui.dayId;
-  if (fresh) {
-    tl.span = model.days.length > 1 ? 24 * HOUR : null;
-    tl.day = model.days.length > 1 ? model.days[0].day : null;
-  }
+  tl.day = ui.day ?? null;
   if (tl.day !== null && !model.days.some((d) => d.day === tl.day)) tl.day = null;
+  if (fresh) tl.span = defaultSpan(container, model);
   const center = !fresh && tl.container ? tl.T0 + (container.scrollLeft + (container.clientWidth - LABEL_W) / 2) / tl.px : null;
   const scrollTop = fresh ? 0 : container.scrollTop;
   tl.container = container;
@@ -253,6 +251,14 @@ export function drawTimeline(container, model, ui) {
     }, { passive: false });
   }
   syncControls();
+}
+
+/** The first zoom of a day: the whole of it when its hours get 80 px or more, else 8 h. */
+function defaultSpan(container, model) {
+  const avail = Math.max(200, container.clientWidth - LABEL_W - 2);
+  const day = model.days.length > 1 ? model.days[0] : { t0: model.t0, t1: model.t1 };
+  const hours = (day.t1 - day.t0) / HOUR;
+  return avail / hours >= 80 && model.days.length < 2 ? null : model.days.length > 1 && avail / hours >= 80 ? 24 * HOUR : 8 * HOUR;
 }
 
 function scrollToTime(center) {
@@ -286,20 +292,27 @@ export function zoomBy(factor, at) {
   setSpan(span >= whole ? null : span, at);
 }
 
-/** Show one day (local midnight ms) or every day (null). */
-export function setDay(day) {
-  tl.day = day;
-  if (!tl.model) return;
+let onDay = () => {};
+
+/** Who changes the shown day (the page: the map follows the day too). */
+export function setDayHandler(fn) {
+  onDay = fn;
+}
+
+/** Start the rows at the top and the axis at the left (a new day is shown). */
+export function resetScroll() {
+  if (!tl.container) return;
   tl.container.scrollTop = 0;
-  redraw();
   tl.container.scrollLeft = 0;
+  tl.drawn = "";
+  paint();
 }
 
 /** Scroll the row ``key`` into view (switching to its day when a day is picked). */
 export function revealRow(key) {
   if (!tl.model) return;
   const row = tl.model.rows.find((r) => r.key === key);
-  if (row && tl.day !== null && row.day !== tl.day) setDay(row.day);
+  if (row && tl.day !== null && row.day !== tl.day) onDay(row.day);
   const i = tl.rows.findIndex((r) => r.key === key);
   if (i < 0) return;
   const c = tl.container;

@@ -21,7 +21,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from optimizer.search.depots import DepotSupply, drop_idle_visits, route_loads
+from optimizer.search.depots import (
+    DepotSupply,
+    Load,
+    RouteSupply,
+    drop_idle_visits,
+    route_loads,
+)
 from optimizer.search.index import SearchInput
 from optimizer.search.timing import (
     Closing,
@@ -31,6 +37,7 @@ from optimizer.search.timing import (
     close,
     extend,
     initial_state,
+    route_travel_s,
 )
 from optimizer.travel import GeodesicTravel, PlanarTravel, RoadGraphTravel
 
@@ -166,7 +173,8 @@ class Solution:
         # routes with a visit priced by the last insertion_places.
         n_depots = model.depots.n_depots if model.depots is not None else 0
         self.depot_used: list[dict[str, int]] = [{} for _ in range(n_depots)]
-        self._pending: dict[tuple[int, int, int], tuple[RouteState, list[int]]] = {}
+        self._pending: dict[tuple[int, int, int], tuple[RouteState, list[int], int]] = {}
+        self._supply_cache: dict[int, tuple[RouteState, RouteSupply | None]] = {}
         for v, nodes in enumerate(routes):
             self.routes.append(RouteState([], [], None, 0, 0.0, 0, {}))
             state = self._time(v, list(nodes))
@@ -249,11 +257,13 @@ class Solution:
             prev = node
         legs.append(int(travel.item(prev, lane.end_node)))
         travel_s = sum(legs)
-        if travel_s > lane.max_travel_s:
+        if lane.calendar is None and travel_s > lane.max_travel_s:
             return None
         closing = close(lane, states[-1], prev, False) if nodes else None
         if nodes and closing is None:
             return None
+        if closing is not None and closing.travel_s >= 0:
+            travel_s = closing.travel_s  # timed under a speed profile
         cost = self._route_cost(v, nodes, travel_s, closing)
         if n_visits:
             n_orders = len(m.busy_service_s)
@@ -365,6 +375,9 @@ class Solution:
         if limit < 0 and m.is_metric:
             return []
         travel = lane.travel
+        if lane.calendar is not None:  # free-flow detours at the fastest hour bound the timed ones
+            fastest = lane.calendar.min_factor
+            limit = int(limit / fastest)
         if not nodes:  # an empty route drives nowhere
             added = int(travel.item(lane.start_node, node)) + int(travel.item(node, lane.end_node))
             return [(added, 0)] if added <= limit else []
@@ -400,15 +413,17 @@ class Solution:
         ends = [lane.start_node, *nodes, lane.end_node]
         helpful: list[int] | None = None
         places = []
+        info = self._route_supply(v)
         for pos in range(len(nodes) + 1):
             prev, nxt = ends[pos], ends[pos + 1]
             added = int(t(prev, node)) + int(t(node, nxt)) - int(t(prev, nxt))
             if added > room:
                 continue
-            seq = [*nodes[:pos], node, *nodes[pos:]]
-            if self._supplied(v, seq):
+            deltas = supply.plain_insertion(v, info, node, pos) if info is not None else None
+            if deltas is not None and self._within_stock(deltas):
                 places.append((added, pos))
                 continue
+            seq = [*nodes[:pos], node, *nodes[pos:]]
             if helpful is None:
                 helpful = supply.helpful_depots(v, node)
             full = [lane.start_node, *seq]
@@ -424,27 +439,60 @@ class Solution:
                 if total > room:
                     break
                 with_visit = [*seq[:q], dn, *seq[q:]]
-                if self._supplied(v, with_visit):
-                    self._pending[(v, node, pos)] = (route, with_visit)
-                    places.append((total, pos))
-                    break
+                loads = self._supplied_loads(v, with_visit)
+                if loads is None:
+                    continue
+                if any(not parts and not tools for _, _, parts, tools in loads):
+                    # a visit it makes idle goes: price the route as it will be
+                    with_visit = drop_idle_visits(with_visit, loads)
+                    total = route_travel_s(lane, with_visit) - route.travel_s
+                    q = -1
+                self._pending[(v, node, pos)] = (route, with_visit, q)
+                places.append((total, pos))
+                break
         return places
+
+    def _route_supply(self, v: int) -> RouteSupply | None:
+        """The loading rule's details of route ``v`` as it stands (cached until it changes)."""
+        route = self.routes[v]
+        cached = self._supply_cache.get(v)
+        if cached is not None and cached[0] is route:
+            return cached[1]
+        supply = self.model.depots
+        assert supply is not None
+        info = supply.details(v, route.nodes)
+        self._supply_cache[v] = (route, info)
+        return info
+
+    def _within_stock(self, deltas: dict[tuple[int, str], int]) -> bool:
+        """Whether the depots' stock allows these changes of what they give out."""
+        supply = self.model.depots
+        assert supply is not None
+        for (d, part), delta in deltas.items():
+            limit = supply.available(d, part)
+            if limit is not None and self.depot_used[d].get(part, 0) + delta > limit:
+                return False
+        return True
 
     def _supplied(self, v: int, nodes: list[int]) -> bool:
         """Whether the loading rule supplies every order of ``nodes`` within the depots' stock."""
+        return self._supplied_loads(v, nodes) is not None
+
+    def _supplied_loads(self, v: int, nodes: list[int]) -> list[Load] | None:
+        """The loads of ``nodes`` on route ``v`` when supplied within the stock, else ``None``."""
         supply = self.model.depots
         assert supply is not None
         loads = supply.loads(v, nodes)
         if loads is None:
-            return False
+            return None
         mine = self.routes[v].depot_loads or {}
         for d, parts in route_loads(loads).items():
             used, old = self.depot_used[d], mine.get(d, {})
             for part, qty in parts.items():
                 limit = supply.available(d, part)
                 if limit is not None and used.get(part, 0) - old.get(part, 0) + qty > limit:
-                    return False
-        return True
+                    return None
+        return loads
 
     def placed(self, v: int, node: int, pos: int) -> list[int]:
         """The sequence :meth:`insert` would give route ``v`` for ``node`` at ``pos``.
@@ -504,6 +552,37 @@ class Solution:
             return pending[1]
         return None
 
+    def _visit_cost(self, v: int, node: int, pos: int, base: float) -> float | None:
+        """:meth:`timed_insertion_cost` of a place priced with a visit (``None``: not one).
+
+        Timed from the visit on, on the cached states of the prefix, and
+        stopped as soon as the timing behind the order is the old one.
+        """
+        pending = self._pending.get((v, node, pos))
+        if pending is None or pending[0] is not self.routes[v]:
+            return None
+        m = self.model
+        route = self.routes[v]
+        lane = m.lanes[v]
+        _, seq, q = pending
+        if q < 0:  # the visit made another idle: the whole route is timed again
+            timed = self._time(v, seq)
+            return _INFEASIBLE if timed is None else timed.cost - route.cost
+        nodes, old_states = route.nodes, route.states
+        state = old_states[q]
+        prev = nodes[q - 1] if q > 0 else lane.start_node
+        for i in range(q, len(seq)):  # seq: nodes with the visit at q and the order at pos + 1
+            nxt = seq[i]
+            state = extend(lane, m.rules, state, prev, nxt, False)
+            if not any(state):
+                return _INFEASIBLE
+            prev = nxt
+            if i > pos + 1:  # behind both: old node i - 2
+                delta = _same_timing(state, old_states[i - 1])
+                if delta is not None:
+                    return base + delta
+        return self._closing_delta(v, state, prev, base)
+
     def timed_insertion_cost(self, v: int, node: int, pos: int, added: int, bound: float) -> float:
         """The added cost of a place from :meth:`insertion_places`, timed (inf: infeasible)."""
         m = self.model
@@ -511,13 +590,20 @@ class Solution:
         nodes = route.nodes
         lane = m.lanes[v]
         base = added * m.travel_point_per_s + m.static[node].get(v, 0.0)
-        if base >= bound:
+        if lane.calendar is None and base >= bound:
             return _INFEASIBLE
         if m.depots is not None:
-            with_visit = self._with_visit(v, node, pos)
-            if with_visit is not None:  # the whole route is timed again
-                timed = self._time(v, with_visit)
-                return _INFEASIBLE if timed is None else timed.cost - route.cost
+            if lane.calendar is None:
+                cost = self._visit_cost(v, node, pos, base)
+                if cost is not None:
+                    return cost
+            else:
+                with_visit = self._with_visit(v, node, pos)
+                if with_visit is not None:  # the whole route is timed again
+                    timed = self._time(v, with_visit)
+                    return _INFEASIBLE if timed is None else timed.cost - route.cost
+        if lane.calendar is not None:
+            return self._timed_insertion_under_profile(v, node, pos, added, bound)
         rules = m.rules
         a = nodes[pos - 1] if pos > 0 else lane.start_node
         state = extend(lane, rules, route.states[pos], a, node, False)
@@ -534,6 +620,13 @@ class Solution:
             delta = _same_timing(state, old_states[q + 1])
             if delta is not None:
                 return base + delta
+        return self._closing_delta(v, state, prev, base)
+
+    def _closing_delta(self, v: int, state: State, prev: int, base: float) -> float:
+        """``base`` plus the lateness and end costs that change when route ``v`` closes."""
+        m = self.model
+        route = self.routes[v]
+        lane = m.lanes[v]
         closing = close(lane, state, prev, False)
         if closing is None:
             return _INFEASIBLE
@@ -556,6 +649,43 @@ class Solution:
             - old.lateness
             + ((closing.end_s - closing.start_s) - (old.end_s - old.start_s)) * labor
         )
+
+    def _timed_insertion_under_profile(
+        self, v: int, node: int, pos: int, added: int, bound: float
+    ) -> float:
+        """:meth:`timed_insertion_cost` under a speed profile: the route is timed to its end.
+
+        Every leg after the insertion leaves at another time, so no prefix
+        of timing can be reused past it; the bound is tried on the free-flow
+        detour at the fastest hour.
+        """
+        m = self.model
+        route = self.routes[v]
+        nodes = route.nodes
+        lane = m.lanes[v]
+        assert lane.calendar is not None
+        static = m.static[node].get(v, 0.0)
+        if added * lane.calendar.min_factor * m.travel_point_per_s + static >= bound:
+            return _INFEASIBLE
+        a = nodes[pos - 1] if pos > 0 else lane.start_node
+        state = extend(lane, m.rules, route.states[pos], a, node, False)
+        if not any(state):
+            return _INFEASIBLE
+        prev = node
+        for nxt in nodes[pos:]:
+            state = extend(lane, m.rules, state, prev, nxt, False)
+            if not any(state):
+                return _INFEASIBLE
+            prev = nxt
+        closing = close(lane, state, prev, False)
+        if closing is None:
+            return _INFEASIBLE
+        cost = (closing.travel_s - route.travel_s) * m.travel_point_per_s + static
+        cost += closing.lateness + m.end_cost(v, closing)
+        old = route.closing
+        if old is not None:
+            cost -= old.lateness + m.end_cost(v, old)
+        return cost
 
     # --- changes -------------------------------------------------------------
 

@@ -34,7 +34,7 @@ rounds (exact fidelity, see :func:`search_rounds`) and in
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,6 +92,8 @@ def field_service_reason(problem: Problem, weights: Weights) -> str | None:
     (:func:`unsupported_reason`).
     """
     n_veh = sum(len(t.shifts) for t in problem.technicians)
+    if problem.is_time_dependent:
+        return "time-dependent travel (speed profiles)"
     if problem.depots:
         return "depot visits"
     if weights.labor_cost > 0:
@@ -321,6 +323,7 @@ def pyvrp_routes(
     relaxed: bool = False,
     give_up_s: float | None = None,
     processes: int = 1,
+    stop: Callable[[], bool] | None = None,
 ) -> list[list[list[int]]]:
     """Search with PyVRP; return its feasible solutions, best first, as order nodes per vehicle.
 
@@ -330,7 +333,8 @@ def pyvrp_routes(
     given, and the search stops with no solution if it has found no plan
     serving them all by then; otherwise orders are optional, with their
     unserved penalty as prize. With several ``processes``, the other
-    searches' last solutions follow the best one.
+    searches' last solutions follow the best one. ``stop()`` returning
+    ``True`` ends the search in this process early.
     """
     data, fleet = _data(ctx, relaxed, required=not relaxed and give_up_s is not None)
     found = portfolio_search(
@@ -342,6 +346,7 @@ def pyvrp_routes(
         max_iterations=max_iterations,
         give_up_s=give_up_s,
         coords=None if relaxed else _client_coordinates(ctx),
+        stop=stop,
     )
     return [_routes(ctx, fleet, solution) for solution in found if solution.is_feasible()]
 

@@ -13,7 +13,9 @@ from optimizer.document import load_problem
 from optimizer.search import decomposition, pipeline
 from optimizer.search.decomposition import solve_in_parts
 from optimizer.search.executor import LocalExecutor, executor_for
+from optimizer.search.lns.global_audit import repair_across_parts
 from optimizer.search.partition import regions, route_groups
+from optimizer.search.progress import Phase, Progress, Reporter
 from scenarios.build import build_scenario
 from scenarios.params import ScenarioParams
 
@@ -69,7 +71,14 @@ def test_route_groups_keep_each_route_with_its_orders(two_day_problem):
 
 def _in_parts(problem, executor, seconds=60.0, limit=4):
     params = SolveParams(time_limit_s=seconds, solution_limit=limit, seed=3)
-    return solve_in_parts(problem, params, executor, pipeline.solve_part, time.perf_counter())
+    return solve_in_parts(
+        problem,
+        params,
+        executor,
+        pipeline.solve_part,
+        time.perf_counter(),
+        repair=repair_across_parts,
+    )
 
 
 @pytest.fixture
@@ -99,14 +108,20 @@ def test_a_solve_in_parts_is_valid_and_loses_no_order(two_day_problem):
 def test_later_rounds_never_make_the_plan_worse(two_day_problem):
     """Each round keeps a part's new plan only when it is cheaper: objectives never rise."""
     seen: list[float] = []
+
+    def after_round(progress: Progress) -> None:
+        if progress.phase is Phase.PARTITION and progress.objective is not None:
+            seen.append(progress.objective)
+
     params = SolveParams(time_limit_s=20, seed=1)
+    started = time.perf_counter()
     plan = solve_in_parts(
         two_day_problem,
         params,
         LocalExecutor(1),
         pipeline.solve_part,
-        time.perf_counter(),
-        on_round=lambda objective, _: seen.append(objective),
+        started,
+        reporter=Reporter(after_round, started),
     )
     assert check_plan(two_day_problem, plan) == []
     assert len(seen) >= 2

@@ -6,6 +6,8 @@ Planar travel at 10 m/s (``tests.factories``): 1 km is 100 s of driving.
 from __future__ import annotations
 
 import dataclasses
+import math
+import random
 
 import pytest
 
@@ -28,12 +30,13 @@ from optimizer.replan.events import read_events
 from optimizer.replan.residual import fixed_parts, residual_problem
 from optimizer.search.depots import DepotSupply, stock_shares
 from optimizer.search.lns.audit import audit_plan
+from optimizer.search.lns.search import Neighbourhood, recreate
 from optimizer.search.lns.solution import CostModel, Solution
 from optimizer.search.prepare import prepare
 from optimizer.search.retime import retime_plan
 from optimizer.search.rules.greedy import greedy_plan
 from optimizer.search.timing import timing_of
-from tests.factories import HOUR, at, order, problem, solve_checked, tech
+from tests.factories import HOUR, at, order, problem, solve_checked, tech, window
 
 DEPOT = Depot("D-1", at(5, 5), stop_s=600, stock={"pump": 2}, tools=("ladder",))
 
@@ -359,3 +362,91 @@ def test_retime_keeps_depot_stops_and_their_loads() -> None:
         retime_plan(prob, bad)
     assert err.value.field.startswith("routes[0].stops[")
     assert err.value.field.endswith("].depot_id")
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_fast_plain_insertion_check_equals_the_loading_rule(seed: int) -> None:
+    """plain_insertion + stock says what the loading rule of the new route says, everywhere."""
+    rng = random.Random(seed)
+    parts = ["pump", "valve", "seal"]
+    depots = (
+        Depot("D-1", at(5, 5), stock={"pump": 3, "valve": None}, tools=("ladder",)),
+        Depot("D-2", at(1, 8), stock={"seal": 2, "pump": 1}, tools=("drill",)),
+    )
+    orders = [
+        order(
+            f"W{i}",
+            location=at(rng.uniform(0, 10), rng.uniform(0, 10)),
+            service_s=600,
+            parts={p: rng.randint(1, 2) for p in rng.sample(parts, rng.randint(0, 2))},
+            required_tools=tuple(rng.sample(["ladder", "drill"], rng.randint(0, 1))),
+        )
+        for i in range(9)
+    ]
+    techs = [
+        tech("T1", end=at(0), van_stock={"pump": 1, "seal": 1}, tools=("ladder",)),
+        tech("T2", start=at(9), end=at(9), van_stock={"valve": 2}),
+    ]
+    prob = problem(techs, orders, depots=depots)
+    inputs = prepare(prob).inputs
+    assert inputs is not None
+    lanes, rules = timing_of(inputs)
+    sol = Solution(CostModel.build(inputs, lanes, rules), [[] for _ in inputs.index.vehicles])
+    supply = sol.model.depots
+    assert supply is not None
+    recreate_all = sorted(sol.unassigned)
+    hood = Neighbourhood(inputs.index)
+    recreate(sol, recreate_all, hood, rng)
+    checked = 0
+    for v in range(len(sol.routes)):
+        info = supply.details(v, sol.routes[v].nodes)
+        assert info is not None
+        for node in range(len(inputs.index.order_of_node)):
+            if sol.route_of[node] == v:
+                continue
+            nodes = sol.routes[v].nodes
+            for pos in range(len(nodes) + 1):
+                deltas = supply.plain_insertion(v, info, node, pos)
+                fast = deltas is not None and sol._within_stock(deltas)
+                slow = sol._supplied(v, [*nodes[:pos], node, *nodes[pos:]])
+                assert fast == slow, (v, node, pos)
+                checked += 1
+    assert checked > 0
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_priced_visit_insertions_equal_the_retimed_route(seed: int) -> None:
+    """The incremental price of "visit + order" equals the whole route timed again."""
+    rng = random.Random(seed)
+    depots = (Depot("D-1", at(5, 5), stock={"pump": 4}, tools=("ladder",), stop_s=900),)
+    orders = [
+        order(
+            f"W{i}",
+            location=at(rng.uniform(0, 10), rng.uniform(0, 10)),
+            service_s=rng.choice([900, 1800, 3600]),
+            windows=(window(rng.choice([8, 10, 13]), rng.choice([14, 16, 17])),),
+            parts={"pump": 1} if rng.random() < 0.4 else {},
+            required_tools=("ladder",) if rng.random() < 0.3 else (),
+        )
+        for i in range(10)
+    ]
+    techs = [tech("T1", end=at(0)), tech("T2", start=at(9), end=at(9))]
+    prob = problem(techs, orders, depots=depots)
+    inputs = prepare(prob).inputs
+    assert inputs is not None
+    lanes, rules = timing_of(inputs)
+    sol = Solution(CostModel.build(inputs, lanes, rules), [[] for _ in inputs.index.vehicles])
+    recreate(sol, sorted(sol.unassigned), Neighbourhood(inputs.index), rng)
+    sol.remove(rng.sample(range(len(inputs.index.order_of_node)), 4))
+    compared = 0
+    for node in sorted(sol.unassigned):
+        for v in range(len(sol.routes)):
+            for added, pos in sol.insertion_places(v, node):
+                cost = sol.timed_insertion_cost(v, node, pos, added, math.inf)
+                timed = sol._time(v, sol.placed(v, node, pos))
+                if timed is None:
+                    assert cost == math.inf
+                else:
+                    assert cost == pytest.approx(timed.cost - sol.routes[v].cost, abs=1e-6)
+                compared += 1
+    assert compared > 0

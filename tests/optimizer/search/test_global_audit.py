@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from optimizer import Priority, Shift, SolveParams, check_plan, plan_cost, solve
-from optimizer.search.global_audit import global_repair, plan_of
+from optimizer.search.lns.global_audit import global_repair, plan_of
 from optimizer.search.partition import Part, part_problem
 from tests.factories import HOUR, at, order, problem, tech
 

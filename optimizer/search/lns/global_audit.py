@@ -28,13 +28,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from optimizer.objective import plan_cost
 from optimizer.plan import Plan, Route, SolveStats, Unassigned, UnassignedReason
 from optimizer.problem import Problem
+from optimizer.search.depots import stock_shares
 from optimizer.search.eligibility import _parts_ok, _pin_ok, _skill_ok, compute_eligibility
 from optimizer.search.index import SearchInput, build_index, problem_locations, routes_from_plan
 from optimizer.search.lns.audit import audit, protect
@@ -283,6 +284,11 @@ def global_repair(
         if part is None:
             continue
         sub = part_problem(problem, part)
+        if problem.depots:  # its own loads and what nobody has loaded yet: no over-draw
+            everyone = [r for rs in routes.values() for r in rs]
+            pair = [(part.work_order_ids, part.technician_ids)]
+            (depots,) = stock_shares(problem, pair, everyone)
+            sub = replace(sub, depots=depots)
         start = plan_of(sub, {t: routes.get(t, ()) for t in part.technician_ids})
         result = _repair(sub, start, deadline)
         if result is None:
@@ -307,3 +313,10 @@ def global_repair(
     gained = len(now - served)
     _log.debug("global audit: %d groups, %d looked at, %d served", len(groups), looked_at, gained)
     return GlobalAudit(len(groups), looked_at, gained, findings if complete else None)
+
+
+def repair_across_parts(
+    problem: Problem, routes: dict[str, tuple[Route, ...]], deadline: float
+) -> int | None:
+    """:func:`global_repair` as the ``repair`` stage of ``solve_in_parts``: its findings."""
+    return global_repair(problem, routes, deadline).findings
