@@ -36,7 +36,8 @@ def compute_kpis(problem: Problem, plan: Plan) -> dict[str, Any]:
         ``workload_spread_s`` (max - min work) and ``workload_cv``
         (coefficient of variation) over all technicians;
         ``objective`` (points, :func:`optimizer.objective.plan_cost`) and
-        ``solve`` (status, objective, first_solution_s, wall_s).
+        ``solve`` (status, objective, first_solution_s, wall_s); for problems
+        with crews or dependencies, the figures of :func:`_link_kpis`.
     """
     stops = {s.work_order_id: s for r in plan.routes for s in r.stops}
     sla_orders = sla_met = 0
@@ -66,7 +67,7 @@ def compute_kpis(problem: Problem, plan: Plan) -> dict[str, Any]:
     loads = list(work.values())
     mean_load = statistics.fmean(loads) if loads else 0.0
     n = len(problem.work_orders)
-    return {
+    kpis: dict[str, Any] = {
         "orders": n,
         "assigned": len(stops),
         "unassigned": len(plan.unassigned),
@@ -96,4 +97,27 @@ def compute_kpis(problem: Problem, plan: Plan) -> dict[str, Any]:
             "first_solution_s": plan.stats.first_solution_s,
             "wall_s": round(plan.stats.wall_s, 3),
         },
+    }
+    if problem.has_links:
+        kpis.update(_link_kpis(problem, plan, set(stops)))
+    return kpis
+
+
+def _link_kpis(problem: Problem, plan: Plan, served: set[str]) -> dict[str, Any]:
+    """Crew and linked-visit figures (only for problems that have them).
+
+    ``crew_orders``/``crew_orders_served``; ``crew_s_total``: technician
+    seconds on crew orders (service x members); ``linked_orders`` (orders
+    that follow another) and ``linked_orders_served``.
+    """
+    crews = {o.id for o in problem.work_orders if o.crew is not None}
+    linked = {o.id for o in problem.work_orders if o.dependencies}
+    return {
+        "crew_orders": len(crews),
+        "crew_orders_served": len(crews & served),
+        "crew_s_total": sum(
+            s.end_s - s.start_s for r in plan.routes for s in r.stops if s.work_order_id in crews
+        ),
+        "linked_orders": len(linked),
+        "linked_orders_served": len(linked & served),
     }
