@@ -35,7 +35,15 @@ from optimizer.problem import Problem
 from optimizer.search.decomposition import PartTask, should_decompose, solve_in_parts
 from optimizer.search.executor import executor_for
 from optimizer.search.index import SearchInput, routes_from_plan
+from optimizer.search.links import expand, merge_plan
 from optimizer.search.lns.audit import audit, protect
+from optimizer.search.lns.links import (
+    LinkedSolution,
+    Links,
+    audit_groups,
+    improve_linked,
+    linked_model,
+)
 from optimizer.search.lns.search import Neighbourhood, improve, recreate
 from optimizer.search.lns.solution import CostModel, Solution
 from optimizer.search.ortools.search import SearchSettings, ortools_search
@@ -185,6 +193,8 @@ def _run(
     started: float,
 ) -> Plan:
     """One problem (or one part) searched whole, from validation on."""
+    if problem.has_links:  # crews and linked visits: the field-service search by groups
+        return _linked_plan(problem, params, initial_plan, on_progress, started)
     prepared = prepare(problem, params.seed)
     inputs = prepared.inputs
     if inputs is None:
@@ -354,3 +364,88 @@ def _ortools_plan(
     )
     unassigned = unassigned_of(inputs.problem, inputs.index, prepared.eligibility.reasons, served)
     return finish_plan(inputs.problem, result.routes, unassigned, stats, started)
+
+
+def _linked_plan(
+    problem: Problem,
+    params: SolveParams,
+    initial_plan: Plan | None,
+    on_progress: ProgressCallback | None,
+    started: float,
+) -> Plan:
+    """Crews and dependencies: the field-service search on the expanded problem, by groups.
+
+    Crew orders become member orders (:func:`optimizer.search.links.expand`);
+    the starts are the rules engine's routes and a warm start without the
+    linked orders, each filled by group insertions; the large-neighbourhood
+    search by groups (:func:`optimizer.search.lns.links.improve_linked`) runs
+    to the deadline; every group left out that fits for less than its
+    penalty is then inserted, and the plan is written back for ``problem``.
+    """
+    if params.engine in ("ortools", "pyvrp"):
+        raise InputError.single(
+            "params.engine",
+            f"The {params.engine} engine cannot model crews or dependencies; use engine auto.",
+        )
+    expanded, spec = expand(problem)
+    prepared = prepare(expanded, params.seed)
+    inputs = prepared.inputs
+    reasons = prepared.eligibility.reasons
+    if inputs is None:
+        stats = SolveStats("not_solved", 0.0, None, 0.0, 0, "none")
+        draft = finish_plan(
+            expanded, (), unassigned_of(expanded, None, reasons, set()), stats, started
+        )
+        return merge_plan(problem, spec, draft, started)
+    lanes, rules = timing_of(inputs)
+    base = CostModel.build(inputs, lanes, rules)
+    links = Links(spec, inputs.index)
+    hood = Neighbourhood(inputs.index)
+    starts: list[tuple[str, Sequence[Sequence[int]]]] = []
+    if initial_plan is not None:
+        starts.append(("warm", routes_from_plan(inputs.index, initial_plan)))
+    starts.append(("greedy", rules_routes(inputs, lanes, rules)))
+    candidates = []
+    for name, routes in starts:
+        candidate = LinkedSolution(linked_model(base, links), links, hood, routes)
+        candidate.recreate(candidate.unserved_groups(), random.Random(params.seed))
+        candidates.append((name, candidate))
+    first_s = _clock.perf_counter() - started
+    name, solution = min(candidates, key=lambda c: c[1].objective())
+    n_orders = len(inputs.index.order_of_node)
+    report = _report(on_progress, started)
+    if report is not None and report(solution.objective(), n_orders - len(solution.unassigned)):
+        deadline = _clock.perf_counter()
+    else:
+        deadline = started + params.time_limit_s * (1 - FINISH_SHARE)
+    best, _, iterations = improve_linked(
+        solution,
+        deadline,
+        params.seed,
+        _iterations(params, LNS_ITERATIONS_PER_SOLUTION),
+        on_best=report,
+    )
+    solution.load(best)
+    for g in solution.unserved_groups():  # protection: whatever fits for less than it costs
+        if solution.insertable(g):
+            solution.insert_group(g, solution.group_penalty[g])
+    stats = SolveStats(
+        status="feasible",
+        objective=0.0,
+        first_solution_s=first_s,
+        wall_s=0.0,
+        solutions=iterations,
+        engine=f"{name}+lns",
+        audit_findings=audit_groups(solution),
+    )
+    draft = write_plan(
+        expanded,
+        inputs.index,
+        lanes,
+        solution.model.rules,
+        solution.snapshot(),
+        reasons,
+        stats,
+        started,
+    )
+    return merge_plan(problem, spec, draft, started)
