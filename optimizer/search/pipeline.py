@@ -376,8 +376,9 @@ def _linked_plan(
     """Crews and dependencies: the field-service search on the expanded problem, by groups.
 
     Crew orders become member orders (:func:`optimizer.search.links.expand`);
-    the starts are the rules engine's routes and a warm start without the
-    linked orders, each filled by group insertions; the large-neighbourhood
+    the starts are the rules engine's routes, a warm start and (from
+    :data:`PYVRP_START_MIN_ORDERS` orders) a relaxed PyVRP search, all
+    without the linked orders, each filled by group insertions; the large-neighbourhood
     search by groups (:func:`optimizer.search.lns.links.improve_linked`) runs
     to the deadline; every group left out that fits for less than its
     penalty is then inserted, and the plan is written back for ``problem``.
@@ -405,6 +406,14 @@ def _linked_plan(
     if initial_plan is not None:
         starts.append(("warm", routes_from_plan(inputs.index, initial_plan)))
     starts.append(("greedy", rules_routes(inputs, lanes, rules)))
+    n_orders = len(inputs.index.order_of_node)
+    if initial_plan is None and n_orders >= PYVRP_START_MIN_ORDERS:  # the orders without links
+        budget = _remaining_s(params, started) * PYVRP_START_SHARE
+        iterations = _iterations(params, PYVRP_ITERATIONS_PER_SOLUTION)
+        found = pyvrp_routes(
+            inputs, budget, params.seed, iterations, relaxed=True, processes=params.processes
+        )
+        starts += [("pyvrp", routes) for routes in found]
     candidates = []
     for name, routes in starts:
         candidate = LinkedSolution(linked_model(base, links), links, hood, routes)
@@ -412,7 +421,6 @@ def _linked_plan(
         candidates.append((name, candidate))
     first_s = _clock.perf_counter() - started
     name, solution = min(candidates, key=lambda c: c[1].objective())
-    n_orders = len(inputs.index.order_of_node)
     report = _report(on_progress, started)
     if report is not None and report(solution.objective(), n_orders - len(solution.unassigned)):
         deadline = _clock.perf_counter()

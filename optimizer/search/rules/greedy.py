@@ -5,6 +5,7 @@ deadline, then VIP before standard, then id). Each goes to the qualified
 technician-shift where it can start earliest and is appended to the end of
 that route; nothing already placed ever moves. An order no route can take
 is unassigned, with the same reason codes as :func:`optimizer.solve`.
+Crews and linked visits: :mod:`optimizer.search.rules.crews`.
 
 Problems of more than :data:`~optimizer.search.partition.SPLIT_MIN_ORDERS`
 orders are dispatched region by region (the first split of a decomposed
@@ -25,8 +26,10 @@ from optimizer.domain import Tier, WorkOrder
 from optimizer.plan import Plan, SolveStats, Unassigned, UnassignedReason
 from optimizer.problem import Problem
 from optimizer.search.index import SearchInput
+from optimizer.search.links import expand, merge_plan
 from optimizer.search.partition import PART_ORDERS, SPLIT_MIN_ORDERS, Part, part_problem, regions
 from optimizer.search.prepare import prepare, reasons_for
+from optimizer.search.rules.crews import linked_rules_routes
 from optimizer.search.timing import (
     Lane,
     OrderRules,
@@ -126,6 +129,8 @@ def greedy_plan(problem: Problem) -> Plan:
     """
     started = _clock.perf_counter()
     ensure_valid(problem)
+    if problem.has_links:
+        return _linked_plan(problem, started)
     parts = regions(problem, PART_ORDERS) if len(problem.work_orders) > SPLIT_MIN_ORDERS else None
     if parts is not None:
         return _by_region(problem, parts, started)
@@ -142,6 +147,25 @@ def greedy_plan(problem: Problem) -> Plan:
     elapsed = _clock.perf_counter() - started
     stats = SolveStats("feasible", 0.0, elapsed, 0.0, 1, "greedy")
     return write_plan(problem, prepared.inputs.index, lanes, rules, routes, reasons, stats, started)
+
+
+def _linked_plan(problem: Problem, started: float) -> Plan:
+    """Crews and dependencies: :func:`optimizer.search.rules.crews.linked_rules_routes`."""
+    expanded, spec = expand(problem)
+    prepared = prepare(expanded)
+    reasons = prepared.eligibility.reasons
+    if prepared.inputs is None:
+        stats = SolveStats("feasible", 0.0, None, 0.0, 1, "greedy")
+        draft = finish_plan(
+            expanded, (), unassigned_of(expanded, None, reasons, set()), stats, started
+        )
+        return merge_plan(problem, spec, draft, started)
+    lanes, rules = timing_of(prepared.inputs)
+    routes, locked = linked_rules_routes(prepared.inputs, lanes, rules, spec, dispatch_order)
+    stats = SolveStats("feasible", 0.0, _clock.perf_counter() - started, 0.0, 1, "greedy")
+    index = prepared.inputs.index
+    draft = write_plan(expanded, index, lanes, locked, routes, reasons, stats, started)
+    return merge_plan(problem, spec, draft, started)
 
 
 def _by_region(problem: Problem, parts: list[Part], started: float) -> Plan:
