@@ -31,6 +31,8 @@ from optimizer.params import SolveParams
 from optimizer.plan import Plan, Route, SolveStats, Unassigned, UnassignedReason
 from optimizer.problem import Problem
 from optimizer.search.executor import Executor
+from optimizer.search.link_parts import whole_links
+from optimizer.search.links import with_predecessor_reasons
 from optimizer.search.partition import (
     PART_ORDERS,
     SPLIT_MIN_ORDERS,
@@ -120,10 +122,12 @@ def solve_in_parts(
                 routes[route.technician_id] += (route,)
     plan = _combined(problem, routes)
     rounds = 0
-    parts = (
+    parts = whole_links(  # crews and dependency chains stay whole (link_parts.py)
+        problem,
         regions(problem, PART_ORDERS)
         if start is None
-        else route_groups(problem, plan, PART_ORDERS, 1)
+        else route_groups(problem, plan, PART_ORDERS, 1),
+        plan,
     )
     if parts is None:
         return None
@@ -165,7 +169,9 @@ def solve_in_parts(
             objective = plan_cost(problem, plan)["total"]
             if on_round(objective, len(plan.assigned_ids)):
                 break
-        parts = route_groups(problem, plan, PART_ORDERS, rounds + (start is not None))
+        parts = whole_links(
+            problem, route_groups(problem, plan, PART_ORDERS, rounds + (start is not None)), plan
+        )
     served = plan.assigned_ids
     left_out = {o.id for o in problem.work_orders if o.id not in served}
     reasons = reasons_for(problem, left_out) if left_out else {}
@@ -174,6 +180,8 @@ def solve_in_parts(
         for i, o in enumerate(problem.work_orders)
         if o.id in left_out
     ]
+    if problem.has_links:
+        unassigned = with_predecessor_reasons(problem, unassigned, served)
     stats = SolveStats("feasible", 0.0, None, 0.0, rounds, f"parts+lns({rounds} rounds)")
     return finish_plan(problem, plan.routes, unassigned, stats, started)
 

@@ -223,3 +223,19 @@ def merge_plan(problem: Problem, spec: LinkSpec, plan: Plan, started: float) -> 
                 )
             )
     return finish_plan(problem, routes, unassigned, plan.stats, started)
+
+
+def with_predecessor_reasons(
+    problem: Problem, unassigned: Sequence[Unassigned], served: set[str]
+) -> list[Unassigned]:
+    """``unassigned`` with ``predecessor_unserved`` for the orders that only lacked room
+    because an order they follow is not served."""
+    after = {o.id: [d.after for d in o.dependencies] for o in problem.work_orders}
+    out = []
+    for u in unassigned:
+        missing = [p for p in after.get(u.work_order_id, ()) if p not in served]
+        if missing and u.reason is UnassignedReason.CAPACITY_EXHAUSTED:
+            detail = PREDECESSOR_DETAIL.format(after=", ".join(missing))
+            u = Unassigned(u.work_order_id, UnassignedReason.PREDECESSOR_UNSERVED, detail)
+        out.append(u)
+    return out
