@@ -444,7 +444,7 @@ def _linked_plan(
         wall_s=0.0,
         solutions=iterations,
         engine=f"{name}+lns",
-        audit_findings=audit_groups(solution),
+        audit_findings=len(audit_groups(solution)),
     )
     draft = write_plan(
         expanded,

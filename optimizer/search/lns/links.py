@@ -31,10 +31,12 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from itertools import product
+from itertools import permutations, product
 
+from optimizer.plan import Plan
+from optimizer.problem import Problem
 from optimizer.search.index import ModelIndex
-from optimizer.search.links import OPEN_HI, OPEN_LO, LinkSpec, clip
+from optimizer.search.links import OPEN_HI, OPEN_LO, LinkSpec, clip, expand, member_id
 from optimizer.search.lns.search import (
     FEW_VEHICLES,
     NEAREST_VEHICLES,
@@ -44,7 +46,8 @@ from optimizer.search.lns.search import (
     stall_limit,
 )
 from optimizer.search.lns.solution import CostModel, Solution
-from optimizer.search.timing import OrderRules, extend, schedule_route
+from optimizer.search.prepare import prepare
+from optimizer.search.timing import OrderRules, extend, schedule_route, timing_of
 
 #: Placements timed per crew member when choosing the common start.
 CREW_PLACES = 24
@@ -603,18 +606,85 @@ def improve_linked(
     return best_state, best, iterations
 
 
-def audit_groups(sol: LinkedSolution) -> int:
-    """Groups left out that could be inserted as the plan stands for less than their penalty.
+def audit_groups(sol: LinkedSolution) -> list[tuple[int, int, float]]:
+    """Groups left out that fit as the plan stands for less than their penalty.
 
-    Each is tried and taken back; 0 on a plan the search returns after
-    :meth:`LinkedSolution.recreate` of every group left out.
+    Each is tried and taken back; returns ``(group, vehicle of its first
+    member, gain in points)``, none on a plan the search returns (it ends
+    by inserting every such group).
     """
-    found = 0
+    found = []
     for g in sol.unserved_groups():
         if not sol.insertable(g):
             continue
         saved = sol.save()
+        before = sol.objective()
         if sol.insert_group(g, sol.group_penalty[g]):
-            found += 1
+            gain = before - sol.objective()
+            if gain > 1e-6:
+                found.append((g, sol.route_of[sol.links.nodes[g][0]], gain))
             sol.load(saved)
     return found
+
+
+def plan_solution(problem: Problem, plan: Plan) -> tuple[LinkedSolution, ModelIndex] | None:
+    """The linked solution of a plan with links, each linked stop locked at its start.
+
+    Crew stops are matched to member nodes by the members' skills; ``None``
+    when no order can be served at all.
+    """
+    expanded, spec = expand(problem)
+    inputs = prepare(expanded).inputs
+    if inputs is None:
+        return None
+    index = inputs.index
+    lanes, rules = timing_of(inputs)
+    links = Links(spec, index)
+    sol = LinkedSolution(
+        linked_model(CostModel.build(inputs, lanes, rules), links),
+        links,
+        Neighbourhood(index),
+        [[] for _ in index.vehicles],
+    )
+    node_of = {oid: n for n, oid in enumerate(index.order_ids)}
+    vehicle_of = {(veh.technician.id, veh.shift_index): v for v, veh in enumerate(index.vehicles)}
+    techs = {t.id: t for t in problem.technicians}
+    member_of: dict[tuple[str, str], str] = {}
+    for order in problem.work_orders:
+        members = [
+            r.technician_id for r in plan.routes for st in r.stops if st.work_order_id == order.id
+        ]
+        if order.crew is None or len(members) != order.crew.size:
+            continue
+        needs = order.member_requirements()
+        for chosen in permutations(members):
+            if all(
+                all(techs[t].skills.get(k, 0) >= lv for k, lv in need.items())
+                for t, need in zip(chosen, needs, strict=True)
+            ):
+                for i, t in enumerate(chosen):
+                    member_of[(order.id, t)] = member_id(order.id, i)
+                break
+    routes: list[list[int]] = [[] for _ in index.vehicles]
+    for route in plan.routes:
+        v = vehicle_of.get((route.technician_id, route.shift_index))
+        if v is None:
+            continue
+        for stop in route.stops:
+            oid = member_of.get((stop.work_order_id, route.technician_id), stop.work_order_id)
+            node = node_of.get(oid)
+            if node is None:
+                continue
+            routes[v].append(node)
+            if links.linked[links.group_of[node]]:
+                sol.cons[node] = {("plan", 0): (stop.start_s, stop.start_s)}
+                sol._apply(node)
+    for v, nodes in enumerate(routes):
+        if nodes and not sol.set_route(v, nodes):
+            return None
+    for group in links.nodes:  # a group served in part is no group
+        if any(sol.route_of[n] >= 0 for n in group) and not all(
+            sol.route_of[n] >= 0 for n in group
+        ):
+            return None
+    return sol, index

@@ -193,3 +193,16 @@ def test_fixed_seed_and_budget_give_the_same_plan() -> None:
     first = _checked(prob, solution_limit=30, time_limit_s=30.0)
     again = _checked(prob, solution_limit=30, time_limit_s=30.0)
     assert first.routes == again.routes
+
+
+def test_the_audit_counts_crews_once_and_finds_nothing_in_our_plans() -> None:
+    from optimizer import audit_plan
+    from optimizer.search.rules.greedy import greedy_plan
+
+    prob = _random_day(1, n_orders=40)
+    ours = _checked(prob)
+    assert audit_plan(prob, ours) == []
+    findings = audit_plan(prob, greedy_plan(prob))
+    ids = [f.work_order_id for f in findings]
+    assert len(ids) == len(set(ids))  # a crew order is one finding, not one per member
+    assert all(f.gain_points > 0 for f in findings)
