@@ -24,7 +24,7 @@ reports them as they are.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from optimizer.domain import Technician, WorkOrder
@@ -99,26 +99,99 @@ def retime_plan(problem: Problem, plan: Plan) -> Plan:
         ]
     if issues:
         raise InputError(issues)
-    routes = [
-        retime_route(
-            problem,
-            technicians[route.technician_id],
-            route.shift_index,
-            [orders[s.work_order_id] for s in route.stops],
-        )
-        for route in plan.routes
-    ]
+    if problem.has_links:
+        routes = _retime_linked(problem, plan)
+    else:
+        routes = [
+            retime_route(
+                problem,
+                technicians[route.technician_id],
+                route.shift_index,
+                [orders[s.work_order_id] for s in route.stops],
+            )
+            for route in plan.routes
+        ]
     stats = replace(plan.stats, status=EVALUATED)
     return finish_plan(problem, routes, plan.unassigned, stats, started)
 
 
+#: Rounds of waiting for crew partners and predecessors when re-timing a plan with links.
+LINK_ROUNDS = 50
+
+
+def _retime_linked(problem: Problem, plan: Plan) -> list[Route]:
+    """Every route re-timed, crew members and successors waiting for one another.
+
+    Each route is timed as early as it can go; then every crew member may
+    not start before the last member's start, and every successor not before
+    its predecessor's end plus the minimum delay; the routes are timed again
+    under those starts until nothing moves (a wait only ever grows). Crew
+    stops name their members. Maximum delays, technicians and days are left
+    for the validator to judge.
+    """
+    technicians = {t.id: t for t in problem.technicians}
+    orders = {o.id: o for o in problem.work_orders}
+    crews: dict[str, list[str]] = {}
+    for route in plan.routes:
+        for stop in route.stops:
+            if orders[stop.work_order_id].crew is not None:
+                crews.setdefault(stop.work_order_id, []).append(route.technician_id)
+    earliest: dict[str, int] = {}
+    routes: list[Route] = []
+    for _ in range(LINK_ROUNDS):
+        routes = [
+            retime_route(
+                problem,
+                technicians[route.technician_id],
+                route.shift_index,
+                [orders[s.work_order_id] for s in route.stops],
+                earliest,
+            )
+            for route in plan.routes
+        ]
+        starts: dict[str, list[int]] = {}
+        ends: dict[str, int] = {}
+        for route in routes:
+            for stop in route.stops:
+                starts.setdefault(stop.work_order_id, []).append(stop.start_s)
+                ends[stop.work_order_id] = max(ends.get(stop.work_order_id, stop.end_s), stop.end_s)
+        wanted = dict(earliest)
+        for wid in crews:
+            wanted[wid] = max(wanted.get(wid, starts[wid][0]), *starts[wid])
+        for order in problem.work_orders:
+            for dep in order.dependencies:
+                if order.id in starts and dep.after in ends:
+                    bound = ends[dep.after] + dep.min_delay_s
+                    wanted[order.id] = max(wanted.get(order.id, bound), bound)
+        if all(min(starts[w]) >= t for w, t in wanted.items() if w in starts):
+            break
+        earliest = wanted
+    return [
+        replace(
+            route,
+            stops=tuple(
+                replace(s, crew=tuple(sorted(crews[s.work_order_id])))
+                if s.work_order_id in crews
+                else s
+                for s in route.stops
+            ),
+        )
+        for route in routes
+    ]
+
+
 def retime_route(
-    problem: Problem, technician: Technician, shift_index: int, orders: Sequence[WorkOrder]
+    problem: Problem,
+    technician: Technician,
+    shift_index: int,
+    orders: Sequence[WorkOrder],
+    earliest: Mapping[str, int] | None = None,
 ) -> Route:
     """The route of ``technician``'s shift ``shift_index`` serving ``orders`` in this order.
 
     Timed as the solver times it when the sequence keeps every time rule,
-    else leniently (see the module docstring).
+    else leniently (see the module docstring). ``earliest``: the earliest
+    service start of some orders by id (crew partners, predecessors).
     """
     shift = technician.shifts[shift_index]
     k = len(orders)
@@ -145,6 +218,11 @@ def retime_route(
         ),
     )
     rules = OrderRules.build(orders, problem.weights or DEFAULT_WEIGHTS)
+    if earliest:
+        for i, order in enumerate(orders):
+            if order.id in earliest:
+                lo = earliest[order.id]
+                rules.intervals[i] = [(max(a, lo), b) for a, b in rules.intervals[i] if b >= lo]
     schedule = _lenient_schedule(lane, rules, range(k))
     frame = RouteFrame(technician.id, shift_index, lane, distance)
     return route_of_schedule(problem, frame, dict(enumerate(orders)), schedule)
