@@ -206,3 +206,19 @@ def test_the_audit_counts_crews_once_and_finds_nothing_in_our_plans() -> None:
     ids = [f.work_order_id for f in findings]
     assert len(ids) == len(set(ids))  # a crew order is one finding, not one per member
     assert all(f.gain_points > 0 for f in findings)
+
+
+def test_booking_refuses_crews_and_linked_visits_with_a_sentence() -> None:
+    from optimizer import recommend
+
+    prob = _random_day(3, n_orders=12, n_techs=3)
+    plan = _checked(prob, time_limit_s=2.0, solution_limit=10)
+    crew = replace(prob.work_orders[1], id="NEW", crew=Crew(({}, {})), dependencies=())
+    with pytest.raises(InputError) as err:
+        recommend(prob, plan, crew)
+    assert err.value.field == "work_orders[12].crew_size"
+    assert "crew of 2" in err.value.message and "solve the day" in err.value.message
+    single = replace(crew, crew=None)
+    with pytest.raises(InputError) as err:
+        recommend(prob, plan, single)
+    assert err.value.field == "plan"
