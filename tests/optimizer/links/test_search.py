@@ -222,3 +222,24 @@ def test_booking_refuses_crews_and_linked_visits_with_a_sentence() -> None:
     with pytest.raises(InputError) as err:
         recommend(prob, plan, single)
     assert err.value.field == "plan"
+
+
+def test_score_analysis_counts_a_crew_orders_costs_once() -> None:
+    from fractions import Fraction
+
+    from optimizer import analyse_score
+    from optimizer.weights import Weights
+
+    weights = Weights(non_preferred_technician=90.0, travel_per_hour=0.0)
+    techs = [tech("T1"), tech("T2")]
+    crew = order("A", crew=Crew(({}, {}, {})), preferred_technician_ids=("T3",))
+    prob = problem([*techs, tech("T3")], [crew], weights=weights)
+    plan = _checked(prob)
+    analysis = analyse_score(prob, plan)
+    assert analysis.terms["non_preferred"] == pytest.approx(60.0)  # 2 of 3 members: 2/3 x 90
+    assert analysis.by_order["A"] == pytest.approx(60.0)
+    assert sum(e.points for e in analysis.entries) == pytest.approx(analysis.total)
+    assert all("crew of 3" in e.sentence for e in analysis.entries if e.work_order_id == "A")
+    assert Fraction(analysis.total).limit_denominator(1000) == Fraction(
+        round(plan_cost(prob, plan)["total"], 3)
+    ).limit_denominator(1000)
