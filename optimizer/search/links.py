@@ -159,6 +159,11 @@ def clip(intervals: Sequence[Interval], lo: int, hi: int) -> list[Interval]:
     return out
 
 
+#: Detail of a crew order that could be served, but not at once by a whole crew.
+CREW_NO_ROOM = (
+    "Feasible for a crew of {k}, but no {k} qualified technicians had a common free slot "
+    "left in this plan."
+)
 #: Detail of an order left out because an order it follows is left out.
 PREDECESSOR_DETAIL = "It follows {after}, which is not served."
 
@@ -213,7 +218,10 @@ def merge_plan(problem: Problem, spec: LinkSpec, plan: Plan, started: float) -> 
                 )
             unassigned.append(current)
         elif order.id in reason_of:
-            unassigned.append(reason_of[order.id])
+            current = reason_of[order.id]
+            if order.crew is not None and current.reason is UnassignedReason.CAPACITY_EXHAUSTED:
+                current = replace(current, detail=CREW_NO_ROOM.format(k=order.crew.size))
+            unassigned.append(current)
         else:
             unassigned.append(
                 Unassigned(
