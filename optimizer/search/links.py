@@ -104,8 +104,9 @@ def expand(problem: Problem) -> tuple[Problem, LinkSpec]:
     groups: dict[str, tuple[str, ...]] = {}
     tolerance: dict[str, int] = {}
     edges: list[Edge] = []
-    for order in problem.work_orders:
-        edges += [Edge(d.after, order.id, d) for d in order.dependencies]
+    known = {o.id for o in problem.work_orders}
+    for order in problem.work_orders:  # (a part of a large problem keeps its chains whole)
+        edges += [Edge(d.after, order.id, d) for d in order.dependencies if d.after in known]
         if order.crew is None:
             orders.append(replace(order, dependencies=()) if order.dependencies else order)
             groups[order.id] = (order.id,)

@@ -50,9 +50,9 @@ from optimizer.search.prepare import prepare
 from optimizer.search.timing import OrderRules, extend, schedule_route, timing_of
 
 #: Placements timed per crew member when choosing the common start.
-CREW_PLACES = 24
-#: Common starts tried per crew insertion.
-CREW_STARTS = 6
+CREW_PLACES = 16
+#: Common starts tried per crew insertion (earliest first), and feasible ones compared.
+CREW_STARTS, CREW_FEASIBLE = 5, 2
 #: Vehicles per member kept when matching members to distinct technicians.
 CREW_MATCH = 4
 #: Orders removed per iteration (groups count by their members).
@@ -424,12 +424,17 @@ class LinkedSolution(Solution):
         candidates = [floor, *later[::step][: CREW_STARTS - 1]]
         saved = {n: self.cons.get(n) for n in nodes}
         best: CrewMove | None = None
+        feasible = 0
         for start in candidates:
             for n in nodes:
                 self._lock(n, ("sync", 0), (start, start + tol), None)
             move = self._match(nodes, places, start, min(bound, best.cost if best else bound))
-            if move is not None and (best is None or move.cost < best.cost):
-                best = move
+            if move is not None:
+                feasible += 1
+                if best is None or move.cost < best.cost:
+                    best = move
+                if feasible >= CREW_FEASIBLE:
+                    break
         for n, cons in saved.items():
             if cons is None:
                 self.cons.pop(n, None)
