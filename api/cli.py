@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import ipaddress
+import socket
 import sys
+from pathlib import Path
 
 from optimizer.cli import build_parser
 from optimizer.cli import main as core_main
@@ -28,12 +31,44 @@ UNAUTHENTICATED = (
 )
 
 
+def port_in_use(host: str, port: int) -> str | None:
+    """Why ``host``:``port`` cannot be bound now (in use, no such address), or ``None``."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        return f"cannot resolve --host {host}: {exc.strerror}"
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            sock.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return f"port {port} on {host} is already in use (another server?)"
+            return f"cannot bind {host}:{port}: {exc.strerror}"
+    return None
+
+
+def database_location(url: str) -> str:
+    """Where the job store lives, for the start-up line: a SQLite file's absolute path."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix):
+        path = url[len(prefix) :].split("?", 1)[0]
+        if path in ("", ":memory:"):
+            return "SQLite in memory (jobs are lost at exit)"
+        return f"SQLite file {Path(path).resolve()}"
+    scheme = url.split("://", 1)[0]
+    host = url.rsplit("@", 1)[-1] if "@" in url else url.split("://", 1)[-1]
+    return f"{scheme} database at {host}"
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from api.logs import configure_logging
     from api.main import create_app
     from api.settings import get_settings
+    from api.startup import startup_problem
 
     settings = get_settings()
     if not is_loopback(args.host) and not settings.is_auth_enabled:
@@ -45,6 +80,18 @@ def _serve(args: argparse.Namespace) -> int:
             )
             return 2
         sys.stderr.write(f"WARNING: {message}\n")
+    busy = port_in_use(args.host, args.port)
+    if busy is not None:  # before the store is opened or migrated
+        sys.stderr.write(f"dispatch serve: {busy}; choose another with --port.\n")
+        return 2
+    problem = startup_problem(settings)
+    if problem is not None:
+        sys.stderr.write(f"dispatch serve: {problem}\n")
+        return 2
+    sys.stderr.write(
+        f"dispatch serve: jobs stored in {database_location(settings.database_url)} "
+        "(DISPATCH_DATABASE_URL to change)\n"
+    )
     configure_logging(settings.log_format, args.log_level)
     uvicorn.run(
         create_app(settings),

@@ -1,7 +1,10 @@
 """The dispatch console: one web page at /console, a static client of the public API.
 
 The page and its ES modules live in ``api/static/console/`` (package data,
-plain JavaScript and SVG, nothing vendored and no build step). They call the
+plain JavaScript, no build step); the map uses Leaflet and leaflet.markercluster,
+vendored from the npm registry at pinned versions into ``api/static/`` with their
+licences (``scripts/vendor_docs_assets.sh``) and served under
+``/console/vendor/``. They call the
 same ``/v1`` routes as any other client, with the ``X-API-Key`` the user
 types when the server needs one. The only thing the server tells the page
 besides the API is :func:`console_config`: the map tile server, if any, and
@@ -21,6 +24,9 @@ from api.settings import Settings
 
 CONSOLE_DIR = Path(__file__).parent / "static" / "console"
 """The console's page, stylesheet and modules."""
+
+VENDOR_DIR = Path(__file__).parent / "static"
+"""Vendored libraries (Leaflet, leaflet.markercluster; see ``api/static/MANIFEST.txt``)."""
 
 CONSOLE_PATH = "/console"
 """URL of the page; ``/`` redirects here."""
@@ -58,6 +64,7 @@ def console_config(settings: Settings) -> dict[str, Any]:
 def install_console(app: FastAPI) -> None:
     """Serve the console on ``app``: the page, its assets, its config and ``/`` → ``/console``."""
     app.mount(f"{CONSOLE_PREFIX}assets", StaticFiles(directory=CONSOLE_DIR), name="console-assets")
+    app.mount(f"{CONSOLE_PREFIX}vendor", StaticFiles(directory=VENDOR_DIR), name="console-vendor")
 
     @app.get("/", include_in_schema=False)
     def root(request: Request) -> RedirectResponse:

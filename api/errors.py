@@ -24,6 +24,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.jobs.service import WorkersFailing
 from api.jobs.store import StoreUnavailable
 from api.mapping import plan_from_in, to_domain
 from api.schemas.common import ErrorOut
@@ -183,8 +184,42 @@ def _input_error(request: Request, exc: InputError) -> JSONResponse:
     )
 
 
-def _unreadable_body(exc: StarletteHTTPException) -> JSONResponse | None:
-    """FastAPI's 400 for a body it could not decode is, to clients, invalid JSON: a 422."""
+class _LongInteger:
+    """Stands for an integer too long to read while looking for where it is."""
+
+
+def _long_integer_field(body: bytes | None) -> str | None:
+    """The path (``problem.work_orders[3].service_min``) of the first over-long integer."""
+    if not body:
+        return None
+    digits = sys.get_int_max_str_digits()
+    marker = _LongInteger()
+
+    def parse_int(text: str) -> object:
+        return marker if len(text.lstrip("-")) > digits else int(text)
+
+    try:
+        document = json.loads(body, parse_int=parse_int)
+    except (ValueError, RecursionError):
+        return None
+    stack: list[tuple[object, str]] = [(document, "")]
+    while stack:
+        node, path = stack.pop()
+        if node is marker:
+            return path or "$"
+        if isinstance(node, dict):
+            stack += [(v, f"{path}.{k}" if path else str(k)) for k, v in reversed(node.items())]
+        elif isinstance(node, list):
+            stack += [(v, f"{path}[{i}]") for i, v in reversed(list(enumerate(node)))]
+    return None
+
+
+def _unreadable_body(exc: StarletteHTTPException, body: bytes | None = None) -> JSONResponse | None:
+    """FastAPI's 400 for a body it could not decode is, to clients, invalid JSON: a 422.
+
+    An integer too long to read is reported on its field when ``body`` (the
+    raw request body) shows where it is.
+    """
     cause = exc.__cause__
     if exc.status_code != 400 or not isinstance(cause, ValueError | RecursionError):
         return None
@@ -195,6 +230,11 @@ def _unreadable_body(exc: StarletteHTTPException) -> JSONResponse | None:
         )
     elif "integer string conversion" in str(cause):
         digits = sys.get_int_max_str_digits()
+        field = _long_integer_field(body)
+        if field is not None:
+            message = f"{field} is an integer of more than {digits} digits: too long to read."
+            issues = [{"field": field, "message": message}]
+            return JSONResponse(status_code=422, content=error_body("input_error", message, issues))
         message = f"Request body has an integer of more than {digits} digits: too long to read."
     elif isinstance(cause, UnicodeDecodeError):
         message = f"Request body is not valid JSON: byte {cause.start} is not UTF-8 text."
@@ -206,7 +246,8 @@ def _unreadable_body(exc: StarletteHTTPException) -> JSONResponse | None:
 
 
 def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-    unreadable = _unreadable_body(exc)
+    body = getattr(request, "_body", None)  # what FastAPI read, kept by Starlette
+    unreadable = _unreadable_body(exc, body if isinstance(body, bytes) else None)
     if unreadable is not None:
         return unreadable
     status = exc.status_code
@@ -246,6 +287,16 @@ def _store_unavailable(request: Request, exc: Exception) -> JSONResponse:
         status_code=503,
         content=error_body("store_unavailable", message),
         headers={"Retry-After": str(retry_after_s)},
+    )
+
+
+def _workers_failing(request: Request, exc: Exception) -> JSONResponse:
+    """No job worker can start: 503 ``workers_failing`` with ``Retry-After``."""
+    log.error("job refused on %s %s: %s", request.method, request.url.path, exc)
+    return JSONResponse(
+        status_code=503,
+        content=error_body("workers_failing", str(exc)),
+        headers={"Retry-After": str(getattr(exc, "retry_after_s", 5))},
     )
 
 
@@ -308,8 +359,9 @@ def _document_errors(schema: dict[str, Any]) -> None:
                     "503",
                     error_response_doc(
                         schema,
-                        "The job store is unavailable (code `store_unavailable`); "
-                        "retry after `Retry-After` s.",
+                        "The job store is unavailable (code `store_unavailable`), or no "
+                        "job worker can start (code `workers_failing`); retry after "
+                        "`Retry-After` s.",
                     ),
                 )
     text = json.dumps(schema.get("paths", {}))
@@ -328,5 +380,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(SolverError, _solver_error)  # type: ignore[arg-type]
     app.add_exception_handler(SQLAlchemyError, _store_unavailable)
     app.add_exception_handler(StoreUnavailable, _store_unavailable)
+    app.add_exception_handler(WorkersFailing, _workers_failing)
     app.add_exception_handler(Exception, _unexpected)
     add_openapi_hook(app, _document_errors)

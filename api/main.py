@@ -17,8 +17,9 @@ from api.jobs.service import JobService
 from api.middleware import install_middleware
 from api.routes import health, jobs, plans, recommendations, reoptimize, scenarios, whatif
 from api.settings import Settings, get_settings
+from api.solve_pool import SolvePool
 from api.solve_slots import SolveSlots, slot_count
-from optimizer import SolveParams
+from optimizer import SolveParams, __version__
 
 DESCRIPTION = """Field-service dispatch optimization.
 
@@ -42,14 +43,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.jobs = service
         if settings.run_jobs:
             service.start()
+        app.state.solve_pool.start()
         try:
             yield
         finally:
             service.stop()
+            app.state.solve_pool.stop()
 
     app = FastAPI(
         title="field-dispatch",
-        version="0.1.0",
+        version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
         generate_unique_id_function=operation_id,
@@ -58,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.solve_slots = SolveSlots(slot_count(settings))
+    app.state.solve_pool = SolvePool(settings.whatif_workers)
     app.dependency_overrides[get_settings] = lambda: settings
     install_error_handlers(app)
     install_middleware(app, settings)

@@ -22,14 +22,17 @@ from api.schemas.whatif import (
     AddOrdersIn,
     AddTechnicianIn,
     ChangeShiftIn,
+    CloseDepotIn,
     OperationIn,
     RemoveTechnicianIn,
+    SetOvertimeIn,
 )
 from optimizer import (
     AddOrders,
     AddTechnician,
     Booking,
     ChangeShift,
+    CloseDepot,
     DispatchWarning,
     Edit,
     InputError,
@@ -37,6 +40,7 @@ from optimizer import (
     Plan,
     Problem,
     RemoveTechnician,
+    SetOvertime,
     SetWeights,
     Tradeoff,
     TradeoffPoint,
@@ -413,11 +417,19 @@ def edits_to_domain(operations: list[OperationIn]) -> list[Edit]:
                 else [b.model_dump(mode="json", by_alias=True) for b in op.breaks]
             )
             edits.append(ChangeShift(op.technician_id, op.shift_index, op.start, op.end, breaks))
+        elif isinstance(op, SetOvertimeIn):
+            edits.append(
+                SetOvertime(
+                    op.technician_id, op.max_overtime_min, op.shift_index, op.overtime_per_minute
+                )
+            )
         elif isinstance(op, AddOrdersIn):
             orders = [
                 o.model_dump(mode="json", by_alias=True, exclude_unset=True) for o in op.work_orders
             ]
             edits.append(AddOrders(orders))
+        elif isinstance(op, CloseDepotIn):
+            edits.append(CloseDepot(op.depot_id))
         else:
             edits.append(SetWeights(op.weights.model_dump(mode="json", exclude_unset=True)))
     return edits

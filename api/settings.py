@@ -30,11 +30,16 @@ class Settings(BaseSettings):
     127.0.0.1 by default.
 
     Jobs: a job whose worker dies is queued again until it has been started
-    ``job_max_attempts`` times; a worker keeps the best plan so far every
-    ``job_checkpoint_s`` seconds of solving (resumed after a crash); finished
-    jobs are deleted ``job_retention_days`` after they end (0 keeps them);
-    each worker's address space is capped at ``worker_memory_mb`` (unset:
-    the machine's memory over ``job_workers + 1``; 0: no cap). Requests
+    ``job_max_attempts`` times; a worker keeps the best plan so far as soon
+    as it has one, then every ``job_checkpoint_s`` seconds of solving
+    (unset: 10% of the job's limit, at least 30 s), and a job resumes from
+    it after a crash with the time it has left; finished jobs are deleted
+    ``job_retention_days`` after they end (0 keeps them); each worker's
+    resident memory is capped at ``worker_memory_mb`` (unset: the machine's
+    memory over ``job_workers + 1``; 0: no cap; below
+    :data:`WORKER_MIN_MEMORY_MB` the server refuses to start); after
+    ``worker_start_failures`` failed starts in a row the workers are
+    reported failing and queued jobs fail with ``worker_start_failed``. Requests
     whose problem has more than ``max_orders`` work orders or
     ``max_technicians`` technicians are refused (413). A job-store outage
     is answered 503 with ``Retry-After: store_retry_after_s``. Logs are text
@@ -66,7 +71,8 @@ class Settings(BaseSettings):
     ray_address: str | None = None
     run_jobs: bool = True
     job_max_attempts: int = Field(3, ge=1)
-    job_checkpoint_s: float = Field(600.0, gt=0)
+    job_checkpoint_s: float | None = Field(None, gt=0)
+    worker_start_failures: int = Field(3, ge=1)
     job_retention_days: float = Field(30.0, ge=0)
     worker_memory_mb: int | None = Field(None, ge=0)
     max_orders: int = Field(10_000, ge=1)
@@ -77,7 +83,7 @@ class Settings(BaseSettings):
     map_tiles_attribution: str = ""
 
     def worker_memory_bytes(self) -> int | None:
-        """Address-space limit of each job worker in bytes; ``None`` for no limit.
+        """Resident-memory cap of each job worker in bytes; ``None`` for no cap.
 
         ``worker_memory_mb`` unset: the machine's memory shared by the job
         workers and the server (``job_workers + 1`` parts); 0: no limit.

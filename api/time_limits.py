@@ -3,9 +3,35 @@
 from __future__ import annotations
 
 from api.settings import Settings
+from optimizer import Problem
+from optimizer.search.pipeline import least_time_limit_s
 
 CAPPED = "time_limit_capped"
 """Warning code of a ``time_limit_s`` lowered to the server's cap."""
+BELOW_MINIMUM = "time_limit_below_minimum"
+"""Warning code of a ``time_limit_s`` shorter than a large problem's first plan takes."""
+
+
+def below_minimum_warning(
+    limit_s: float, problem: Problem, processes: int, *, field: str = "time_limit_s"
+) -> list[dict[str, str]]:
+    """A ``time_limit_below_minimum`` ``WarningOut`` when ``limit_s`` is too short for a first plan.
+
+    Problems of more than 2,500 orders are solved in parts, and every part
+    needs its first plan whatever the limit (about 2 CPU seconds per 1,000
+    orders, shared by the search processes, plus 1 s:
+    :func:`optimizer.search.pipeline.least_time_limit_s`). Below that the
+    solve still returns a valid plan, later than asked, and says so.
+    """
+    least_s = least_time_limit_s(problem, processes)
+    if limit_s >= least_s:
+        return []
+    message = (
+        f"time_limit_s {limit_s:g} is below the least a problem of "
+        f"{len(problem.work_orders):,} orders needs for a first plan with {processes} search "
+        f"process(es): about {least_s:g} s; the solve takes about that long."
+    )
+    return [{"code": BELOW_MINIMUM, "field": field, "message": message}]
 
 
 def capped_warning(

@@ -755,6 +755,189 @@ def check_worker_kill(database: str, url: str, workdir: Path, jobs: int) -> Chec
     )
 
 
+# --- budgets of long jobs: checkpoints, kills, progress and cancel ------------------------------
+
+
+def sized(name: str, orders: int, technicians: int) -> dict[str, Any]:
+    """Scenario set ``name`` at another size (same generator and seed)."""
+    from dataclasses import replace
+
+    from scenarios.generators import SCENARIO_SETS, scenario_params
+
+    params = replace(scenario_params(name), n_orders=orders, n_technicians=technicians)
+    return SCENARIO_SETS[name].build(params)
+
+
+def _job(base: str, job_id: str) -> dict[str, Any]:
+    return dict(httpx.get(f"{base}/v1/jobs/{job_id}", timeout=30).json())
+
+
+def _seconds(stamp: str) -> float:
+    from datetime import datetime
+
+    return datetime.fromisoformat(stamp).timestamp()
+
+
+def _objective(base: str, job_id: str) -> float:
+    return float(
+        httpx.get(f"{base}/v1/jobs/{job_id}/plan", timeout=60).json()["stats"]["objective"]
+    )
+
+
+def check_job_budget(
+    problem: dict[str, Any],
+    label: str,
+    workdir: Path,
+    *,
+    time_limit_s: float,
+    checkpoint_s: float | None,
+    kill_at: float | None,
+    memory_mb: int | None = None,
+) -> CheckResult:
+    """One job of ``time_limit_s``, its worker SIGKILLed at ``kill_at`` of the limit (or not),
+    against the same job uninterrupted at the same seed, one worker, SQLite.
+
+    Figures: the job's end after its first start (``end_s``, target limit x 1.1 + 30 s), its
+    objective over the uninterrupted one's (``ratio``, target <= 1.1), the time it reports
+    against the time its attempts really ran (``reported_s``, ``real_s``, within 5%), and the
+    uninterrupted job's true time against its limit (``spent_share``, >= 0.95).
+    """
+    started = time.monotonic()
+    failures: list[str] = []
+    extra = {"DISPATCH_JOB_WORKERS": "1", "DISPATCH_MAX_JOB_TIME_LIMIT_S": str(time_limit_s)}
+    if memory_mb is not None:
+        extra["DISPATCH_WORKER_MEMORY_MB"] = str(memory_mb)
+    store = f"sqlite:///{workdir / f'budget-{label}.db'}"
+    figures: dict[str, Any] = {"limit_s": time_limit_s, "checkpoint_s": checkpoint_s}
+    # the reference: the same job, never checkpointed, never killed
+    reference = _db_env(store, DISPATCH_JOB_CHECKPOINT_S="1e9", **extra)
+    with running(reference, workdir / f"budget-{label}-reference.log") as server:
+        whole_id = _submit(server.base, problem, time_limit_s).json()["id"]
+        whole = _wait_jobs(server.base, [whole_id], _ended, 4 * time_limit_s + 120)[0]
+    if checkpoint_s is not None:
+        extra["DISPATCH_JOB_CHECKPOINT_S"] = str(checkpoint_s)
+    with running(_db_env(store, **extra), workdir / f"budget-{label}.log") as server:
+        if whole.get("status") != "succeeded":
+            failures.append(f"the uninterrupted job ended {whole.get('status')}: {whole}")
+            return CheckResult("job-budget", label, False, figures, failures, 0.0)
+        whole_real = _seconds(whole["finished_at"]) - _seconds(whole["started_at"])
+        figures["spent_share"] = round(whole_real / time_limit_s, 3)
+        figures["whole_reported_s"] = whole["progress"]["elapsed_s"]
+        figures["whole_real_s"] = round(whole_real, 2)
+        if whole_real < 0.95 * time_limit_s:
+            failures.append(f"the uninterrupted job ran {whole_real:.1f} s of {time_limit_s} s")
+        if abs(whole["progress"]["elapsed_s"] - whole_real) > 0.05 * whole_real:
+            failures.append(f"reported {whole['progress']['elapsed_s']:.1f} s of {whole_real:.1f}")
+        job_id = _submit(server.base, problem, time_limit_s).json()["id"]
+        first_start = None
+        killed_after = 0.0
+        if kill_at is not None:
+            job = _wait_jobs(
+                server.base,
+                [job_id],
+                lambda js: (
+                    bool(js[0].get("progress"))
+                    and js[0]["progress"]["elapsed_s"] >= kill_at * time_limit_s
+                ),
+                4 * time_limit_s + 120,
+            )[0]
+            first_start = _seconds(job["started_at"])
+            os.kill(server.workers()[0], signal.SIGKILL)
+            killed_after = time.time() - first_start
+        final = _wait_jobs(server.base, [job_id], _ended, 4 * time_limit_s + 180)[0]
+        if final.get("status") != "succeeded":
+            failures.append(f"the job ended {final.get('status')}: {final.get('error')}")
+            return CheckResult("job-budget", label, False, figures, failures, 0.0)
+        last_start, end = _seconds(final["started_at"]), _seconds(final["finished_at"])
+        real = killed_after + (end - last_start)
+        end_s = end - (first_start or last_start)
+        ratio = _objective(server.base, job_id) / max(_objective(server.base, whole_id), 1e-9)
+        figures |= {
+            "kill_at": kill_at,
+            "attempts": final["attempt"],
+            "end_s": round(end_s, 1),
+            "ratio": round(ratio, 3),
+            "reported_s": final["progress"]["elapsed_s"],
+            "real_s": round(real, 2),
+            "valid_plans": _checked_plans(server.base, [whole_id, job_id], problem),
+        }
+        if kill_at is not None and final["attempt"] < 2:
+            failures.append("the job was not retried after its worker was killed")
+        if end_s > 1.1 * time_limit_s + 30:
+            failures.append(f"ended {end_s:.0f} s after its start, limit {time_limit_s} s")
+        if ratio > 1.1:
+            failures.append(f"objective {ratio:.2f}x the uninterrupted job's")
+        if abs(final["progress"]["elapsed_s"] - real) > 0.05 * real + 1.0:
+            failures.append(f"reported {final['progress']['elapsed_s']:.1f} s of {real:.1f} s")
+        if figures["valid_plans"] != 2:
+            failures.append("a plan failed check_plan")
+    return CheckResult(
+        "job-budget", label, not failures, figures, failures, time.monotonic() - started
+    )
+
+
+def check_large_job_progress(
+    problem: dict[str, Any], label: str, workdir: Path, *, time_limit_s: float
+) -> CheckResult:
+    """A large job watched from the API: its first progress (target <= 1 s after it starts),
+    its first best plan (target within 60 s), and cancels at 1 s, at 60 s and mid-round, each
+    ending the job (target <= 2 s) with a valid plan."""
+    started = time.monotonic()
+    failures: list[str] = []
+    figures: dict[str, Any] = {}
+    env = _db_env(f"sqlite:///{workdir / f'large-{label}.db'}", DISPATCH_JOB_WORKERS="1")
+    cases: list[tuple[str, Callable[[float, dict[str, Any]], bool]]] = [
+        ("cancel_at_1s", lambda t, j: t >= 1.0),
+        ("cancel_at_60s", lambda t, j: t >= 60.0),
+        (
+            "cancel_mid_round",
+            lambda t, j: (
+                (j.get("progress") or {}).get("phase") == "parts"
+                and ((j.get("progress") or {}).get("part") or 0) >= 1
+                and ((j.get("progress") or {}).get("round") or 0) >= 2
+            ),
+        ),
+    ]
+    with running(env, workdir / f"large-{label}.log") as server:
+        for name, when in cases:
+            job_id = _submit(server.base, problem, time_limit_s).json()["id"]
+            first_progress = first_plan = cancelled = None
+            run_start = None
+            while True:
+                job = _job(server.base, job_id)
+                now = time.time()
+                if job["started_at"] and run_start is None:
+                    run_start = _seconds(job["started_at"])
+                progress = job.get("progress") or {}
+                if run_start is not None and progress and first_progress is None:
+                    first_progress = now - run_start
+                if progress.get("objective") is not None and first_plan is None and run_start:
+                    first_plan = now - run_start
+                if run_start and cancelled is None and when(now - run_start, job):
+                    httpx.delete(f"{server.base}/v1/jobs/{job_id}", timeout=30)
+                    cancelled = time.time()
+                if job["status"] in ("succeeded", "failed", "cancelled"):
+                    break
+                time.sleep(0.1)
+            ended_s = _seconds(job["finished_at"]) - cancelled if cancelled else None
+            figures[name] = {
+                "status": job["status"],
+                "first_progress_s": None if first_progress is None else round(first_progress, 2),
+                "first_plan_s": None if first_plan is None else round(first_plan, 1),
+                "cancel_to_end_s": None if ended_s is None else round(ended_s, 2),
+                "valid_plan": _checked_plans(server.base, [job_id], problem) == 1,
+            }
+            if first_progress is None or first_progress > 1.0:
+                failures.append(f"{name}: first progress after {first_progress} s")
+            if job["status"] != "cancelled" or not figures[name]["valid_plan"]:
+                failures.append(f"{name}: ended {job['status']} without a valid plan")
+            if ended_s is not None and ended_s > 2.0:
+                failures.append(f"{name}: ended {ended_s:.1f} s after the cancel")
+    return CheckResult(
+        "large-job", label, not failures, figures, failures, time.monotonic() - started
+    )
+
+
 # --- store faults -------------------------------------------------------------------------
 
 

@@ -4,16 +4,19 @@ Usage (from the project root)::
 
     python -m benchmarks.scale --orders 1000,2000,5000,10000,20000
         --time-limit-per-1k 60 [--executor local|ray] [--workers N]
-        [--json OUT.json] [--plot OUT.png] [--no-greedy]
+        [--json OUT.json] [--plot OUT.png] [--no-greedy] [--scenario nightly|nightly-short]
 
-Each size is the ``nightly`` scenario of :mod:`scenarios.generators` scaled
-(one technician per ten orders, Auvergne-Rhône-Alpes, seed 0). Our solver
-gets ``orders / 1000 * time-limit-per-1k`` seconds and ``--workers``
-processes (parts solved at once) on the chosen executor; the rules engine
+Each size is the ``nightly`` scenario (or its short-staffed variant
+``nightly-short``) of :mod:`scenarios.generators` scaled (one technician
+per ten orders, Auvergne-Rhône-Alpes, seed 0). Our solver gets
+``orders / 1000 * time-limit-per-1k`` seconds and ``--workers`` processes
+(parts solved at once) on the chosen executor; the rules engine
 (:func:`optimizer.search.rules.greedy.greedy_plan`) runs too, as the
 baseline. Every solve runs in a fresh child process, whose process tree
 (workers included) is sampled every half second for its resident memory;
-``peak RSS`` is the largest sum seen. Every plan is validated by
+``peak RSS`` is the largest sum seen; ``load ratio`` is the work the day
+asks for (on site, plus driving at the plan's density) over the fleet's
+net shift hours. Every plan is validated by
 :func:`optimizer.check_plan` and costed by :func:`optimizer.plan_cost`.
 
 It prints one row per size and the log-log slopes of wall time and peak
@@ -51,10 +54,17 @@ ORDERS_PER_TECHNICIAN = 10
 SAMPLE_S = 0.5
 
 
-def nightly_problem(orders: int, seed: int = 0) -> Problem:
-    """The ``nightly`` set scaled to ``orders`` orders (one technician per ten)."""
+#: Scenario sets ``--scenario`` may name: the nightly batch and its short-staffed variant.
+SCENARIOS = ("nightly", "nightly-short")
+
+
+def nightly_problem(orders: int, seed: int = 0, scenario: str = "nightly") -> Problem:
+    """The ``nightly`` set (or another of :data:`SCENARIOS`) scaled to ``orders`` orders.
+
+    One technician per ten orders.
+    """
     params = replace(
-        SCENARIO_SETS["nightly"].params,
+        SCENARIO_SETS[scenario].params,
         n_orders=orders,
         n_technicians=max(orders // ORDERS_PER_TECHNICIAN, 1),
         seed=seed,
@@ -86,9 +96,9 @@ def _tree_rss_bytes(root: int) -> int:
     return total
 
 
-def _child(conn: Connection, solver: str, orders: int, params: SolveParams) -> None:
+def _child(conn: Connection, solver: str, orders: int, params: SolveParams, scenario: str) -> None:
     """Solve in a fresh process; send back the plan and the wall time."""
-    problem = nightly_problem(orders)
+    problem = nightly_problem(orders, scenario=scenario)
     started = time.perf_counter()
     plan = greedy_plan(problem) if solver == "greedy" else solve(problem, params=params)
     conn.send((plan, time.perf_counter() - started))
@@ -96,11 +106,13 @@ def _child(conn: Connection, solver: str, orders: int, params: SolveParams) -> N
     SolveParams.stop_processes()  # a child joins its children on exit
 
 
-def measured(solver: str, orders: int, params: SolveParams) -> tuple[Plan, float, int]:
+def measured(
+    solver: str, orders: int, params: SolveParams, scenario: str = "nightly"
+) -> tuple[Plan, float, int]:
     """Run ``solver`` on the size-``orders`` problem in a child: (plan, wall s, peak RSS bytes)."""
     context = multiprocessing.get_context("spawn")
     receive, send = context.Pipe(duplex=False)
-    process = context.Process(target=_child, args=(send, solver, orders, params))
+    process = context.Process(target=_child, args=(send, solver, orders, params, scenario))
     process.start()
     send.close()
     peak = 0
@@ -121,6 +133,25 @@ def measured(solver: str, orders: int, params: SolveParams) -> tuple[Plan, float
         sampler.join()
         process.join()
     return plan, wall_s, peak
+
+
+def load_ratio(problem: Problem, plan: Plan) -> float:
+    """Work the day asks for over the technicians' net shift hours (breaks out).
+
+    The work is every order's on-site time plus, per order, the mean driving
+    per served order of ``plan``: the time serving them all would take at
+    the plan's own driving density (1: exactly the fleet's hours).
+    """
+    shift_s = sum(
+        s.end_s - s.start_s - sum(b.duration_s for b in s.breaks)
+        for t in problem.technicians
+        for s in t.shifts
+    )
+    served = sum(len(r.stops) for r in plan.routes)
+    travel_s = sum(sum(s.travel_s for s in r.stops) + r.end_travel_s for r in plan.routes)
+    per_order = travel_s / served if served else 0.0
+    work_s = sum(o.service_s for o in problem.work_orders) + per_order * len(problem.work_orders)
+    return work_s / max(shift_s, 1)
 
 
 def _p1(problem: Problem, plan: Plan) -> tuple[int, int]:
@@ -147,6 +178,8 @@ def row(
         "p1_served": served,
         "p1_total": p1,
         "engine": plan.stats.engine,
+        "audit_findings": plan.stats.audit_findings,
+        "load_ratio": round(load_ratio(problem, plan), 3),
     }
 
 
@@ -232,6 +265,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="write the results here")
     parser.add_argument("--plot", type=Path, help="write the log-log PNG here")
     parser.add_argument("--no-greedy", action="store_true", help="skip the rules engine")
+    parser.add_argument(
+        "--scenario", choices=SCENARIOS, default="nightly", help="the scenario set scaled"
+    )
     args = parser.parse_args(argv)
     try:
         sizes = [int(x) for x in args.orders.split(",") if x.strip()]
@@ -244,12 +280,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = Console(width=160) if not sys.stdout.isatty() else Console()
     results = []
     for orders in sizes:
-        problem = nightly_problem(orders)
+        problem = nightly_problem(orders, scenario=args.scenario)
         limit_s = orders / 1000 * args.time_limit_per_1k
         params = SolveParams(time_limit_s=limit_s, processes=args.workers, executor=args.executor)
         for solver in ("ours", *(() if args.no_greedy else ("greedy",))):
             console.print(f"{orders:,} orders: {solver} ...")
-            plan, wall_s, peak = measured(solver, orders, params)
+            plan, wall_s, peak = measured(solver, orders, params, args.scenario)
             results.append(row(problem, solver, plan, wall_s, peak, limit_s))
             console.print(f"  {results[-1]}")
     console.print(table(results))
@@ -262,7 +298,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "results": results,
         "settings": {
             "orders": sizes, "time_limit_per_1k_s": args.time_limit_per_1k,
-            "executor": args.executor, "workers": args.workers,
+            "executor": args.executor, "workers": args.workers, "scenario": args.scenario,
         },
         "environment": environment(),
     }  # fmt: skip

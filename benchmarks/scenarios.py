@@ -49,7 +49,7 @@ from optimizer.domain import Priority
 from optimizer.kpis import compute_kpis
 from optimizer.objective import plan_cost
 from optimizer.params import SolveParams
-from optimizer.plan import Plan, UnassignedReason
+from optimizer.plan import Plan
 from optimizer.problem import Problem
 from optimizer.search.rules.greedy import greedy_plan
 from optimizer.solve import solve
@@ -153,7 +153,7 @@ def run_one(
         "p1_left_with_room": sum(
             1
             for u in plan.unassigned
-            if u.reason is UnassignedReason.CAPACITY_EXHAUSTED
+            if u.reason.for_want_of_room
             and problem.work_order(u.work_order_id).priority is Priority.P1
         ),
         "audit_findings": len(audit_plan(problem, plan)),

@@ -14,6 +14,9 @@ travel models live in :mod:`optimizer.travel`. How the modules fit
 together: ``docs/ARCHITECTURE.md``.
 """
 
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _version
+
 from optimizer.check import Violation as Violation
 from optimizer.check import ViolationCode as ViolationCode
 from optimizer.check import check_plan as check_plan
@@ -81,14 +84,22 @@ from optimizer.replan import reoptimize as reoptimize
 from optimizer.search.lns.audit import AuditFinding as AuditFinding
 from optimizer.search.lns.audit import audit_plan as audit_plan
 from optimizer.search.retime import retime_plan as retime_plan
+from optimizer.solve import Phase as Phase
 from optimizer.solve import Progress as Progress
 from optimizer.solve import solve as solve
 from optimizer.validation import find_warnings as find_warnings
 from optimizer.variants import AddOrders as AddOrders
 from optimizer.variants import AddTechnician as AddTechnician
 from optimizer.variants import ChangeShift as ChangeShift
+from optimizer.variants import CloseDepot as CloseDepot
 from optimizer.variants import Edit as Edit
 from optimizer.variants import RemoveTechnician as RemoveTechnician
+from optimizer.variants import SetOvertime as SetOvertime
 from optimizer.variants import SetWeights as SetWeights
 from optimizer.variants import apply_edits as apply_edits
 from optimizer.weights import Weights as Weights
+
+try:
+    __version__ = _version("field-dispatch")
+except PackageNotFoundError:  # a source tree that was never installed
+    __version__ = "0+unknown"

@@ -19,6 +19,7 @@ from typing import Any
 from rich.live import Live
 from rich.table import Table
 
+from optimizer import __version__
 from optimizer.check import check_plan
 from optimizer.cli_explain import add_commands, unassigned_table
 from optimizer.document import (
@@ -31,7 +32,7 @@ from optimizer.document import (
 from optimizer.errors import DispatchError, DispatchWarning, InputError
 from optimizer.explain.unserved import explain_plan
 from optimizer.params import EXECUTORS, SolveParams
-from optimizer.plan import Plan
+from optimizer.plan import DepotStop, Plan
 from optimizer.problem import Problem
 from optimizer.solve import Progress, solve
 from optimizer.terminal import full_width_console as full_width_console
@@ -90,7 +91,7 @@ def _routes_table(problem: Problem, plan: Plan) -> Table:
     for r in plan.routes:
         table.add_row(
             r.technician_id,
-            str(r.shift_index),
+            str(r.shift_index + 1),
             str(len(r.stops)),
             _clock(problem, r.start_s),
             _clock(problem, r.end_s),
@@ -144,9 +145,28 @@ def _stops_table(problem: Problem, plan: Plan) -> Table:
             )
             for b in r.breaks
         ]
+        rows += [
+            (
+                d.start_s,
+                f"(depot {d.depot_id}: {_loaded(d)})",
+                f"{d.travel_s / 60:.0f}",
+                _clock(problem, d.arrival_s),
+                f"{d.wait_s / 60:.0f}",
+                _clock(problem, d.start_s),
+                _clock(problem, d.end_s),
+                "",
+            )
+            for d in r.depot_stops
+        ]
         for row in sorted(rows):
             table.add_row(r.technician_id, *row[1:])
     return table
+
+
+def _loaded(stop: DepotStop) -> str:
+    """``1 pump-circ-25, pipe-camera``: what a depot stop loaded."""
+    items = [f"{q} {p}" for p, q in sorted(stop.loaded_parts.items())] + list(stop.loaded_tools)
+    return ", ".join(items) or "nothing"
 
 
 def _kpi_table(kpis: dict[str, Any]) -> Table:
@@ -168,9 +188,17 @@ def _kpi_table(kpis: dict[str, Any]) -> Table:
         ),
         ("distance total", f"{kpis['distance_m_total'] / 1000:.1f} km"),
         ("workload spread", f"{kpis['workload_spread_s'] / 60:.0f} min (CV {kpis['workload_cv']})"),
+        *(
+            [("overtime total", f"{kpis['overtime_s_total'] / 60:.0f} min")]
+            if kpis.get("overtime_s_total")
+            else []
+        ),
         ("objective", f"{kpis['objective']:.1f} points"),
         ("solve", f"{kpis['solve']['status']} in {kpis['solve']['wall_s']} s"),
     ]
+    if "depot_stops" in kpis:  # problems with depots
+        loading = f"{kpis['depot_s_total'] / 60:.0f} min loading"
+        rows.insert(-2, ("depot stops", f"{kpis['depot_stops']} ({loading})"))
     for name, value in rows:
         table.add_row(name, value)
     return table
@@ -192,11 +220,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     with Live(console=live_console, transient=True, auto_refresh=False) as live:
 
         def progress(p: Progress) -> None:
-            live.update(
-                f"solving… {p.elapsed_s:5.1f} s  best objective {p.objective:,.1f}  "
-                f"assigned {p.assigned}/{len(problem.work_orders)}",
-                refresh=True,
-            )
+            live.update(f"solving… {p.describe(len(problem.work_orders))}", refresh=True)
 
         live.update(f"solving {len(problem.work_orders)} work orders…", refresh=True)
         plan = solve(problem, params=params, on_progress=progress)
@@ -259,6 +283,9 @@ def build_parser() -> argparse.ArgumentParser:
     """The ``dispatch`` argument parser."""
     parser = argparse.ArgumentParser(
         prog="dispatch", description="Field-service dispatch optimizer."
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"dispatch (field-dispatch) {__version__}"
     )
     sub = parser.add_subparsers(dest="command", required=True)
     p_solve = sub.add_parser("solve", help="Solve a problem document and print a summary.")

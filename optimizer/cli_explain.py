@@ -47,7 +47,8 @@ def _fix_line(kind: str, detail: str, cost_delta: float | None) -> str:
     if cost_delta is None:
         return f"{kind} (unverified): {detail}"
     return (
-        f"{kind} ({'+' if cost_delta >= 0 else '−'}{number(abs(round(cost_delta, 1)))}): {detail}"
+        f"{kind} ({'+' if cost_delta >= 0 else '−'}{number(abs(round(cost_delta, 1)))} points): "
+        f"{detail}"
     )
 
 
@@ -200,10 +201,13 @@ def plot_tradeoff(result: Tradeoff, path: str, *, title: str = "") -> None:
             color="lightgrey",
             label="dominated",
         )
-    for k, p in enumerate(sorted([*result.points, *result.dominated], key=lambda p: p.factor)):
-        ax.annotate(
-            f"×{p.factor:g}",
-            (p.measures[x], p.measures[y]),
+    same_place: dict[tuple[float, float], list[float]] = {}
+    for p in sorted([*result.points, *result.dominated], key=lambda p: p.factor):
+        same_place.setdefault((p.measures[x], p.measures[y]), []).append(p.factor)
+    for k, (place, factors) in enumerate(sorted(same_place.items())):
+        ax.annotate(  # one label per place: factors giving the same plan share it
+            ", ".join(f"×{f:g}" for f in factors),
+            place,
             textcoords="offset points",
             xytext=(6, 6 if k % 2 == 0 else -12),  # alternate, so that close points stay legible
             fontsize=8,

@@ -83,6 +83,19 @@ class Clock:
         when = self.at(t_s)
         return when.strftime("%a %d %b %H:%M:%S" if when.second else "%a %d %b %H:%M")
 
+    @staticmethod
+    def duration(duration_s: int) -> str:
+        """A duration for messages, in minutes: ``90 min``, ``504.8 min``, ``480.02 min``.
+
+        Every sentence a person reads gives durations in minutes (to the
+        hundredth when not whole) and instants as clock times; seconds stay
+        in the data (``*_s`` fields).
+        """
+        value = duration_s / 60
+        if value == round(value):
+            return f"{value:,.0f} min"
+        return f"{value:,.2f}".rstrip("0").rstrip(".") + " min"
+
     def hm(self, t_s: int) -> str:
         """A terse local time for tables: ``Mon 08:43``; hours from 0 without an epoch."""
         if self.epoch is None:

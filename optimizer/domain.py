@@ -62,11 +62,36 @@ class Break:
 
 @dataclass(frozen=True, slots=True)
 class Shift:
-    """One working period of a technician, with the breaks taken during it."""
+    """One working period of a technician, with the breaks taken during it.
+
+    Parameters
+    ----------
+    start_s, end_s
+        Earliest departure and nominal end (latest return without overtime).
+    breaks
+        Breaks taken during the shift, in order.
+    max_overtime_s
+        How long past ``end_s`` the route may end (default 0: ``end_s`` is a
+        hard wall). Every second past ``end_s`` is overtime.
+    overtime_per_minute
+        Points per minute of overtime; ``None`` (default) uses
+        ``Weights.overtime_per_minute``.
+    """
 
     start_s: int
     end_s: int
     breaks: tuple[Break, ...] = ()
+    max_overtime_s: int = 0
+    overtime_per_minute: float | None = None
+
+    @property
+    def latest_end_s(self) -> int:
+        """The latest the route may end: the nominal end plus the allowed overtime."""
+        return self.end_s + self.max_overtime_s
+
+    def overtime_s(self, route_end_s: int) -> int:
+        """Seconds of overtime of a route ending at ``route_end_s`` (0 when none)."""
+        return max(0, route_end_s - self.end_s)
 
 
 class Priority(IntEnum):
@@ -114,6 +139,16 @@ class Technician:
         objective by ``Weights.labor_cost``).
     speed_factor
         Multiplies travel speed: 1.25 drives 25% faster than the travel model.
+    territories
+        Home territories. An order whose ``territory`` is not among them is
+        *outside*: forbidden when ``is_territory_hard``, otherwise it costs
+        ``Weights.outside_territory``. Empty: the technician serves every
+        territory alike.
+    is_territory_hard
+        Whether the technician may not serve outside its territories.
+    tools
+        Tools carried from the start of every shift (non-consumable); others
+        may be picked up at a :class:`Depot` during the day.
     """
 
     id: str
@@ -128,6 +163,17 @@ class Technician:
     van_stock: Mapping[str, int] = field(default_factory=dict)
     cost_per_hour: float = 0.0
     speed_factor: float = 1.0
+    territories: tuple[str, ...] = ()
+    is_territory_hard: bool = False
+    tools: tuple[str, ...] = ()
+
+    def is_outside_territory(self, order: WorkOrder) -> bool:
+        """Whether ``order`` lies outside this technician's territories (see ``territories``)."""
+        return (
+            order.territory is not None
+            and bool(self.territories)
+            and order.territory not in self.territories
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,6 +262,13 @@ class WorkOrder:
     dependencies
         Orders this one follows (linked visits); an order whose predecessor
         is not served is not served either.
+    territory
+        The territory the order lies in; ``None``: no territory, anyone
+        may serve it at no territory cost.
+    required_tools
+        Tools the technician must have on board when the service starts:
+        carried from the start (``Technician.tools``) or picked up at a depot
+        earlier in the route. Tools are not consumed.
     """
 
     id: str
@@ -236,6 +289,8 @@ class WorkOrder:
     dispatched_technician_id: str | None = None
     crew: Crew | None = None
     dependencies: tuple[Dependency, ...] = ()
+    territory: str | None = None
+    required_tools: tuple[str, ...] = ()
 
     @property
     def crew_size(self) -> int:
@@ -267,3 +322,50 @@ class WorkOrder:
         if self.resolve_by_s is not None:
             bounds.append(self.resolve_by_s - self.service_s)
         return min(bounds) if bounds else None
+
+
+@dataclass(frozen=True, slots=True)
+class Depot:
+    """A warehouse where technicians pick up parts and tools during the day.
+
+    Parameters
+    ----------
+    id
+        Unique depot id.
+    location
+        Where it is.
+    opening
+        Opening intervals: a visit starts and ends inside one of them. Empty
+        means always open.
+    stop_s
+        Seconds a visit takes on site (loading), default 15 minutes.
+    stock
+        Part to the quantity the depot holds for the whole horizon, shared
+        by every technician; ``None`` as a quantity means unlimited. A part
+        not listed is not stocked (unless ``is_stock_unlimited``).
+    is_stock_unlimited
+        Every part is available in any quantity (``stock`` is then ignored).
+    tools
+        Tools a technician may pick up here (never run out).
+    """
+
+    id: str
+    location: Location
+    opening: tuple[TimeWindow, ...] = ()
+    stop_s: int = 900
+    stock: Mapping[str, int | None] = field(default_factory=dict)
+    is_stock_unlimited: bool = False
+    tools: tuple[str, ...] = ()
+
+    def available(self, part: str) -> int | None:
+        """Quantity of ``part`` held over the horizon: ``None`` = unlimited, 0 = none."""
+        if self.is_stock_unlimited:
+            return None
+        if part not in self.stock:
+            return 0
+        return self.stock[part]
+
+    def supplies(self, part: str) -> bool:
+        """Whether the depot holds any of ``part``."""
+        qty = self.available(part)
+        return qty is None or qty > 0

@@ -79,6 +79,12 @@ class UnknownSkillWarning(DispatchWarning):
     code = "unknown_skill"
 
 
+class UnknownToolWarning(UnknownSkillWarning):
+    """A work order requires a tool that no technician carries and no depot has."""
+
+    code = "unknown_tool"
+
+
 class EditWarning(DispatchWarning):
     """A what-if edit changed more than it names, e.g. references to a removed technician."""
 

@@ -28,16 +28,24 @@ def compute_kpis(problem: Problem, plan: Plan) -> dict[str, Any]:
         ``sla_status_counts`` (green/yellow/red among served orders);
         ``travel_s_total``, ``travel_s_mean`` (per technician with work),
         ``distance_m_total``, ``distance_m_mean``;
-        ``service_s_total``, ``wait_s_total`` (waiting for windows, breaks
+        ``working_s_total`` (paid time: departure to return, waiting
+        included, breaks excluded, all routes), ``service_s_total``,
+        ``wait_s_total`` (waiting for windows, breaks
         excluded) and ``break_s_total``: with the travel total, the split of
         all work;
         ``work_s_by_technician`` (clock time less breaks, all shifts) and
         ``utilisation_by_technician`` (work / shift time, 0-1);
+        ``overtime_s_total`` (seconds routes end past their shifts'
+        nominal ends, allowed overtime);
         ``workload_spread_s`` (max - min work) and ``workload_cv``
         (coefficient of variation) over all technicians;
         ``objective`` (points, :func:`optimizer.objective.plan_cost`) and
-        ``solve`` (status, objective, first_solution_s, wall_s); for problems
-        with crews or dependencies, the figures of :func:`_link_kpis`.
+        ``solve`` (status, objective, first_solution_s, wall_s);
+        for a problem with depots only: ``depot_stops`` (visits, all
+        routes), ``depot_s_total`` (time loading at depots) and
+        ``depot_parts_loaded`` (part to quantity taken from the depots);
+        for problems with crews or dependencies, the figures of
+        :func:`_link_kpis`.
     """
     stops = {s.work_order_id: s for r in plan.routes for s in r.stops}
     sla_orders = sla_met = 0
@@ -57,6 +65,12 @@ def compute_kpis(problem: Problem, plan: Plan) -> dict[str, Any]:
     for stop in stops.values():
         if stop.sla_status is not SlaStatus.NONE:
             status_counts[stop.sla_status.value] += 1
+    techs = {t.id: t for t in problem.technicians}
+    overtime = sum(
+        techs[r.technician_id].shifts[r.shift_index].overtime_s(r.end_s)
+        for r in plan.routes
+        if r.technician_id in techs and 0 <= r.shift_index < len(techs[r.technician_id].shifts)
+    )
     work = {t.id: 0 for t in problem.technicians}
     shift_s = {t.id: sum(s.end_s - s.start_s for s in t.shifts) for t in problem.technicians}
     for route in plan.routes:
@@ -67,7 +81,7 @@ def compute_kpis(problem: Problem, plan: Plan) -> dict[str, Any]:
     loads = list(work.values())
     mean_load = statistics.fmean(loads) if loads else 0.0
     n = len(problem.work_orders)
-    kpis: dict[str, Any] = {
+    out: dict[str, Any] = {
         "orders": n,
         "assigned": len(stops),
         "unassigned": len(plan.unassigned),
@@ -81,6 +95,7 @@ def compute_kpis(problem: Problem, plan: Plan) -> dict[str, Any]:
         "travel_s_mean": round(travel_total / len(active), 1) if active else 0.0,
         "distance_m_total": distance_total,
         "distance_m_mean": round(distance_total / len(active), 1) if active else 0.0,
+        "working_s_total": sum(r.work_s for r in plan.routes),
         "service_s_total": sum(r.service_s for r in plan.routes),
         "wait_s_total": sum(r.wait_s for r in plan.routes),
         "break_s_total": sum(r.break_s for r in plan.routes),
@@ -88,6 +103,7 @@ def compute_kpis(problem: Problem, plan: Plan) -> dict[str, Any]:
         "utilisation_by_technician": {
             t: round(work[t] / shift_s[t], 4) if shift_s[t] else 0.0 for t in work
         },
+        "overtime_s_total": overtime,
         "workload_spread_s": (max(loads) - min(loads)) if loads else 0,
         "workload_cv": round(statistics.pstdev(loads) / mean_load, 4) if mean_load else 0.0,
         "objective": round(plan_cost(problem, plan)["total"], 3),
@@ -98,9 +114,25 @@ def compute_kpis(problem: Problem, plan: Plan) -> dict[str, Any]:
             "wall_s": round(plan.stats.wall_s, 3),
         },
     }
+    if problem.depots:
+        out.update(_depot_kpis(plan))
     if problem.has_links:
-        kpis.update(_link_kpis(problem, plan, set(stops)))
-    return kpis
+        out.update(_link_kpis(problem, plan, set(stops)))
+    return out
+
+
+def _depot_kpis(plan: Plan) -> dict[str, Any]:
+    """Depot stops, time loading and parts taken, over all routes."""
+    loaded: dict[str, int] = {}
+    for route in plan.routes:
+        for stop in route.depot_stops:
+            for part, qty in stop.loaded_parts.items():
+                loaded[part] = loaded.get(part, 0) + qty
+    return {
+        "depot_stops": sum(len(r.depot_stops) for r in plan.routes),
+        "depot_s_total": sum(r.depot_s for r in plan.routes),
+        "depot_parts_loaded": dict(sorted(loaded.items())),
+    }
 
 
 def _link_kpis(problem: Problem, plan: Plan, served: set[str]) -> dict[str, Any]:

@@ -27,10 +27,28 @@ class UnassignedReason(StrEnum):
     NO_QUALIFIED_TECHNICIAN = "no_qualified_technician"
     PIN_OR_EXCLUSION_CONFLICT = "pin_or_exclusion_conflict"
     MISSING_PARTS = "missing_parts"
+    MISSING_TOOLS = "missing_tools"
     NO_SHIFT_COVERS_WINDOW = "no_shift_covers_window"
     UNREACHABLE_IN_TIME = "unreachable_in_time"
     CAPACITY_EXHAUSTED = "capacity_exhausted"
     PREDECESSOR_UNSERVED = "predecessor_unserved"
+    OUTSIDE_TERRITORY = "outside_territory"
+    PARTS_TAKEN_BY_OTHER_ORDER = "parts_taken_by_other_order"
+    ONLY_QUALIFIED_TECHNICIAN_BUSY = "only_qualified_technician_busy"
+
+    @property
+    def for_want_of_room(self) -> bool:
+        """Someone could serve the order alone; the plan gave their time or parts to others."""
+        return self in _ROOM_REASONS
+
+
+_ROOM_REASONS = frozenset(
+    {
+        UnassignedReason.CAPACITY_EXHAUSTED,
+        UnassignedReason.PARTS_TAKEN_BY_OTHER_ORDER,
+        UnassignedReason.ONLY_QUALIFIED_TECHNICIAN_BUSY,
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +77,29 @@ class Stop:
 
 
 @dataclass(frozen=True, slots=True)
+class DepotStop:
+    """A visit of a route to a depot, to load parts and tools.
+
+    ``after`` is the number of work-order stops of the route before it (0:
+    straight from the start location); depot stops with the same ``after``
+    follow one another in the order listed. Times and legs read like a
+    :class:`Stop`'s: ``start_s``..``end_s`` is the time spent loading.
+    ``loaded_parts``/``loaded_tools`` are what was taken on board.
+    """
+
+    depot_id: str
+    after: int
+    arrival_s: int
+    start_s: int
+    end_s: int
+    wait_s: int
+    travel_s: int
+    distance_m: int
+    loaded_parts: Mapping[str, int] = field(default_factory=dict)
+    loaded_tools: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class PlacedBreak:
     """A break as scheduled: from ``start_s`` to ``end_s``."""
 
@@ -84,16 +125,39 @@ class Route:
     breaks: tuple[PlacedBreak, ...] = ()
     end_travel_s: int = 0
     end_distance_m: int = 0
+    depot_stops: tuple[DepotStop, ...] = ()
 
     @property
     def travel_s(self) -> int:
-        """Total driving time of the route, the leg home included."""
-        return sum(s.travel_s for s in self.stops) + self.end_travel_s
+        """Total driving time of the route, depot legs and the leg home included."""
+        depot = sum(d.travel_s for d in self.depot_stops)
+        return sum(s.travel_s for s in self.stops) + depot + self.end_travel_s
 
     @property
     def distance_m(self) -> int:
-        """Total driving distance of the route, the leg home included."""
-        return sum(s.distance_m for s in self.stops) + self.end_distance_m
+        """Total driving distance of the route, depot legs and the leg home included."""
+        depot = sum(d.distance_m for d in self.depot_stops)
+        return sum(s.distance_m for s in self.stops) + depot + self.end_distance_m
+
+    @property
+    def depot_s(self) -> int:
+        """Time spent loading at depots (from each depot stop's start to its end)."""
+        return sum(d.end_s - d.start_s for d in self.depot_stops)
+
+    def visits(self) -> list[Stop | DepotStop]:
+        """Work-order and depot stops merged in visiting order."""
+        if not self.depot_stops:
+            return list(self.stops)
+        out: list[Stop | DepotStop] = []
+        depots = list(self.depot_stops)
+        k = 0
+        for i, stop in enumerate(self.stops):
+            while k < len(depots) and depots[k].after <= i:
+                out.append(depots[k])
+                k += 1
+            out.append(stop)
+        out.extend(depots[k:])
+        return out
 
     @property
     def work_s(self) -> int:
@@ -116,12 +180,12 @@ class Route:
 
     @property
     def wait_s(self) -> int:
-        """Time neither driving, serving nor on break: waiting for appointment windows.
+        """Time neither driving, serving, loading nor on break: waiting for windows.
 
-        ``work_s - travel_s - service_s``; breaks taken while waiting on site
-        are not counted (a stop's own ``wait_s`` includes them).
+        ``work_s - travel_s - service_s - depot_s``; breaks taken while
+        waiting on site are not counted (a stop's own ``wait_s`` includes them).
         """
-        return self.work_s - self.travel_s - self.service_s
+        return self.work_s - self.travel_s - self.service_s - self.depot_s
 
 
 class FixKind(StrEnum):
@@ -134,6 +198,8 @@ class FixKind(StrEnum):
     SKILL = "skill"  # a technician given a skill (or a higher level)
     PARTS = "parts"  # parts added to a technician's van
     EXCLUSION = "exclusion"  # an excluded technician allowed
+    TERRITORY = "territory"  # a technician's territories extended by the order's
+    DEPOT = "depot"  # parts or tools fetched at a depot on the way (the problem unchanged)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +213,10 @@ class FixChange:
     sets ``work_order_id`` (the order taken out) and the route it leaves;
     ``skill`` sets ``technician_id`` and ``skills`` (skill to new level);
     ``parts`` sets ``technician_id`` and ``parts`` (part to quantity
-    added); ``exclusion`` sets ``technician_id``.
+    added); ``exclusion`` sets ``technician_id``; ``territory`` sets
+    ``technician_id`` and ``territory`` (added to its territories); ``depot`` sets
+    ``technician_id``, ``shift_index``, ``depot_id``, ``minutes`` (the
+    route's added duration, rounded up) and ``parts`` (what is loaded there).
     """
 
     technician_id: str | None = None
@@ -158,6 +227,8 @@ class FixChange:
     minutes: int | None = None
     skills: Mapping[str, int] = field(default_factory=dict)
     parts: Mapping[str, int] = field(default_factory=dict)
+    territory: str | None = None
+    depot_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +238,9 @@ class Fix:
     ``verified`` is true when the order was inserted into the plan under the
     changed problem and the validator accepted the result; ``cost_delta``
     is then that plan's objective minus the given plan's, in points
-    (``None`` when not verified).
+    (``None`` when not verified). ``also`` is a second change made together
+    with this one (its own ``kind`` and ``change``), for an order that no
+    single change serves: a two-change fix, verified as one.
     """
 
     kind: FixKind
@@ -175,6 +248,7 @@ class Fix:
     cost_delta: float | None
     verified: bool
     change: FixChange = field(default_factory=FixChange)
+    also: Fix | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from optimizer.clock import Clock
-from optimizer.domain import Technician, WorkOrder
+from optimizer.domain import Depot, Technician, WorkOrder
 from optimizer.travel.base import TravelModel
 from optimizer.weights import Weights
 
@@ -36,6 +36,9 @@ class Problem:
     timezone
         IANA time-zone name (``Europe/Paris``) that times are printed in,
         daylight-saving changes included; ``None``: the epoch's fixed offset.
+    depots
+        Warehouses where parts and tools are picked up during the day
+        (:class:`optimizer.domain.Depot`); none by default.
     """
 
     technicians: tuple[Technician, ...]
@@ -45,6 +48,7 @@ class Problem:
     sla_yellow_threshold_s: int = 1800
     epoch: datetime | None = None
     timezone: str | None = None
+    depots: tuple[Depot, ...] = ()
 
     @property
     def clock(self) -> Clock:
@@ -62,6 +66,13 @@ class Problem:
     def has_links(self) -> bool:
         """Whether some order needs a crew or follows another order."""
         return any(o.crew is not None or o.dependencies for o in self.work_orders)
+
+    def depot(self, depot_id: str) -> Depot:
+        """Return the depot with this id (``KeyError`` if unknown)."""
+        for depot in self.depots:
+            if depot.id == depot_id:
+                return depot
+        raise KeyError(depot_id)
 
     def work_order(self, work_order_id: str) -> WorkOrder:
         """Return the work order with this id (``KeyError`` if unknown)."""
@@ -122,4 +133,5 @@ class Problem:
             sla_yellow_threshold_s=self.sla_yellow_threshold_s,
             epoch=self.epoch,
             timezone=self.timezone,
+            depots=self.depots,
         )

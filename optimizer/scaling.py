@@ -108,7 +108,7 @@ def largest_scaled_cost(problem: Problem) -> float:
         point of computing it).
     """
     weights = problem.weights or DEFAULT_WEIGHTS
-    shift_ends = [s.end_s for t in problem.technicians for s in t.shifts]
+    shift_ends = [s.latest_end_s for t in problem.technicians for s in t.shifts]
     horizon_s = float(max(max(shift_ends, default=0), 0) + 1)
     shifts = len(shift_ends)
     per_order = 0.0
@@ -116,14 +116,22 @@ def largest_scaled_cost(problem: Problem) -> float:
         per_order += weights.unassigned_penalty(order) * COST_SCALE
         per_order += weights.late_per_minute(order) * COST_SCALE / 60 * horizon_s
         per_order += (weights.non_preferred_technician + weights.reassignment) * COST_SCALE
+        if order.territory is not None:
+            per_order += weights.outside_territory * COST_SCALE
     legs = len(problem.work_orders) + shifts
     travel = legs * longest_leg_s(problem) * weights.travel_per_hour * COST_SCALE / 3600
     balance = weights.workload_balance_per_hour * COST_SCALE / 3600 * horizon_s
+    balance += weights.working_time_per_hour * COST_SCALE / 3600 * horizon_s * shifts
     labor = sum(
         t.cost_per_hour * weights.labor_cost * COST_SCALE / 3600 * horizon_s * len(t.shifts)
         for t in problem.technicians
     )
-    return per_order + travel + balance + labor
+    overtime = sum(
+        weights.overtime_rate(s) * COST_SCALE / 60 * s.max_overtime_s
+        for t in problem.technicians
+        for s in t.shifts
+    )
+    return per_order + travel + balance + labor + overtime
 
 
 def scaling_issues(problem: Problem) -> list[InputIssue]:

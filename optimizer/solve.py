@@ -9,6 +9,7 @@ from __future__ import annotations
 from optimizer.params import SolveParams
 from optimizer.plan import Plan
 from optimizer.problem import Problem
+from optimizer.search.pipeline import Phase as Phase
 from optimizer.search.pipeline import Progress as Progress
 from optimizer.search.pipeline import ProgressCallback as ProgressCallback
 from optimizer.search.pipeline import run
@@ -33,8 +34,11 @@ def solve(
         A previous plan to start from (warm start); orders and technicians
         it names that are not in ``problem`` are ignored.
     on_progress
-        Called with each improving solution; return ``True`` to stop the
-        search (the best plan so far is returned).
+        Called with a :class:`Progress` on entering each phase, on each new
+        best plan, and at least every 0.25 s while the solve works (the
+        first call comes at its start); return ``True`` to stop: the best
+        plan so far is returned (the rules engine's when the search has
+        none yet).
 
     Returns
     -------

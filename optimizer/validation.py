@@ -27,7 +27,7 @@ from optimizer.domain import (
     Technician,
     WorkOrder,
 )
-from optimizer.errors import InputError, InputIssue, UnknownSkillWarning
+from optimizer.errors import InputError, InputIssue, UnknownSkillWarning, UnknownToolWarning
 from optimizer.link_rules import link_issues
 from optimizer.problem import Problem
 from optimizer.scaling import scaling_issues
@@ -66,10 +66,18 @@ def validate_problem(problem: Problem) -> list[InputIssue]:
     for i, tech in enumerate(problem.technicians):
         for j, shift in enumerate(tech.shifts):
             issues += _check_shift(f"technicians[{i}].shifts[{j}]", tech, j, shift, fmt)
+        if tech.is_territory_hard and not tech.territories:
+            issues.append(
+                InputIssue(
+                    f"technicians[{i}].territory_hard",
+                    f"Technician {tech.id} has hard territories but lists none in territories.",
+                )
+            )
     known = {t.id for t in problem.technicians}
     for i, order in enumerate(problem.work_orders):
         issues += _check_order_times(f"work_orders[{i}]", order, fmt)
         issues += _check_order_technicians(f"work_orders[{i}]", order, known)
+    issues += _check_depots(problem, fmt)
     issues += _check_locations(problem)
     issues += link_issues(problem)
     if not issues:  # the bound reads travel and times: only once they are sound
@@ -130,7 +138,56 @@ def find_warnings(problem: Problem) -> list[UnknownSkillWarning]:
                     f"it cannot be served.{hint}",
                 )
             )
+    found += _unknown_tools(problem)
     return found
+
+
+def _unknown_tools(problem: Problem) -> list[UnknownSkillWarning]:
+    """Required tools that no technician carries and no depot has (likely typos)."""
+    tools = {t for tech in problem.technicians for t in tech.tools}
+    tools |= {t for depot in problem.depots for t in depot.tools}
+    known = sorted(tools)
+    found: list[UnknownSkillWarning] = []
+    for i, order in enumerate(problem.work_orders):
+        for j, tool in enumerate(order.required_tools):
+            if tool in tools:
+                continue
+            close = difflib.get_close_matches(tool, known, n=1, cutoff=0.6)
+            hint = f" Did you mean {close[0]}?" if close else ""
+            found.append(
+                UnknownToolWarning(
+                    f"work_orders[{i}].required_tools[{j}]",
+                    f"Work order {order.id} requires tool {tool}, which no technician carries "
+                    f"and no depot has: it cannot be served.{hint}",
+                )
+            )
+    return found
+
+
+def _check_depots(problem: Problem, fmt: _TimeFormat) -> Iterator[InputIssue]:
+    """Depot ids unique; opening intervals not reversed and long enough for one visit."""
+    seen: set[str] = set()
+    for i, depot in enumerate(problem.depots):
+        if depot.id in seen:
+            yield InputIssue(f"depots[{i}].id", f"Duplicate depot id: {depot.id}.")
+        seen.add(depot.id)
+        for j, win in enumerate(depot.opening):
+            if win.end_s < win.start_s:
+                yield InputIssue(
+                    f"depots[{i}].opening[{j}]",
+                    f"Invalid opening interval for depot {depot.id}: start {fmt(win.start_s)} "
+                    f"is after end {fmt(win.end_s)}.",
+                )
+            elif win.end_s - win.start_s < depot.stop_s:
+                yield InputIssue(
+                    f"depots[{i}].opening[{j}]",
+                    f"Opening interval {j} of depot {depot.id} lasts "
+                    f"{_minutes(win.end_s - win.start_s)}, shorter than its stop of "
+                    f"{_minutes(depot.stop_s)}.",
+                )
+        for tool in depot.tools:
+            if not tool:
+                yield InputIssue(f"depots[{i}].tools", f"Depot {depot.id} lists an empty tool id.")
 
 
 def problem_skills(problem: Problem) -> frozenset[str]:
@@ -174,7 +231,7 @@ def _check_shift(
     if shift.end_s <= shift.start_s:
         yield InputIssue(
             path,
-            f"Invalid shift {index} for technician {tech.id}: end {fmt(shift.end_s)} "
+            f"Invalid shift {index + 1} for technician {tech.id}: end {fmt(shift.end_s)} "
             f"is not after start {fmt(shift.start_s)}.",
         )
         return
@@ -184,20 +241,20 @@ def _check_shift(
         if win.end_s < win.start_s:
             yield InputIssue(
                 where,
-                f"Invalid break window for technician {tech.id} in shift {index}: "
+                f"Invalid break window for technician {tech.id} in shift {index + 1}: "
                 f"start {fmt(win.start_s)} is after end {fmt(win.end_s)}.",
             )
         elif brk.duration_s > win.end_s - win.start_s:
             yield InputIssue(
                 where,
                 f"Break of {_minutes(brk.duration_s)} for technician {tech.id} in shift "
-                f"{index} is longer than its window {fmt(win.start_s)} to {fmt(win.end_s)}.",
+                f"{index + 1} is longer than its window {fmt(win.start_s)} to {fmt(win.end_s)}.",
             )
         elif min(win.end_s, shift.end_s) - max(win.start_s, shift.start_s) < brk.duration_s:
             yield InputIssue(
                 where,
                 f"Break of {_minutes(brk.duration_s)} for technician {tech.id} does not fit "
-                f"inside shift {index} ({fmt(shift.start_s)} to {fmt(shift.end_s)}): "
+                f"inside shift {index + 1} ({fmt(shift.start_s)} to {fmt(shift.end_s)}): "
                 f"its window is {fmt(win.start_s)} to {fmt(win.end_s)}.",
             )
 
@@ -261,6 +318,8 @@ def _locations(problem: Problem) -> Iterator[tuple[str, str, Location]]:
             yield f"technicians[{i}].end", f"Technician {tech.id} has an end location", tech.end
     for i, order in enumerate(problem.work_orders):
         yield f"work_orders[{i}].location", f"Work order {order.id} has a location", order.location
+    for i, depot in enumerate(problem.depots):
+        yield f"depots[{i}].location", f"Depot {depot.id} has a location", depot.location
 
 
 _KIND_WORDS = {GeoPoint: "lat/lon", PlanarPoint: "x/y", MatrixRef: "matrix_index"}

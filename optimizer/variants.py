@@ -11,8 +11,10 @@ as an :class:`~optimizer.errors.EditWarning`:
 - :class:`AddTechnician`: a copy of an existing technician under a new id,
   with optional field changes;
 - :class:`ChangeShift`: new start, end or breaks of one shift;
+- :class:`SetOvertime`: the overtime a technician's shifts allow, and its price;
 - :class:`SetWeights`: objective weights merged into the current ones;
-- :class:`AddOrders`: more work orders.
+- :class:`AddOrders`: more work orders;
+- :class:`CloseDepot`: a depot closed for the whole horizon (removed).
 
 :func:`apply_edits` applies a list of them in order. The result is not
 validated here: load it with ``load_problem`` to check it.
@@ -70,6 +72,22 @@ class ChangeShift:
 
 
 @dataclass(frozen=True, slots=True)
+class SetOvertime:
+    """Allow ``max_overtime_min`` of overtime in shift ``shift_index`` of ``technician_id``.
+
+    ``shift_index`` ``None`` changes every shift of the technician;
+    ``overtime_per_minute`` sets the shifts' own price per minute (``None``
+    keeps it, so the default ``weights.overtime_per_minute`` applies when
+    none was set).
+    """
+
+    technician_id: str
+    max_overtime_min: float
+    shift_index: int | None = None
+    overtime_per_minute: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class SetWeights:
     """Merge ``weights`` (a partial weights document) into the problem's weights.
 
@@ -88,7 +106,27 @@ class AddOrders:
     work_orders: Sequence[Mapping[str, Any]]
 
 
-Edit = RemoveTechnician | AddTechnician | ChangeShift | SetWeights | AddOrders
+@dataclass(frozen=True, slots=True)
+class CloseDepot:
+    """Close depot ``depot_id`` for the whole horizon: no route may load there.
+
+    The depot leaves the problem; orders needing what only it had can no
+    longer be served (``missing_parts`` / ``missing_tools``), the others
+    fetch elsewhere.
+    """
+
+    depot_id: str
+
+
+Edit = (
+    RemoveTechnician
+    | AddTechnician
+    | ChangeShift
+    | SetOvertime
+    | SetWeights
+    | AddOrders
+    | CloseDepot
+)
 """One what-if edit."""
 
 
@@ -147,8 +185,12 @@ def _apply(document: dict[str, Any], edit: Edit) -> list[EditWarning]:
         _add_technician(document, edit)
     elif isinstance(edit, ChangeShift):
         _change_shift(document, edit)
+    elif isinstance(edit, SetOvertime):
+        _set_overtime(document, edit)
     elif isinstance(edit, SetWeights):
         _set_weights(document, edit)
+    elif isinstance(edit, CloseDepot):
+        _close_depot(document, edit)
     else:
         document["work_orders"].extend(copy.deepcopy(dict(o)) for o in edit.work_orders)
     return []
@@ -209,7 +251,7 @@ def _add_technician(document: dict[str, Any], edit: AddTechnician) -> None:
 
 def _change_shift(document: dict[str, Any], edit: ChangeShift) -> None:
     tid = edit.technician_id
-    what = f"Cannot change shift {edit.shift_index} of technician {tid}"
+    what = f"Cannot change shift_index {edit.shift_index} of technician {tid}"
     tech = document["technicians"][_technician_index(document, tid, what)]
     shifts = tech.get("shifts")
     if not isinstance(shifts, list) or not 0 <= edit.shift_index < len(shifts):
@@ -225,6 +267,29 @@ def _change_shift(document: dict[str, Any], edit: ChangeShift) -> None:
     shifts[edit.shift_index] = shift
 
 
+def _set_overtime(document: dict[str, Any], edit: SetOvertime) -> None:
+    tid = edit.technician_id
+    what = f"Cannot set the overtime of technician {tid}"
+    tech = document["technicians"][_technician_index(document, tid, what)]
+    shifts = tech.get("shifts")
+    count = len(shifts) if isinstance(shifts, list) else 0
+    if edit.shift_index is None:
+        indices = list(range(count))
+    elif 0 <= edit.shift_index < count:
+        indices = [edit.shift_index]
+    else:
+        raise _EditRefused(
+            f"{what} in shift {edit.shift_index}: it has {count} shift(s), numbered from 0."
+        )
+    assert isinstance(shifts, list)
+    for k in indices:
+        shift = dict(shifts[k])
+        shift["max_overtime_min"] = edit.max_overtime_min
+        if edit.overtime_per_minute is not None:
+            shift["overtime_per_minute"] = edit.overtime_per_minute
+        shifts[k] = shift
+
+
 def _set_weights(document: dict[str, Any], edit: SetWeights) -> None:
     weights = dict(document.get("weights") or {})
     for key, value in edit.weights.items():
@@ -234,3 +299,16 @@ def _set_weights(document: dict[str, Any], edit: SetWeights) -> None:
         else:
             weights[key] = copy.deepcopy(value)
     document["weights"] = weights
+
+
+def _close_depot(document: dict[str, Any], edit: CloseDepot) -> None:
+    depots = document.get("depots")
+    depots = depots if isinstance(depots, list) else []
+    for i, depot in enumerate(depots):
+        if isinstance(depot, Mapping) and depot.get("id") == edit.depot_id:
+            del depots[i]
+            return
+    known = ", ".join(str(d.get("id")) for d in depots if isinstance(d, Mapping)) or "none"
+    raise _EditRefused(
+        f"Cannot close depot {edit.depot_id}: the problem has no such depot (depots: {known})."
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, fields
 
-from optimizer.domain import Tier, WorkOrder
+from optimizer.domain import Shift, Tier, WorkOrder
 
 
 def _by_priority(p1: float, p2: float, p3: float, p4: float) -> dict[int, float]:
@@ -44,8 +44,23 @@ class Weights:
         Points per hour of the busiest shift's working time; spreads work
         evenly (default 10).
     labor_cost
-        Multiplies each technician's ``cost_per_hour`` applied to working
-        time (default 0: labour cost is reported, not optimised).
+        Multiplies each technician's ``cost_per_hour`` applied to the
+        route's clock time, departure to end, breaks included (default 0:
+        labour cost is reported, not optimised).
+    working_time_per_hour
+        Points per hour of working time: departure to return, waiting
+        included, breaks excluded (``Route.work_s``). Default 0: not
+        optimised. When positive, departures are optimised too: a route
+        leaves as late as its stops allow (see
+        :mod:`optimizer.search.timing`), which also lowers the labour cost.
+    overtime_per_minute
+        Points per minute a route ends past its shift's nominal end, for
+        shifts that allow overtime and set no price of their own (default 2:
+        twice a minute of driving).
+    outside_territory
+        Points when an order with a territory is served by a technician
+        whose (preferred, not hard) territories do not include it
+        (default 20).
     lateness_cap_share
         An order's lateness costs at most this share of its unserved
         penalty (default 0.5, between 0 and 1), so serving an order late
@@ -65,6 +80,9 @@ class Weights:
     workload_balance_per_hour: float = 10.0
     labor_cost: float = 0.0
     lateness_cap_share: float = 0.5
+    overtime_per_minute: float = 2.0
+    outside_territory: float = 20.0
+    working_time_per_hour: float = 0.0
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -110,6 +128,16 @@ class Weights:
         if late_s <= 0:
             return 0.0
         return min(late_s / 60 * self.late_per_minute(order), self.lateness_cap(order))
+
+    def overtime_rate(self, shift: Shift) -> float:
+        """Points per minute of overtime of ``shift``: its own price, else the default."""
+        own = shift.overtime_per_minute
+        return self.overtime_per_minute if own is None else own
+
+    def overtime_cost(self, shift: Shift, route_end_s: int) -> float:
+        """Points for a route of ``shift`` ending at ``route_end_s`` (0 without overtime)."""
+        over_s = shift.overtime_s(route_end_s)
+        return over_s / 60 * self.overtime_rate(shift) if over_s else 0.0
 
 
 DEFAULT_WEIGHTS = Weights()

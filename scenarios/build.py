@@ -31,6 +31,7 @@ from scenarios.catalogue import (
     TRADES,
     Trade,
 )
+from scenarios.depots import add_depots_and_tools
 from scenarios.geography import METROS, Metro, demand_point, point_near
 from scenarios.params import ScenarioParams
 
@@ -402,9 +403,12 @@ def build_scenario(params: ScenarioParams) -> dict[str, Any]:
     techs = _technicians(rng, params, metro, days, clock)
     orders = _orders(rng, params, metro, techs, days, clock)
     _stock_required_parts(rng, techs, orders)
-    return {
+    doc = {
         "travel": {"kind": "geodesic", "speed_kmh": metro.speed_kmh, "circuity": metro.circuity},
         "sla_yellow_threshold_min": 30,
         "technicians": techs,
         "work_orders": orders,
     }
+    if params.n_depots or params.tool_share:  # opt-in: other documents stay as they were
+        add_depots_and_tools(doc, params, metro, days, clock.tz)
+    return doc

@@ -83,6 +83,13 @@ SCENARIO_SETS: dict[str, ScenarioSet] = {
         "10,000 orders with skills, SLAs, windows, lunch breaks and parts, about 1.1x capacity.",
         ScenarioParams(n_technicians=1000, n_orders=10_000, metro="rhone-alpes", service_scale=0.9),
     ),
+    "nightly-short": ScenarioSet(
+        "The nightly region short-staffed: 1,000 technicians, 10,000 longer orders (on-site "
+        "work about 0.95x the shift hours, about 1.3x with the driving), P1 about 5%.",
+        ScenarioParams(
+            n_technicians=1000, n_orders=10_000, metro="rhone-alpes", service_scale=1.05
+        ),
+    ),
     "nightly-20k": ScenarioSet(
         "The nightly region at twice the size, for the scaling curve: 2,000 technicians, "
         "20,000 orders.",
@@ -137,6 +144,13 @@ SCENARIO_SETS: dict[str, ScenarioSet] = {
         "apart, same day, a third by the same technician).",
         ScenarioParams(n_technicians=20, n_orders=150),
         build=linked_builder(crew_share=0.08, chain_share=0.06),
+        is_committed=True,
+    ),
+    "metro-depots": ScenarioSet(
+        "Parts and tools from depots: 60 Lyon orders for 12 technicians, 30% needing a part "
+        "(half of them kept only at the 2 depots, in limited stock) and 15% a trade tool "
+        "most vans lack; the right plan drives to a depot before those orders.",
+        ScenarioParams(n_technicians=12, n_orders=60, n_depots=2, tool_share=0.15, seed=7),
         is_committed=True,
     ),
 }

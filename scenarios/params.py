@@ -65,6 +65,12 @@ class ScenarioParams:
         released (``not_before``) when reported (default 0).
     surge_start, surge_end
         Local times bounding the surge (default 09:00-11:00).
+    n_depots
+        Depots where parts and tools are picked up during the day, 0 to 2
+        (default 0: none); with depots, some parts are kept only there
+        (:mod:`scenarios.depots`).
+    tool_share
+        Share of orders needing their trade's tool (default 0).
     """
 
     n_technicians: int = 10
@@ -86,6 +92,8 @@ class ScenarioParams:
     surge_share: float = 0.0
     surge_start: time = time(9, 0)
     surge_end: time = time(11, 0)
+    n_depots: int = 0
+    tool_share: float = 0.0
 
     def __post_init__(self) -> None:
         for name in ("n_technicians", "n_orders"):
@@ -107,6 +115,7 @@ class ScenarioParams:
             "parts_share",
             "surge_share",
             "rare_skill_order_share",
+            "tool_share",
         )
         for name in shares:
             value = getattr(self, name)
@@ -131,6 +140,8 @@ class ScenarioParams:
                 rare,
                 f"must be from 1 to n_technicians ({self.n_technicians})",
             )
+        if isinstance(self.n_depots, bool) or self.n_depots not in (0, 1, 2):
+            raise _invalid("n_depots", self.n_depots, "must be 0, 1 or 2")
         if self.surge_end <= self.surge_start:
             raise _invalid(
                 "surge_end",

@@ -6,9 +6,21 @@ windows, hard deadlines, pins, exclusions, parts shortages, tight limits.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from hypothesis import strategies as st
 
-from optimizer import Break, Priority, Problem, Shift, Technician, Tier, TimeWindow, WorkOrder
+from optimizer import (
+    Break,
+    Priority,
+    Problem,
+    Shift,
+    Technician,
+    Tier,
+    TimeWindow,
+    Weights,
+    WorkOrder,
+)
 from tests.factories import HOUR, at, problem
 
 SKILLS = ("hvac", "electrical")
@@ -86,3 +98,42 @@ def problems(draw: st.DrawFn) -> Problem:
     techs = [draw(technicians(t)) for t in tech_ids]
     orders = [draw(work_orders(f"W{i}", tech_ids)) for i in range(draw(st.integers(0, 8)))]
     return problem(techs, orders)
+
+
+@st.composite
+def working_day_problems(draw: st.DrawFn) -> Problem:
+    """A problem of :func:`problems` with the working day's features (issue 24) drawn in.
+
+    Shifts may allow overtime (some with their own price per minute);
+    technicians may have territories (hard or preferred) and orders one;
+    working time may be priced (departures optimised), labour too.
+    """
+    base = draw(problems())
+    names = ["north", "south"]
+    orders = tuple(
+        replace(o, territory=draw(st.none() | st.sampled_from(names))) for o in base.work_orders
+    )
+    techs = []
+    for tech in base.technicians:
+        territories = tuple(draw(st.sets(st.sampled_from(names), max_size=2)))
+        tech = replace(
+            tech,
+            cost_per_hour=draw(st.sampled_from([0.0, 40.0])),
+            territories=territories,
+            is_territory_hard=bool(territories) and draw(st.booleans()),
+        )
+        shifts = []
+        for shift in tech.shifts:
+            if draw(st.booleans()):
+                shift = replace(
+                    shift,
+                    max_overtime_s=draw(st.integers(1, 8)) * 900,
+                    overtime_per_minute=draw(st.none() | st.sampled_from([0.0, 1.0, 5.0])),
+                )
+            shifts.append(shift)
+        techs.append(replace(tech, shifts=tuple(shifts)))
+    weights = Weights(
+        working_time_per_hour=draw(st.sampled_from([0.0, 30.0, 600.0])),
+        labor_cost=draw(st.sampled_from([0.0, 1.0])),
+    )
+    return replace(base, technicians=tuple(techs), work_orders=orders, weights=weights)

@@ -113,10 +113,13 @@ def _scratch(tmp_path: Path) -> tuple[Path, dict[str, str]]:
             (work / entry.name).symlink_to(entry)
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    (bin_dir / "python").symlink_to(sys.executable)
-    shim = bin_dir / "dispatch"
-    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m api.cli "$@"\n')
-    shim.chmod(0o755)
+    # Shims that exec sys.executable by its own path: a symlink to a
+    # virtualenv's interpreter outside the virtualenv's folder would lose the
+    # virtualenv (no pyvenv.cfg beside it) and its packages.
+    for name, args in (("python", ""), ("python3", ""), ("dispatch", " -m api.cli")):
+        shim = bin_dir / name
+        shim.write_text(f'#!/bin/sh\nexec "{sys.executable}"{args} "$@"\n')
+        shim.chmod(0o755)
     env = {k: v for k, v in os.environ.items() if not k.startswith("DISPATCH_")}
     env |= {
         "PATH": f"{bin_dir}{os.pathsep}{env.get('PATH', '')}",
@@ -148,11 +151,28 @@ def test_shell_and_python_examples_run_in_order(document: str, tmp_path: Path):
     for name in ("plan.json", "whatif-answer.json", "job-plan.json"):
         if (work / name).is_file():
             _assert_answer_valid(work / name)
+    _assert_examples_show_their_feature(work)
     whatif = json.loads((work / "whatif-answer.json").read_text())
     off = next(row for row in whatif["rows"] if row["name"] == "T-02 off")
     assert "references_removed" in {w["code"] for w in off["warnings"]}
     assert off["plan"]["violations"] == []
     assert used, "every document skips its install step"
+
+
+def _assert_examples_show_their_feature(work: Path) -> None:
+    """The trade-off examples sweep a weight that changes the plan; the re-plan changes it."""
+    for name, key in (("curve.json", "points"), ("tradeoff-answer.json", "points")):
+        if (work / name).is_file():
+            answer = json.loads((work / name).read_text())
+            points = answer[key] + answer.get("dominated", [])
+            places = {(p["measures"]["travel_h"], p["measures"]["lateness_min"]) for p in points}
+            assert len(places) >= 2, (name, points)  # several distinct plans, not one repeated
+    if (work / "curve.png").is_file():
+        assert (work / "curve.png").stat().st_size > 10_000
+    if (work / "reoptimize-answer.json").is_file():
+        diff = json.loads((work / "reoptimize-answer.json").read_text())["diff"]
+        assert any(diff[k] for k in ("moved", "newly_assigned", "newly_unassigned"))
+        assert {"work_order_id": "WO-2001"}.items() <= diff["newly_assigned"][0].items()
 
 
 def test_not_run_entries_each_match_a_documented_command():

@@ -40,3 +40,19 @@ def test_console_is_package_data_and_playwright_a_dev_dependency():
     assert console <= shipped
     dev = [d.split(">")[0] for d in project["project"]["optional-dependencies"]["dev"]]
     assert "playwright" in dev
+
+
+def test_ci_runs_the_readme_test_command_in_a_fresh_virtualenv():
+    """.ci/run creates a virtualenv and runs the README's quick-start test command in it."""
+    import re
+
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text()
+    quick = r"```bash\n(pip install -e \"\.\[dev\]\" && python -m pytest)\n```"
+    (command,) = re.findall(quick, readme)
+    ci = (root / ".ci" / "run").read_text()
+    install, test = command.split(" && ")
+    venv_at = ci.index('python -m venv --clear "$venv"')
+    assert venv_at < ci.index('source "$venv/bin/activate"') < ci.index(install)
+    assert ci.index(install) < ci.rindex(test)
+    assert ci.rstrip().endswith(test)

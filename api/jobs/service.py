@@ -7,9 +7,13 @@ Nothing is solved in the server process. On start, the schema is migrated
 (:mod:`api.jobs.schema`) and jobs left ``queued`` or ``running`` by a
 previous server (stopped or killed) are queued again. A job whose worker
 dies is queued again until it has been started ``job_max_attempts`` times,
-then fails with code ``worker_crashed``. The dispatcher deletes finished
-jobs older than ``job_retention_days`` once an hour. One service per
-database is assumed.
+then fails with code ``worker_crashed``. When ``worker_start_failures``
+workers in a row fail to start, the workers are reported failing
+(:meth:`JobService.workers_state`, ``/healthz`` answers 503), queued jobs
+fail with code ``worker_start_failed`` and the cause, and new jobs are
+refused (503) until a worker starts again (it is retried with backoff). The
+dispatcher deletes finished jobs older than ``job_retention_days`` once an
+hour. One service per database is assumed.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from multiprocessing.process import BaseProcess
 from typing import Any
 
 from api import metrics
-from api.jobs.store import ACTIVE, Job, JobStatus, JobStore, StoreUnavailable
+from api.jobs.store import ACTIVE, FailureCode, Job, JobStatus, JobStore, StoreUnavailable
 from api.jobs.worker import JobResult, WorkerConfig, worker_main
 from api.settings import Settings
 from optimizer.document import load_problem
@@ -41,6 +45,24 @@ _CONTEXT = multiprocessing.get_context("spawn")  # never fork a threaded server
 
 PURGE_EVERY_S = 3600.0
 """How often the dispatcher deletes jobs past their retention."""
+
+START_RETRY_MAX_S = 30.0
+"""Longest wait before starting a worker again after failed starts (doubling from 1 s)."""
+
+
+class WorkersFailing(Exception):
+    """No job worker can start: jobs cannot run.
+
+    ``retry_after_s`` is when the next start is tried.
+    """
+
+    def __init__(self, cause: str, retry_after_s: int) -> None:
+        self.cause = cause
+        self.retry_after_s = retry_after_s
+        super().__init__(
+            f"No job worker can start, so no job can run: {cause} "
+            f"Retry in {retry_after_s} s, or see the server's log."
+        )
 
 
 class QueueFull(Exception):
@@ -82,6 +104,7 @@ class _Worker:
     conn: Connection
     job: Job | None = None
     is_ready: bool = False
+    start_failure: str | None = None
     sent_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
@@ -108,6 +131,9 @@ class JobService:
         self._wake_w.setblocking(False)
         self._purged_at = -math.inf
         self._workers: list[_Worker] = []
+        self._start_failures = 0
+        self._failing_cause: str | None = None
+        self._next_start_at = 0.0
 
     # --- life cycle ---------------------------------------------------------------
 
@@ -160,6 +186,18 @@ class JobService:
             return f"The job store cannot be written: {_first_line(exc)}."
         return None
 
+    def workers_state(self) -> tuple[str, str | None, int]:
+        """``(state, cause, retry_after_s)``: ``ok``, ``failing`` (none starts) or ``stopped``."""
+        if self._thread is None:
+            return "stopped", None, 0
+        cause = self._failing_cause
+        if cause is None:
+            return "ok", None, 0
+        return "failing", cause, self._retry_after_start_s()
+
+    def _retry_after_start_s(self) -> int:
+        return max(1, math.ceil(self._next_start_at - time.monotonic()))
+
     def busy_workers(self) -> dict[str, int]:
         """The pid of each worker process by the id of the job it is solving (operations, tests)."""
         return {
@@ -194,9 +232,13 @@ class JobService:
             If the problem is invalid (nothing is stored).
         QueueFull
             If ``job_queue_size`` jobs are already queued or running.
+        WorkersFailing
+            If no job worker can start.
         """
         load_problem(problem_doc)
         self.store.check_file()
+        if self._failing_cause is not None:
+            raise WorkersFailing(self._failing_cause, self._retry_after_start_s())
         limit_s = min(
             time_limit_s or self.settings.default_time_limit_s,
             self.settings.max_job_time_limit_s,
@@ -353,16 +395,17 @@ class JobService:
                     self.store.requeue(job.id, job.attempt)
                     continue
                 worker.job, worker.sent_at = job, datetime.now(UTC)
+        live = [w for w in workers if not w.conn.closed]  # the others wait to be started again
         ready = wait(
-            [self._wake_r, *(w.conn for w in workers), *(w.process.sentinel for w in workers)],
+            [self._wake_r, *(w.conn for w in live), *(w.process.sentinel for w in live)],
             timeout=1.0,
         )
         if self._wake_r in ready:
             self._wake_r.recv(4096)
         for i, worker in enumerate(workers):
-            if worker.conn in ready:
+            if not worker.conn.closed and worker.conn in ready:
                 try:
-                    message: JobResult | str = worker.conn.recv()
+                    message: JobResult | str | tuple[str, str] = worker.conn.recv()
                 except (EOFError, OSError):
                     message = "died"  # handled below
                 if isinstance(message, JobResult):
@@ -370,10 +413,22 @@ class JobService:
                     worker.job = None
                 elif message == "ready":
                     worker.is_ready = True
+                    if self._failing_cause is not None:
+                        log.warning("a job worker started again; jobs run again")
+                    self._start_failures, self._failing_cause = 0, None
+                elif isinstance(message, tuple) and message[:1] == ("failed",):
+                    worker.start_failure = str(message[1])
             if not worker.process.is_alive() and not self._stopping.is_set():
-                workers[i] = self._replace(worker)
+                replaced = self._replace(worker)
+                if replaced is not None:
+                    workers[i] = replaced
 
-    def _replace(self, worker: _Worker) -> _Worker:
+    def _replace(self, worker: _Worker) -> _Worker | None:
+        """Record how ``worker`` ended and start another; ``None`` while starts are backed off."""
+        if worker.conn.closed:  # a failed start already recorded: waiting to retry
+            if time.monotonic() < self._next_start_at:
+                return None
+            return self._spawn()
         worker.process.join(timeout=1)
         code = worker.process.exitcode
         if worker.job is not None:
@@ -400,10 +455,34 @@ class JobService:
             metrics.record_solve("job", "crashed", wall_s)
             self._wake()
         elif not worker.is_ready:
-            log.error("job worker exited while starting (exit code %s); retrying in 1 s", code)
-            self._stopping.wait(1.0)
+            self._start_failed(worker, code)
+            worker.conn.close()
+            return None if time.monotonic() < self._next_start_at else self._spawn()
         worker.conn.close()
         return self._spawn()
+
+    def _start_failed(self, worker: _Worker, code: int | None) -> None:
+        """A worker died before it was ready: back off; after enough in a row, report failing."""
+        self._start_failures += 1
+        cause = worker.start_failure or f"the worker process exited with code {code} while starting"
+        wait_s = min(2.0 ** (self._start_failures - 1), START_RETRY_MAX_S)
+        self._next_start_at = time.monotonic() + wait_s
+        log.error(
+            "job worker could not start (%d in a row): %s; retrying in %.0f s",
+            self._start_failures,
+            cause,
+            wait_s,
+        )
+        if self._start_failures < self.settings.worker_start_failures:
+            return
+        self._failing_cause = f"{cause.rstrip('.')}."
+        failed = self.store.fail_queued(
+            f"No job worker could start ({self._start_failures} tries in a row): "
+            f"{self._failing_cause}",
+            FailureCode.WORKER_START_FAILED.value,
+        )
+        if failed:
+            log.error("failed %d queued job(s): no job worker can start", failed)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -52,6 +52,7 @@ class FailureCode(enum.StrEnum):
     SOLVER_ERROR = "solver_error"
     RESOURCE_EXHAUSTED = "resource_exhausted"
     WORKER_CRASHED = "worker_crashed"
+    WORKER_START_FAILED = "worker_start_failed"
     INTERNAL_ERROR = "internal_error"
 
 
@@ -104,6 +105,10 @@ class JobRow(Base):
     progress_elapsed_s: Mapped[float | None] = mapped_column(Float)
     progress_objective: Mapped[float | None] = mapped_column(Float)
     progress_assigned: Mapped[int | None] = mapped_column(Integer)
+    progress_phase: Mapped[str | None] = mapped_column(String(16))
+    progress_part: Mapped[int | None] = mapped_column(Integer)
+    progress_parts: Mapped[int | None] = mapped_column(Integer)
+    progress_round: Mapped[int | None] = mapped_column(Integer)
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     attempt: Mapped[int] = mapped_column(Integer, default=0)
     checkpoint: Mapped[str | None] = mapped_column(Text)
@@ -124,8 +129,10 @@ class ProbeRow(Base):
 class Job:
     """A snapshot of one job, without its problem and plan documents.
 
-    ``progress_*`` describe the best plan found so far (``None`` before the
-    first one); ``attempt`` is how many times the job was started.
+    ``progress_*`` describe where the solve stands: its phase (and part of
+    parts in round), the seconds it has run over all attempts, and the best
+    plan so far (objective and assigned are ``None`` before the first one);
+    ``attempt`` is how many times the job was started.
     """
 
     id: str
@@ -143,6 +150,10 @@ class Job:
     attempt: int
     has_plan: bool
     error_code: str | None = None
+    progress_phase: str | None = None
+    progress_part: int | None = None
+    progress_parts: int | None = None
+    progress_round: int | None = None
 
 
 _JOB_COLUMNS = (
@@ -161,6 +172,10 @@ _JOB_COLUMNS = (
     JobRow.attempt,
     JobRow.plan.is_not(None).label("has_plan"),
     JobRow.error_code,
+    JobRow.progress_phase,
+    JobRow.progress_part,
+    JobRow.progress_parts,
+    JobRow.progress_round,
 )
 
 
@@ -423,15 +438,29 @@ class JobStore:
         return changed == 1
 
     def update_progress(
-        self, job_id: str, attempt: int, *, elapsed_s: float, objective: float, assigned: int
+        self,
+        job_id: str,
+        attempt: int,
+        *,
+        elapsed_s: float,
+        objective: float | None,
+        assigned: int | None,
+        phase: str | None = None,
+        part: int | None = None,
+        parts: int | None = None,
+        round_: int | None = None,
     ) -> bool:
-        """Record the best plan so far; ``False`` if this attempt is no longer current."""
+        """Record where the solve stands; ``False`` if this attempt is no longer current."""
         return self._update_running(
             job_id,
             attempt,
             progress_elapsed_s=elapsed_s,
             progress_objective=objective,
             progress_assigned=assigned,
+            progress_phase=phase,
+            progress_part=part,
+            progress_parts=parts,
+            progress_round=round_,
         )
 
     def is_cancel_requested(self, job_id: str, attempt: int) -> bool:
@@ -456,6 +485,7 @@ class JobStore:
         error: str | None = None,
         error_code: str | None = None,
         progress: tuple[float, float, int] | None = None,
+        phase: str | None = None,
     ) -> bool:
         """End the run ``attempt`` of a running job.
 
@@ -471,6 +501,8 @@ class JobStore:
             Why a failed job failed (:class:`FailureCode`).
         progress
             Final ``(elapsed_s, objective, assigned)``, if known.
+        phase
+            The phase to record with it (``None`` clears the phase).
 
         Returns
         -------
@@ -486,6 +518,10 @@ class JobStore:
             "error_code": error_code,
             "checkpoint": None,
             "checkpoint_elapsed_s": None,
+            "progress_phase": phase,
+            "progress_part": None,
+            "progress_parts": None,
+            "progress_round": None,
         }
         if progress is not None:
             keys = ("progress_elapsed_s", "progress_objective", "progress_assigned")
@@ -507,6 +543,22 @@ class JobStore:
         if row is None or row.checkpoint is None:
             return None
         return row.checkpoint, float(row.checkpoint_elapsed_s or 0.0)
+
+    def fail_queued(self, error: str, error_code: str) -> int:
+        """Fail every queued job with ``error`` and ``error_code``; returns how many."""
+        with self.engine.begin() as conn:
+            return conn.execute(
+                update(JobRow)
+                .where(JobRow.status == JobStatus.QUEUED.value)
+                .values(
+                    status=JobStatus.FAILED.value,
+                    finished_at=_now(),
+                    error=error,
+                    error_code=error_code,
+                    checkpoint=None,
+                    checkpoint_elapsed_s=None,
+                )
+            ).rowcount
 
     def worker_crashed(self, job_id: str, attempt: int, max_attempts: int, error: str) -> JobStatus:
         """After the worker of run ``attempt`` died: queue the job again, or fail it.
@@ -578,11 +630,5 @@ class JobStore:
             return conn.execute(
                 update(JobRow)
                 .where(running)
-                .values(
-                    status=JobStatus.QUEUED.value,
-                    started_at=None,
-                    progress_elapsed_s=None,
-                    progress_objective=None,
-                    progress_assigned=None,
-                )
+                .values(status=JobStatus.QUEUED.value, started_at=None, progress_phase=None)
             ).rowcount

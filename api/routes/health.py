@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from api.deps import JobServiceDep
@@ -38,25 +38,41 @@ def _database_state(service: Any) -> tuple[str, str | None]:
     response_model=HealthOut,
     response_model_exclude_none=True,
     responses={
-        503: {"model": HealthOut, "description": "The job store cannot be reached or written."}
+        503: {
+            "model": HealthOut,
+            "description": "The job store cannot be reached or written, or no job worker can "
+            "start; retry after `Retry-After` s.",
+        }
     },
     summary="Health check",
 )
-def health(service: JobServiceDep, response: Response) -> dict[str, str]:
+def health(service: JobServiceDep, request: Request, response: Response) -> dict[str, str]:
     """Report whether the service can take work; never needs an API key.
 
     Answers 200 with `status` `ok`, or 503 with `status` `unavailable` when
     the job store does not answer (`database` `unreachable`) or cannot be
     written: each check writes one probe row, and a SQLite file deleted or
     replaced while the server runs is detected (`database` `unwritable`,
-    `detail` says why). Load balancers take the instance out.
+    `detail` says why), or when `DISPATCH_WORKER_START_FAILURES` job
+    workers in a row could not start (`workers` `failing`). Every 503 has a
+    `Retry-After`. Load balancers take the instance out.
     """
     database, detail = _database_state(service)
+    body = {"status": "ok", "database": database}
+    state = getattr(service, "workers_state", None)
+    workers, cause, retry_after_s = state() if callable(state) else (None, None, 0)
+    if workers == "failing":
+        body["workers"] = workers
     if database in ("unreachable", "unwritable"):
-        response.status_code = 503
-        body = {"status": "unavailable", "database": database}
-        return body | ({"detail": detail} if detail else {})
-    return {"status": "ok", "database": database}
+        retry_after_s = request.app.state.settings.store_retry_after_s
+    elif workers == "failing":
+        detail = f"No job worker can start: {cause}"
+    else:
+        return body
+    response.status_code = 503
+    response.headers["Retry-After"] = str(retry_after_s)
+    body["status"] = "unavailable"
+    return body | ({"detail": detail} if detail else {})
 
 
 def _refresh_job_gauges(service: Any) -> None:

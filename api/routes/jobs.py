@@ -20,7 +20,7 @@ from api.mapping import analysis_to_out, plan_from_in, prefix_error, problem_war
 from api.schemas.common import ErrorOut, WarningOut
 from api.schemas.jobs import JobIn, JobOut, JobsOut
 from api.schemas.plans import PlanOut
-from api.time_limits import capped_warning
+from api.time_limits import below_minimum_warning, capped_warning
 from optimizer import InputError
 
 router = APIRouter(
@@ -84,7 +84,11 @@ def submit_job(
         job = service.submit(problem, time_limit_s=body.time_limit_s, seed=body.seed)
     response.headers["Location"] = f"{router.prefix}/{job.id}"
     warnings = capped_warning(body.time_limit_s, settings, is_job=True)
-    warnings += problem_warnings(to_domain(problem))
+    domain = to_domain(problem)
+    # A job worker is a daemon process: on the local executor its parts run one by one.
+    processes = settings.search_processes if settings.executor == "ray" else 1
+    warnings += below_minimum_warning(job.time_limit_s, domain, processes)
+    warnings += problem_warnings(domain)
     return JobOut.of(job).model_copy(update={"warnings": [WarningOut(**w) for w in warnings]})
 
 

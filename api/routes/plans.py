@@ -22,7 +22,7 @@ from api.metrics import record_solve
 from api.schemas.common import ErrorOut
 from api.schemas.plans import EvaluateOut, EvaluateRequest, ExplainRequest, PlanOut, PlanRequest
 from api.solve_slots import SolveSlots, SolveSlotsDep
-from api.time_limits import capped_warning
+from api.time_limits import below_minimum_warning, capped_warning
 from optimizer import explain_plan, solve
 
 log = logging.getLogger("api")
@@ -88,6 +88,7 @@ def create_plan(
     record_solve("plan", plan.stats.status, time.perf_counter() - started)
     out = plan_to_out(problem, plan, analysis=request.analysis)
     out["warnings"] += capped_warning(request.time_limit_s, settings)
+    out["warnings"] += below_minimum_warning(deadline_s, problem, params.processes)
     if out["violations"]:
         log.error("solver returned an invalid plan: %s", out["violations"][:3])
     return out

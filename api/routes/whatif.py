@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import re
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 import jsonpatch
@@ -24,6 +22,7 @@ from api.metrics import record_solve
 from api.schemas.common import ErrorOut
 from api.schemas.tradeoff import TradeoffOut, TradeoffRequest
 from api.schemas.whatif import BASE_ROW, PatchOperationIn, VariantIn, WhatIfOut, WhatIfRequest
+from api.solve_pool import SolvePoolDep
 from api.time_limits import capped_warning
 from optimizer import InputError, InputIssue, apply_edits, kpi_deltas, solve_document, tradeoff
 
@@ -42,7 +41,9 @@ _NEEDS_FROM = ("move", "copy")
     responses=_RESPONSES,
     summary="Compare variants",
 )
-def compare_variants(request: WhatIfRequest, settings: SettingsDep) -> dict[str, Any]:
+def compare_variants(
+    request: WhatIfRequest, settings: SettingsDep, pool: SolvePoolDep
+) -> dict[str, Any]:
     """Solve a base problem and variants of it, and compare their KPIs.
 
     Each variant changes the base problem document by named `operations`
@@ -74,12 +75,9 @@ def compare_variants(request: WhatIfRequest, settings: SettingsDep) -> dict[str,
     time_limit_s = min(requested_s, settings.max_time_limit_s)
     names = [BASE_ROW, *(v.name for v in request.variants)]
     prefixes = ["base", *(f"variants[{i}].document" for i in range(len(documents)))]
-    results = _solve_all(
-        [base, *documents],
-        time_limit_s,
-        request.seed,
-        settings.whatif_workers,
-        request.include_plans,
+    results = pool.map(
+        solve_document,
+        [(d, time_limit_s, request.seed, request.include_plans) for d in [base, *documents]],
     )
     for result in results:
         record_solve("whatif", result["status"], result["wall_s"])
@@ -108,7 +106,9 @@ def compare_variants(request: WhatIfRequest, settings: SettingsDep) -> dict[str,
     responses=_RESPONSES,
     summary="Trade-off curve of one weight",
 )
-def tradeoff_curve(request: TradeoffRequest, settings: SettingsDep) -> dict[str, Any]:
+def tradeoff_curve(
+    request: TradeoffRequest, settings: SettingsDep, pool: SolvePoolDep
+) -> dict[str, Any]:
     """Sweep one weight over a log grid, solve every point, keep the non-dominated ones.
 
     The weight `sweep` of the problem (or its default) is multiplied by
@@ -130,16 +130,19 @@ def tradeoff_curve(request: TradeoffRequest, settings: SettingsDep) -> dict[str,
     """
     problem = to_domain(request.problem)
     requested_s = request.time_limit_s or settings.default_time_limit_s
-    result = tradeoff(
-        problem,
-        request.sweep,
-        points=request.points,
-        low=request.low,
-        high=request.high,
-        against=request.against,
-        time_limit_s=min(requested_s, settings.max_time_limit_s),
-        seed=request.seed,
-        workers=settings.whatif_workers,
+    result = pool.run(
+        lambda executor: tradeoff(
+            problem,
+            request.sweep,
+            points=request.points,
+            low=request.low,
+            high=request.high,
+            against=request.against,
+            time_limit_s=min(requested_s, settings.max_time_limit_s),
+            seed=request.seed,
+            workers=settings.whatif_workers,
+            executor=executor,
+        )
     )
     out = tradeoff_to_out(result)
     out["warnings"] = [*problem_warnings(problem), *capped_warning(request.time_limit_s, settings)]
@@ -250,19 +253,3 @@ def _patch_issue(
     target = f"{operation.op} {operation.path}"
     message = f"Variant {name}: patch operation {j} ({target}) cannot be applied: {reason}."
     return InputIssue(f"variants[{i}].patch[{j}]", message)
-
-
-def _solve_all(
-    documents: list[dict[str, Any]],
-    time_limit_s: float,
-    seed: int,
-    workers: int,
-    include_plans: bool = False,
-) -> list[dict[str, Any]]:
-    """Solve the documents in worker processes (spawned: no state shared with the server)."""
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(workers, len(documents)), mp_context=context) as pool:
-        futures = [
-            pool.submit(solve_document, d, time_limit_s, seed, include_plans) for d in documents
-        ]
-        return [future.result() for future in futures]

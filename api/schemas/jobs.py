@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.jobs.store import FailureCode, Job, JobStatus
 from api.schemas.common import ProblemIn, WarningOut
 from api.schemas.plans import MAX_SEED, MAX_TIME_LIMIT_S
+from optimizer import Phase
 
 
 class JobIn(BaseModel):
@@ -29,13 +30,32 @@ class JobIn(BaseModel):
 
 
 class ProgressOut(BaseModel):
-    """The best plan found so far."""
+    """Where the solve stands: its phase and the best plan found so far."""
 
     model_config = ConfigDict(extra="forbid")
 
-    elapsed_s: float = Field(description="Seconds the solve had run at the last update.")
-    objective: float = Field(description="Its objective value (lower is better).")
-    assigned: int = Field(description="Work orders it assigns.")
+    phase: Phase | None = Field(
+        default=None,
+        description="loading (reading the problem), matrices (travel times, eligibility), "
+        "first_plan (the rules engine's plan and the other starts), improving (the search), "
+        "partition (a large problem split into parts), parts (the parts of a round: `part` of "
+        "`parts` done in `round`), finishing (writing the plan); null once the job ended. "
+        "Written within a second of the job starting, then at least every second.",
+    )
+    part: int | None = Field(default=None, description="In `parts`: parts solved this round.")
+    parts: int | None = Field(default=None, description="In `parts`: parts in this round.")
+    round: int | None = Field(default=None, description="In `parts`: the round, from 1.")
+    elapsed_s: float = Field(
+        description="Seconds of solving at the last update, over every attempt of the job "
+        "(a job resumed after a crash counts the time spent before)."
+    )
+    objective: float | None = Field(
+        description="The best plan so far: its objective (lower is better); null before the "
+        "first plan."
+    )
+    assigned: int | None = Field(
+        description="Work orders the best plan so far assigns; null before the first plan."
+    )
 
 
 class JobOut(BaseModel):
@@ -60,14 +80,15 @@ class JobOut(BaseModel):
     cancel_requested: bool = Field(description="Whether a cancel was asked for.")
     has_plan: bool = Field(description="Whether GET /v1/jobs/{id}/plan has a plan.")
     progress: ProgressOut | None = Field(
-        description="The best plan so far (the final one once ended); null before the first."
+        description="Where the solve stands and its best plan so far (the final plan once "
+        "ended); null while queued and never started."
     )
     error: str | None = Field(description="Why a failed job failed, in one sentence.")
     error_code: FailureCode | None = Field(
         default=None,
         description="Why a failed job failed: input_error, solver_error, resource_exhausted "
-        "(its worker's memory limit), worker_crashed (its worker died on every attempt) or "
-        "internal_error.",
+        "(its worker's resident-memory cap), worker_crashed (its worker died on every attempt), "
+        "worker_start_failed (no job worker could start; `error` says why) or internal_error.",
     )
     warnings: list[WarningOut] = Field(
         default_factory=list,
@@ -81,9 +102,13 @@ class JobOut(BaseModel):
         progress = None
         if job.progress_elapsed_s is not None:
             progress = ProgressOut(
+                phase=Phase(job.progress_phase) if job.progress_phase else None,
+                part=job.progress_part,
+                parts=job.progress_parts,
+                round=job.progress_round,
                 elapsed_s=job.progress_elapsed_s,
-                objective=job.progress_objective or 0.0,
-                assigned=job.progress_assigned or 0,
+                objective=job.progress_objective,
+                assigned=job.progress_assigned,
             )
         return cls(
             id=job.id,

@@ -132,7 +132,8 @@ class EvaluateRequest(BaseModel):
 
     problem: ProblemIn = Field(description="The problem the plan answers.")
     plan: PlanIn = Field(
-        description="A plan document; the `violations` of a `PlanOut` may stay (ignored)."
+        description="A plan document; a `PlanOut` may be sent as is: its output-only fields "
+        "(`violations`, `warnings`, `analysis`, `kpis`, `stats`, route totals, ...) are ignored."
     )
     retime: bool = Field(
         default=False,

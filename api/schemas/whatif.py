@@ -236,6 +236,30 @@ class ChangeShiftIn(_In):
     )
 
 
+class SetOvertimeIn(_In):
+    """Allow overtime in a technician's shifts (all of them, or one), at a price per minute."""
+
+    op: Literal["set_overtime"] = Field(description="The operation.")
+    technician_id: Id = Field(description="Whose shifts.")
+    shift_index: int | None = Field(
+        default=None, ge=0, le=1_000_000, description="Which shift (0-based); null: every shift."
+    )
+    max_overtime_min: float = Field(
+        ge=0,
+        le=1_000_000,
+        allow_inf_nan=False,
+        description="Minutes a route may end past its shift's end (0: no overtime).",
+    )
+    overtime_per_minute: float | None = Field(
+        default=None,
+        ge=0,
+        le=1e9,
+        allow_inf_nan=False,
+        description="Points per minute of overtime; null keeps the shift's price "
+        "(weights.overtime_per_minute when it has none).",
+    )
+
+
 class SetWeightsIn(_In):
     """Change objective weights; the fields given replace the problem's, the rest stay."""
 
@@ -255,8 +279,21 @@ class AddOrdersIn(_In):
     )
 
 
+class CloseDepotIn(_In):
+    """Close a depot for the whole horizon: no route loads there any more."""
+
+    op: Literal["close_depot"] = Field(description="The operation.")
+    depot_id: Id = Field(description="The depot to close.")
+
+
 OperationIn = Annotated[
-    RemoveTechnicianIn | AddTechnicianIn | ChangeShiftIn | SetWeightsIn | AddOrdersIn,
+    RemoveTechnicianIn
+    | AddTechnicianIn
+    | ChangeShiftIn
+    | SetOvertimeIn
+    | SetWeightsIn
+    | AddOrdersIn
+    | CloseDepotIn,
     Field(discriminator="op"),
 ]
 """One named what-if operation, told apart by ``op``."""
@@ -270,7 +307,8 @@ class VariantIn(_In):
         default_factory=list,
         max_length=1_000,
         description="Applied in order to the base document, before `patch`: "
-        "`remove_technician`, `add_technician`, `change_shift`, `set_weights`, `add_orders`.",
+        "`remove_technician`, `add_technician`, `change_shift`, `set_overtime`, `set_weights`, "
+        "`add_orders`, `close_depot`.",
     )
     patch: list[PatchOperationIn] = Field(
         default_factory=list,

@@ -12,11 +12,18 @@ local clock (``Mon 23 Nov 16:27``, :class:`optimizer.clock.Clock`).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from itertools import pairwise
 
+from optimizer.check.depots import (
+    Finding,
+    check_depot_stock,
+    check_depot_stops,
+    check_tools,
+    check_van_along_route,
+)
 from optimizer.check.links import check_links
 from optimizer.check.timing import (
     TravelLegs,
@@ -26,7 +33,7 @@ from optimizer.check.timing import (
 )
 from optimizer.clock import Clock
 from optimizer.domain import Shift, Technician, WorkOrder
-from optimizer.plan import Plan, Route, Stop
+from optimizer.plan import DepotStop, Plan, Route, Stop
 from optimizer.problem import Problem
 
 
@@ -44,6 +51,7 @@ class ViolationCode(StrEnum):
     MISSING_SKILL = "missing_skill"
     PIN_VIOLATED = "pin_violated"
     EXCLUDED_TECHNICIAN = "excluded_technician"
+    OUTSIDE_TERRITORY = "outside_territory"
     OUTSIDE_TIME_WINDOW = "outside_time_window"
     BEFORE_NOT_BEFORE = "before_not_before"
     HARD_SLA_BREACHED = "hard_sla_breached"
@@ -66,6 +74,12 @@ class ViolationCode(StrEnum):
     MAX_WORK_EXCEEDED = "max_work_exceeded"
     MAX_TRAVEL_EXCEEDED = "max_travel_exceeded"
     PARTS_EXCEEDED = "parts_exceeded"
+    UNKNOWN_DEPOT = "unknown_depot"
+    DEPOT_CLOSED = "depot_closed"
+    DEPOT_STOP_DURATION_MISMATCH = "depot_stop_duration_mismatch"
+    DEPOT_LACKS_ITEM = "depot_lacks_item"
+    DEPOT_STOCK_EXCEEDED = "depot_stock_exceeded"
+    TOOL_MISSING = "tool_missing"
     KPI_MISMATCH = "kpi_mismatch"
     SLA_STATUS_MISMATCH = "sla_status_mismatch"
     CREW_SIZE_MISMATCH = "crew_size_mismatch"
@@ -146,8 +160,14 @@ def check_plan(problem: Problem, plan: Plan) -> list[Violation]:
             violations += _check_shift_bounds(route, shift, clock)
             violations += _check_breaks(route, shift, clock)
         violations += _check_route_limits(tech, route)
-        violations += _check_parts(tech, route, visits)
+        if route.depot_stops:
+            violations += _found(check_depot_stops(problem, tech, route, clock))
+            violations += _found(check_van_along_route(problem, tech, route))
+        else:
+            violations += _check_parts(tech, route, visits)
+            violations += _found(check_tools(tech, [order for _, order in visits]))
         violations += _check_sla_status(problem.sla_yellow_threshold_s, visits)
+    violations += _found(check_depot_stock(problem, plan))
     violations += _check_kpis(plan)
     violations += [
         Violation(ViolationCode(f.code), f.message, f.work_order_id, f.technician_id)
@@ -156,13 +176,18 @@ def check_plan(problem: Problem, plan: Plan) -> list[Violation]:
     return violations
 
 
+def _found(found: Iterable[Finding]) -> list[Violation]:
+    """Violations of the depot and tool rules (:mod:`optimizer.check.depots`)."""
+    return [Violation(ViolationCode(code), msg, wid, tid) for code, msg, wid, tid in found]
+
+
 def is_valid(problem: Problem, plan: Plan) -> bool:
     """Return whether the plan breaks no rule (``check_plan`` finds nothing)."""
     return not check_plan(problem, plan)
 
 
 def _route_label(route: Route) -> str:
-    return f"Route of technician {route.technician_id} in shift {route.shift_index}"
+    return f"Route of technician {route.technician_id} in shift {route.shift_index + 1}"
 
 
 def _check_assignment(
@@ -200,12 +225,12 @@ def _check_assignment(
             yield Violation(code.INVALID_SHIFT_INDEX, msg, technician_id=tid)
     for (tid, index), n in per_shift.items():
         if n > 1:
-            msg = f"Technician {tid} has {n} routes in shift {index}; at most one is allowed."
+            msg = f"Technician {tid} has {n} routes in shift {index + 1}; at most one is allowed."
             yield Violation(code.DUPLICATE_ROUTE, msg, technician_id=tid)
 
 
 def _check_eligibility(tech: Technician, visits: list[_Visit]) -> Iterator[Violation]:
-    """Skills at the required level, pinned and excluded technicians."""
+    """Skills at the required level, pinned and excluded technicians, hard territories."""
     for _, order in visits:
         for skill, level in order.required_skills.items():
             have = tech.skills.get(skill, 0)
@@ -222,11 +247,18 @@ def _check_eligibility(tech: Technician, visits: list[_Visit]) -> Iterator[Viola
         if tech.id in order.excluded_technician_ids:
             msg = f"Work order {order.id} excludes technician {tech.id}, who serves it."
             yield Violation(ViolationCode.EXCLUDED_TECHNICIAN, msg, order.id, tech.id)
+        territory = order.territory
+        if tech.is_territory_hard and territory is not None and territory not in tech.territories:
+            msg = (
+                f"Technician {tech.id} serves work order {order.id} in territory {territory}, "
+                f"outside its territories ({', '.join(tech.territories)}), which are hard."
+            )
+            yield Violation(ViolationCode.OUTSIDE_TERRITORY, msg, order.id, tech.id)
 
 
 def _duration(duration_s: int) -> str:
-    """``90 min`` for whole minutes, ``95 s`` otherwise."""
-    return f"{duration_s // 60} min" if duration_s % 60 == 0 else f"{duration_s} s"
+    """``90 min``, ``504.8 min``: minutes, as every message gives durations."""
+    return Clock.duration(duration_s)
 
 
 def _check_time_windows(visits: list[_Visit], clock: Clock) -> Iterator[Violation]:
@@ -278,9 +310,13 @@ def _check_stop_timing(
     code, tid, at = ViolationCode, tech.id, clock.label
     prev_node: int | None = legs.start_node(tech)
     departure_s = route.start_s
-    for stop in route.stops:
-        wid, node = stop.work_order_id, legs.order_node(stop.work_order_id)
-        order, who = orders.get(wid), f"Work order {wid} of technician {tid}"
+    for stop in route.visits():
+        node = legs.visit_node(stop)
+        if isinstance(stop, DepotStop):
+            wid, order, who = None, None, f"Depot stop {stop.depot_id} of technician {tid}"
+        else:
+            wid = stop.work_order_id
+            order, who = orders.get(wid), f"Work order {wid} of technician {tid}"
         if order is not None and stop.end_s != stop.start_s + order.service_s:
             msg = (
                 f"{who} ends at {at(stop.end_s)} but starts at {at(stop.start_s)} "
@@ -300,7 +336,7 @@ def _check_stop_timing(
         if prev_node is not None and node is not None:
             travel_s, distance_m = legs.leg(tech, prev_node, node)
             reported = (stop.travel_s, stop.distance_m)
-            yield from _check_leg(route, wid, reported, (travel_s, distance_m))
+            yield from _check_leg(route, wid, reported, (travel_s, distance_m), who)
         expected_s = arrival_after_drive_s(route.breaks, departure_s, travel_s)
         if stop.arrival_s != expected_s:
             gap_break_s = expected_s - departure_s - travel_s
@@ -314,11 +350,17 @@ def _check_stop_timing(
 
 
 def _check_leg(
-    route: Route, wid: str | None, reported: tuple[int, int], expected: tuple[int, int]
+    route: Route,
+    wid: str | None,
+    reported: tuple[int, int],
+    expected: tuple[int, int],
+    label: str | None = None,
 ) -> Iterator[Violation]:
     """Reported ``(travel_s, distance_m)`` of one leg equals the travel model's."""
     tid = route.technician_id
-    what = f"Work order {wid} of technician {tid}" if wid else f"Leg home of technician {tid}"
+    what = label or (
+        f"Work order {wid} of technician {tid}" if wid else f"Leg home of technician {tid}"
+    )
     if reported[0] != expected[0]:
         msg = f"{what} reports travel {reported[0]} s but the travel model gives {expected[0]} s."
         yield Violation(ViolationCode.TRAVEL_MISMATCH, msg, wid, tid)
@@ -331,9 +373,10 @@ def _check_route_end(
     tech: Technician, route: Route, legs: TravelLegs, clock: Clock
 ) -> Iterator[Violation]:
     """The leg home matches the travel model and the route ends no earlier than possible."""
-    last = route.stops[-1] if route.stops else None
+    visits = route.visits()
+    last = visits[-1] if visits else None
     departure_s = last.end_s if last else route.start_s
-    prev_node = legs.order_node(last.work_order_id) if last else legs.start_node(tech)
+    prev_node = legs.visit_node(last) if last else legs.start_node(tech)
     end_node = legs.end_node(tech)
     home = (route.end_travel_s, route.end_distance_m)
     end_travel_s = 0
@@ -356,11 +399,17 @@ def _check_route_end(
 
 
 def _check_shift_bounds(route: Route, shift: Shift, clock: Clock) -> Iterator[Violation]:
-    """The route starts and ends inside its shift."""
-    if route.start_s < shift.start_s or route.end_s > shift.end_s:
+    """The route starts inside its shift and ends by its end plus the allowed overtime."""
+    latest_s = shift.end_s + shift.max_overtime_s
+    if route.start_s < shift.start_s or route.end_s > latest_s:
+        allowed = (
+            f" with {_duration(shift.max_overtime_s)} of overtime allowed"
+            if shift.max_overtime_s
+            else ""
+        )
         msg = (
             f"{_route_label(route)} runs {clock.span(route.start_s, route.end_s)}, outside its "
-            f"shift {clock.span(shift.start_s, shift.end_s)}."
+            f"shift {clock.span(shift.start_s, shift.end_s)}{allowed}."
         )
         yield Violation(ViolationCode.OUTSIDE_SHIFT, msg, technician_id=route.technician_id)
 
@@ -373,13 +422,13 @@ def _check_breaks(route: Route, shift: Shift, clock: Clock) -> Iterator[Violatio
     candidates = [b for b in shift.breaks if b.window.start_s < route.end_s]
     required = len(candidates) if route.stops else 0
     for k in range(len(placed), required):
-        msg = f"{label} lacks break {k} of {_duration(candidates[k].duration_s)}, which is due."
+        msg = f"{label} lacks break {k + 1} of {_duration(candidates[k].duration_s)}, which is due."
         yield Violation(code.BREAK_MISSING, msg, technician_id=tid)
     for extra in placed[len(candidates) :]:
         msg = f"{label} has an extra break at {span_of(extra.start_s, extra.end_s)}."
         yield Violation(code.EXTRA_BREAK, msg, technician_id=tid)
     for k, (pb, due) in enumerate(zip(placed, candidates, strict=False)):
-        span = f"{label} places break {k} at {span_of(pb.start_s, pb.end_s)}"
+        span = f"{label} places break {k + 1} at {span_of(pb.start_s, pb.end_s)}"
         window = due.window
         if pb.end_s - pb.start_s != due.duration_s:
             msg = f"{span}, not lasting its {_duration(due.duration_s)}."

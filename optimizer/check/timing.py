@@ -12,7 +12,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from optimizer.domain import Technician, WorkOrder
-from optimizer.plan import PlacedBreak, Plan, SlaStatus
+from optimizer.plan import DepotStop, PlacedBreak, Plan, SlaStatus, Stop
 from optimizer.problem import Problem
 from optimizer.travel.base import scale_durations
 
@@ -20,8 +20,8 @@ from optimizer.travel.base import scale_durations
 class TravelLegs:
     """Travel time and distance of the legs a plan drives, per technician.
 
-    The locations are numbered ``[orders..., technician starts..., ends...]``
-    (ends only for technicians that have one). Only the legs the plan's
+    The locations are numbered ``[orders..., technician starts..., ends...,
+    depots...]`` (ends only for technicians that have one). Only the legs the plan's
     routes drive are asked of the travel model (:meth:`TravelModel.legs`),
     so a plan of any size is checked without a square matrix; durations are
     scaled by each technician's ``speed_factor``, distances are not.
@@ -49,6 +49,9 @@ class TravelLegs:
         self._end_node = {t.id: n_orders + n_techs + k for k, t in enumerate(with_end)}
         self._locations = [o.location for o in orders] + [t.start for t in techs]
         self._locations += [t.end for t in with_end if t.end is not None]
+        first_depot = len(self._locations)
+        self._depot_node = {d.id: first_depot + k for k, d in enumerate(problem.depots)}
+        self._locations += [d.location for d in problem.depots]
         self._travel = problem.travel
         self._legs: dict[tuple[int, int], tuple[int, int]] = {}
         self._fetch(self._plan_legs(plan))
@@ -58,8 +61,8 @@ class TravelLegs:
         pairs = set()
         for route in plan.routes:
             prev = self._start_node.get(route.technician_id)
-            for stop in route.stops:
-                node = self._order_node.get(stop.work_order_id)
+            for stop in route.visits():
+                node = self.visit_node(stop)
                 if prev is not None and node is not None:
                     pairs.add((prev, node))
                 prev = node
@@ -79,6 +82,12 @@ class TravelLegs:
             todo, found.duration_s.tolist(), found.distance_m.tolist(), strict=True
         ):
             self._legs[pair] = (duration, distance)
+
+    def visit_node(self, stop: Stop | DepotStop) -> int | None:
+        """Return the node of a stop's location (order or depot), or ``None`` if unknown."""
+        if isinstance(stop, DepotStop):
+            return self._depot_node.get(stop.depot_id)
+        return self._order_node.get(stop.work_order_id)
 
     def order_node(self, work_order_id: str) -> int | None:
         """Return the node of a work order's location, or ``None`` if unknown."""

@@ -54,6 +54,17 @@ def read_document(model: type[DocT], data: JsonInput, spec: DocSpec) -> DocT:
         raise InputError(_issues(exc, raw, spec)) from None
 
 
+def parse_json(data: JsonInput, spec: DocSpec) -> Any:
+    """``data`` parsed (JSON text or UTF-8 bytes), or as given when already parsed.
+
+    Raises
+    ------
+    InputError
+        Field ``$``: not UTF-8, or not JSON.
+    """
+    return _parse_json(data, spec.root)
+
+
 def _parse_json(data: JsonInput, what: str) -> Any:
     if isinstance(data, bytes | bytearray):
         try:

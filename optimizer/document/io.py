@@ -17,24 +17,28 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from optimizer.clock import DEFAULT_EPOCH as DEFAULT_EPOCH
 from optimizer.clock import Clock
-from optimizer.document.errors import PLAN, PROBLEM, JsonInput, read_document
+from optimizer.document.errors import PLAN, PROBLEM, JsonInput, parse_json, read_document
 from optimizer.document.models import (
+    DepotDoc,
     FixDoc,
     GeoPointDoc,
     MatrixRefDoc,
     PlanarPointDoc,
     PlanDoc,
     ProblemDoc,
+    SolveStatsDoc,
+    StopDoc,
     TechnicianDoc,
     WorkOrderDoc,
 )
@@ -43,6 +47,7 @@ from optimizer.domain import (
     Break,
     Crew,
     Dependency,
+    Depot,
     GeoPoint,
     Location,
     MatrixRef,
@@ -55,7 +60,17 @@ from optimizer.domain import (
     WorkOrder,
 )
 from optimizer.errors import InputError, InputIssue
-from optimizer.plan import Fix, FixChange, PlacedBreak, Plan, Route, SolveStats, Stop, Unassigned
+from optimizer.plan import (
+    DepotStop,
+    Fix,
+    FixChange,
+    PlacedBreak,
+    Plan,
+    Route,
+    SolveStats,
+    Stop,
+    Unassigned,
+)
 from optimizer.problem import Problem
 from optimizer.validation import validate_problem
 from optimizer.weights import Weights
@@ -64,8 +79,19 @@ SCHEMA_DIR = Path(__file__).parents[1] / "schemas"
 """Folder of the committed JSON Schemas (``optimizer/schemas``)."""
 
 
-DERIVED_ROUTE_FIELDS = ("travel_s", "distance_m", "work_s", "service_s", "wait_s", "break_s")
-"""Route totals a plan document carries that follow from its stops and breaks."""
+DERIVED_ROUTE_FIELDS = (
+    "travel_s",
+    "distance_m",
+    "work_s",
+    "service_s",
+    "wait_s",
+    "break_s",
+    "depot_s",
+)
+"""Route totals a plan document carries that follow from its stops and breaks (output-only)."""
+
+OUTPUT_ONLY_PLAN_FIELDS = ("violations", "warnings", "analysis", "kpis", "stats")
+"""Top-level fields of a written plan that readers ignore (so does any field they do not know)."""
 
 
 # --- public API ----------------------------------------------------------------
@@ -90,15 +116,88 @@ def load_problem(data: JsonInput) -> Problem:
     ------
     InputError
         Listing every issue found: invalid JSON (field ``$``), shape and
-        range errors (all of them), then, if the shape is right, the
-        cross-field rules of :func:`optimizer.validation.validate_problem`.
+        range errors (all of them), then the cross-field rules of
+        :func:`optimizer.validation.validate_problem` (duplicate ids,
+        inverted windows and shifts, unknown references, ...), all in one
+        error: when some technicians or work orders have shape errors, the
+        rules are checked on the others (:func:`_issues_of_the_sound_part`).
     """
-    doc = read_document(ProblemDoc, data, PROBLEM)
+    raw = parse_json(data, PROBLEM)
+    try:
+        doc = read_document(ProblemDoc, raw, PROBLEM)
+    except InputError as shape:
+        raise InputError([*shape.issues, *_issues_of_the_sound_part(raw, shape.issues)]) from None
     problem, issues = _to_problem(doc)
     issues += validate_problem(problem)
     if issues:
         raise InputError(issues)
     return problem
+
+
+_ENTITY = re.compile(r"^(technicians|work_orders)\[(\d+)\]")
+_REFERENCE = re.compile(
+    r"^work_orders\[(\d+)\]\.(pinned_technician_id|dispatched_technician_id"
+    r"|preferred_technician_ids|excluded_technician_ids)(?:\[(\d+)\])?$"
+)
+
+
+def _issues_of_the_sound_part(raw: Any, shape_issues: Sequence[InputIssue]) -> list[InputIssue]:
+    """The cross-field issues of a document with shape errors, so that all come at once.
+
+    When every shape error lies inside some technicians or work orders, the
+    document without them is read and checked by
+    :func:`optimizer.validation.validate_problem`; the issues' fields are
+    given back their places in the whole document, and a reference to a
+    technician left aside for its own errors is not reported as unknown.
+    Any other shape error (the travel section, the weights, a list that is
+    not one) leaves nothing sound to check: no issue is added.
+    """
+    if not isinstance(raw, dict):
+        return []
+    bad: dict[str, set[int]] = {"technicians": set(), "work_orders": set()}
+    for issue in shape_issues:
+        found = _ENTITY.match(issue.field)
+        if found is None:
+            return []
+        bad[found[1]].add(int(found[2]))
+    kept: dict[str, list[int]] = {}
+    rest = dict(raw)
+    for key, skipped in bad.items():
+        items = raw.get(key)
+        if not isinstance(items, list):
+            return []
+        kept[key] = [i for i in range(len(items)) if i not in skipped]
+        rest[key] = [items[i] for i in kept[key]]
+    try:
+        problem, issues = _to_problem(ProblemDoc.model_validate(rest))
+        issues += validate_problem(problem)
+    except (ValidationError, InputError, ValueError):
+        return []
+    set_aside = {
+        t["id"]
+        for i, t in enumerate(raw["technicians"])
+        if i in bad["technicians"] and isinstance(t, dict) and isinstance(t.get("id"), str)
+    }
+
+    def placed(field: str) -> str:
+        return _ENTITY.sub(lambda m: f"{m[1]}[{kept[m[1]][int(m[2])]}]", field, count=1)
+
+    out = []
+    for issue in issues:
+        field = placed(issue.field)
+        ref = _REFERENCE.match(field)
+        if ref is not None and _raw_reference(raw, ref) in set_aside:
+            continue
+        out.append(InputIssue(field, issue.message))
+    return out
+
+
+def _raw_reference(raw: dict[str, Any], ref: re.Match[str]) -> Any:
+    """The technician id a work order's reference field holds in the raw document."""
+    value = raw["work_orders"][int(ref[1])].get(ref[2])
+    if ref[3] is not None:
+        return value[int(ref[3])] if isinstance(value, list) else None
+    return value
 
 
 def problem_to_document(problem: Problem) -> dict[str, Any]:
@@ -132,6 +231,8 @@ def problem_to_document(problem: Problem) -> dict[str, Any]:
     doc["sla_yellow_threshold_min"] = _minutes(problem.sla_yellow_threshold_s)
     doc["technicians"] = [_technician_to_doc(t, iso) for t in problem.technicians]
     doc["work_orders"] = [_order_to_doc(o, iso) for o in problem.work_orders]
+    if problem.depots:
+        doc["depots"] = [_depot_to_doc(d, iso) for d in problem.depots]
     return doc
 
 
@@ -155,7 +256,7 @@ def plan_to_document(problem: Problem, plan: Plan) -> dict[str, Any]:
     """
     iso = _Iso(problem.clock)
     return {
-        "routes": [_route_to_doc(r, iso) for r in plan.routes],
+        "routes": [_route_to_doc(r, iso, _shift_of(problem, r)) for r in plan.routes],
         "unassigned": [_unassigned_to_doc(u) for u in plan.unassigned],
         "kpis": dict(plan.kpis),
         "stats": {
@@ -173,9 +274,13 @@ def plan_to_document(problem: Problem, plan: Plan) -> dict[str, Any]:
 def plan_from_document(problem: Problem, data: JsonInput) -> Plan:
     """Read a plan document written for ``problem``.
 
-    Only the document is checked (shape, and that given route totals match
-    their stops); whether the plan is feasible is for
-    :func:`optimizer.check.check_plan`.
+    Only the document's shape is checked; whether the plan is feasible (its
+    times, waits, skills, ...) is for :func:`optimizer.check.check_plan`.
+    Output-only fields are ignored: the API's ``violations``, ``warnings``
+    and ``analysis``, the route totals (:data:`DERIVED_ROUTE_FIELDS`) and any
+    field the reader does not know, so every plan this package or the API
+    writes is read back as it is. ``kpis`` and ``stats`` are kept when given
+    (``stats`` defaults to an ``evaluated`` plan's).
 
     Parameters
     ----------
@@ -197,6 +302,9 @@ def plan_from_document(problem: Problem, data: JsonInput) -> Plan:
     """
     doc = read_document(PlanDoc, data, PLAN)
     secs = _Seconds(problem.clock)
+    stop_issues = _stop_kind_issues(doc)
+    if stop_issues:
+        raise InputError(stop_issues)
     routes = tuple(
         Route(
             technician_id=r.technician_id,
@@ -205,7 +313,7 @@ def plan_from_document(problem: Problem, data: JsonInput) -> Plan:
             end_s=secs(r.end),
             stops=tuple(
                 Stop(
-                    work_order_id=s.work_order_id,
+                    work_order_id=s.work_order_id or "",
                     arrival_s=secs(s.arrival),
                     start_s=secs(s.start),
                     end_s=secs(s.end),
@@ -216,27 +324,16 @@ def plan_from_document(problem: Problem, data: JsonInput) -> Plan:
                     crew=tuple(s.crew or ()),
                 )
                 for s in r.stops
+                if s.kind == "work_order"
             ),
             breaks=tuple(PlacedBreak(secs(b.start), secs(b.end)) for b in r.breaks),
             end_travel_s=r.end_travel_s,
             end_distance_m=r.end_distance_m,
+            depot_stops=_depot_stops(r.stops, secs),
         )
         for r in doc.routes
     )
-    issues = [
-        InputIssue(
-            f"routes[{i}].{name}",
-            f"Route of technician {route.technician_id} (shift {route.shift_index}): "
-            f"{name} {given} does not match {getattr(route, name)}, "
-            "the value its stops and breaks give.",
-        )
-        for i, (route, route_doc) in enumerate(zip(routes, doc.routes, strict=True))
-        for name in DERIVED_ROUTE_FIELDS
-        if (given := getattr(route_doc, name)) is not None and given != getattr(route, name)
-    ]
-    if issues:
-        raise InputError(issues)
-    stats = doc.stats
+    stats = doc.stats or SolveStatsDoc(status="evaluated", objective=0.0, wall_s=0.0, engine="none")
     return Plan(
         routes=routes,
         unassigned=tuple(
@@ -358,6 +455,8 @@ def _technician(doc: TechnicianDoc, secs: _Seconds) -> Technician:
                 )
                 for b in s.breaks
             ),
+            max_overtime_s=_seconds(s.max_overtime_min),
+            overtime_per_minute=s.overtime_per_minute,
         )
         for s in doc.shifts
     )
@@ -374,6 +473,9 @@ def _technician(doc: TechnicianDoc, secs: _Seconds) -> Technician:
         van_stock=dict(doc.van_stock),
         cost_per_hour=doc.cost_per_hour,
         speed_factor=doc.speed_factor,
+        tools=tuple(doc.tools),
+        territories=tuple(doc.territories),
+        is_territory_hard=doc.territory_hard,
     )
 
 
@@ -406,6 +508,8 @@ def _work_order(doc: WorkOrderDoc, secs: _Seconds) -> WorkOrder:
             )
             for d in doc.dependencies
         ),
+        territory=doc.territory,
+        required_tools=tuple(doc.required_tools),
     )
 
 
@@ -442,6 +546,18 @@ def _crew(doc: WorkOrderDoc) -> Crew | None:
     )
 
 
+def _depot(doc: DepotDoc, secs: _Seconds) -> Depot:
+    return Depot(
+        id=doc.id,
+        location=_location(doc.location),
+        opening=tuple(TimeWindow(secs(w.start), secs(w.end)) for w in doc.opening),
+        stop_s=_seconds(doc.stop_min),
+        stock=dict(doc.stock),
+        is_stock_unlimited=doc.stock_unlimited,
+        tools=tuple(doc.tools),
+    )
+
+
 def _to_problem(doc: ProblemDoc) -> tuple[Problem, list[InputIssue]]:
     epoch = _epoch_of(doc)
     secs = _Seconds(Clock(epoch))
@@ -459,6 +575,9 @@ def _to_problem(doc: ProblemDoc) -> tuple[Problem, list[InputIssue]]:
             workload_balance_per_hour=w.workload_balance_per_hour,
             labor_cost=w.labor_cost,
             lateness_cap_share=w.lateness_cap_share,
+            overtime_per_minute=w.overtime_per_minute,
+            outside_territory=w.outside_territory,
+            working_time_per_hour=w.working_time_per_hour,
         )
     problem = Problem(
         technicians=tuple(_technician(t, secs) for t in doc.technicians),
@@ -468,6 +587,7 @@ def _to_problem(doc: ProblemDoc) -> tuple[Problem, list[InputIssue]]:
         sla_yellow_threshold_s=_seconds(doc.sla_yellow_threshold_min),
         epoch=epoch,
         timezone=doc.timezone,
+        depots=tuple(_depot(d, secs) for d in doc.depots),
     )
     return problem, issues
 
@@ -517,6 +637,9 @@ def _weights_to_doc(w: Weights) -> dict[str, Any]:
         "workload_balance_per_hour": w.workload_balance_per_hour,
         "labor_cost": w.labor_cost,
         "lateness_cap_share": w.lateness_cap_share,
+        "overtime_per_minute": w.overtime_per_minute,
+        "outside_territory": w.outside_territory,
+        "working_time_per_hour": w.working_time_per_hour,
     }
 
 
@@ -528,21 +651,7 @@ def _technician_to_doc(t: Technician, iso: _Iso) -> dict[str, Any]:
         "id": t.id,
         "name": t.name,
         "skills": dict(t.skills),
-        "shifts": [
-            {
-                "start": iso(s.start_s),
-                "end": iso(s.end_s),
-                "breaks": [
-                    {
-                        "duration_min": _minutes(b.duration_s),
-                        "window_start": iso(b.window.start_s),
-                        "window_end": iso(b.window.end_s),
-                    }
-                    for b in s.breaks
-                ],
-            }
-            for s in t.shifts
-        ],
+        "shifts": [_shift_to_doc(s, iso) for s in t.shifts],
         "start": _location_to_doc(t.start),
         "end": None if t.end is None else _location_to_doc(t.end),
         "max_orders_per_shift": t.max_orders_per_shift,
@@ -551,7 +660,30 @@ def _technician_to_doc(t: Technician, iso: _Iso) -> dict[str, Any]:
         "van_stock": dict(t.van_stock),
         "cost_per_hour": t.cost_per_hour,
         "speed_factor": t.speed_factor,
+        **({"tools": list(t.tools)} if t.tools else {}),
+        **({"territories": list(t.territories)} if t.territories else {}),
+        **({"territory_hard": True} if t.is_territory_hard else {}),
     }
+
+
+def _shift_to_doc(s: Shift, iso: _Iso) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "start": iso(s.start_s),
+        "end": iso(s.end_s),
+        "breaks": [
+            {
+                "duration_min": _minutes(b.duration_s),
+                "window_start": iso(b.window.start_s),
+                "window_end": iso(b.window.end_s),
+            }
+            for b in s.breaks
+        ],
+    }
+    if s.max_overtime_s:
+        doc["max_overtime_min"] = _minutes(s.max_overtime_s)
+    if s.overtime_per_minute is not None:
+        doc["overtime_per_minute"] = s.overtime_per_minute
+    return doc
 
 
 def _order_to_doc(o: WorkOrder, iso: _Iso) -> dict[str, Any]:
@@ -573,6 +705,20 @@ def _order_to_doc(o: WorkOrder, iso: _Iso) -> dict[str, Any]:
         "not_before": iso.opt(o.not_before_s),
         "dispatched_technician_id": o.dispatched_technician_id,
         **_links_to_doc(o),
+        **({"territory": o.territory} if o.territory is not None else {}),
+        **({"required_tools": list(o.required_tools)} if o.required_tools else {}),
+    }
+
+
+def _depot_to_doc(d: Depot, iso: _Iso) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "location": _location_to_doc(d.location),
+        "opening": [{"start": iso(w.start_s), "end": iso(w.end_s)} for w in d.opening],
+        "stop_min": _minutes(d.stop_s),
+        "stock": dict(d.stock),
+        "stock_unlimited": d.is_stock_unlimited,
+        "tools": list(d.tools),
     }
 
 
@@ -605,20 +751,24 @@ def _unassigned_to_doc(u: Unassigned) -> dict[str, Any]:
         "detail": u.detail,
     }
     if u.fixes is not None:
-        doc["fixes"] = [
-            {
-                "kind": f.kind.value,
-                "detail": f.detail,
-                "cost_delta": f.cost_delta,
-                "verified": f.verified,
-                "change": {
-                    k: dict(v) if isinstance(v, Mapping) else v
-                    for k in _CHANGE_FIELDS
-                    if (v := getattr(f.change, k)) is not None and v != {}
-                },
-            }
-            for f in u.fixes
-        ]
+        doc["fixes"] = [_fix_to_doc(f) for f in u.fixes]
+    return doc
+
+
+def _fix_to_doc(f: Fix) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "kind": f.kind.value,
+        "detail": f.detail,
+        "cost_delta": f.cost_delta,
+        "verified": f.verified,
+        "change": {
+            k: dict(v) if isinstance(v, Mapping) else v
+            for k in _CHANGE_FIELDS
+            if (v := getattr(f.change, k)) is not None and v != {}
+        },
+    }
+    if f.also is not None:
+        doc["also"] = _fix_to_doc(f.also)
     return doc
 
 
@@ -631,6 +781,8 @@ _CHANGE_FIELDS = (
     "minutes",
     "skills",
     "parts",
+    "depot_id",
+    "territory",
 )
 
 
@@ -645,30 +797,28 @@ def _fix(doc: FixDoc) -> Fix:
         minutes=c.minutes,
         skills=dict(c.skills),
         parts=dict(c.parts),
+        depot_id=c.depot_id,
+        territory=c.territory,
     )
-    return Fix(doc.kind, doc.detail, doc.cost_delta, doc.verified, change)
+    also = None if doc.also is None else _fix(doc.also)
+    return Fix(doc.kind, doc.detail, doc.cost_delta, doc.verified, change, also)
 
 
-def _route_to_doc(r: Route, iso: _Iso) -> dict[str, Any]:
-    return {
+def _shift_of(problem: Problem, route: Route) -> Shift | None:
+    """The shift ``route`` works in, or ``None`` when the plan names no such shift."""
+    tech = next((t for t in problem.technicians if t.id == route.technician_id), None)
+    if tech is None or not 0 <= route.shift_index < len(tech.shifts):
+        return None
+    return tech.shifts[route.shift_index]
+
+
+def _route_to_doc(r: Route, iso: _Iso, shift: Shift | None = None) -> dict[str, Any]:
+    doc: dict[str, Any] = {
         "technician_id": r.technician_id,
         "shift_index": r.shift_index,
         "start": iso(r.start_s),
         "end": iso(r.end_s),
-        "stops": [
-            {
-                "work_order_id": s.work_order_id,
-                "arrival": iso(s.arrival_s),
-                "start": iso(s.start_s),
-                "end": iso(s.end_s),
-                "wait_s": s.wait_s,
-                "travel_s": s.travel_s,
-                "distance_m": s.distance_m,
-                "sla_status": s.sla_status.value,
-                **({"crew": list(s.crew)} if s.crew else {}),
-            }
-            for s in r.stops
-        ],
+        "stops": [_stop_to_doc(s, iso) for s in r.visits()],
         "breaks": [{"start": iso(b.start_s), "end": iso(b.end_s)} for b in r.breaks],
         "end_travel_s": r.end_travel_s,
         "end_distance_m": r.end_distance_m,
@@ -678,7 +828,79 @@ def _route_to_doc(r: Route, iso: _Iso) -> dict[str, Any]:
         "service_s": r.service_s,
         "wait_s": r.wait_s,
         "break_s": r.break_s,
+        **({"depot_s": r.depot_s} if r.depot_stops else {}),
     }
+    if shift is not None:
+        doc["shift_end"] = iso(shift.end_s)
+        doc["overtime_s"] = shift.overtime_s(r.end_s)
+    return doc
+
+
+def _stop_to_doc(s: Stop | DepotStop, iso: _Iso) -> dict[str, Any]:
+    if isinstance(s, DepotStop):
+        return {
+            "kind": "depot",
+            "depot_id": s.depot_id,
+            "arrival": iso(s.arrival_s),
+            "start": iso(s.start_s),
+            "end": iso(s.end_s),
+            "wait_s": s.wait_s,
+            "travel_s": s.travel_s,
+            "distance_m": s.distance_m,
+            "loaded": {"parts": dict(s.loaded_parts), "tools": list(s.loaded_tools)},
+        }
+    return {
+        "work_order_id": s.work_order_id,
+        "arrival": iso(s.arrival_s),
+        "start": iso(s.start_s),
+        "end": iso(s.end_s),
+        "wait_s": s.wait_s,
+        "travel_s": s.travel_s,
+        "distance_m": s.distance_m,
+        "sla_status": s.sla_status.value,
+        **({"crew": list(s.crew)} if s.crew else {}),
+    }
+
+
+def _stop_kind_issues(doc: PlanDoc) -> list[InputIssue]:
+    """A work-order stop names its order; a depot stop its depot."""
+    issues = []
+    for i, r in enumerate(doc.routes):
+        for j, s in enumerate(r.stops):
+            path = f"routes[{i}].stops[{j}]"
+            if s.kind == "work_order" and s.work_order_id is None:
+                issues.append(
+                    InputIssue(f"{path}.work_order_id", "A work-order stop needs a work_order_id.")
+                )
+            if s.kind == "depot" and s.depot_id is None:
+                issues.append(InputIssue(f"{path}.depot_id", "A depot stop needs a depot_id."))
+    return issues
+
+
+def _depot_stops(stops: Sequence[StopDoc], secs: _Seconds) -> tuple[DepotStop, ...]:
+    """The depot stops of a route document, each after the work-order stops before it."""
+    out = []
+    orders = 0
+    for s in stops:
+        if s.kind == "work_order":
+            orders += 1
+            continue
+        loaded = s.loaded
+        out.append(
+            DepotStop(
+                depot_id=s.depot_id or "",
+                after=orders,
+                arrival_s=secs(s.arrival),
+                start_s=secs(s.start),
+                end_s=secs(s.end),
+                wait_s=s.wait_s,
+                travel_s=s.travel_s,
+                distance_m=s.distance_m,
+                loaded_parts=dict(loaded.parts) if loaded else {},
+                loaded_tools=tuple(loaded.tools) if loaded else (),
+            )
+        )
+    return tuple(out)
 
 
 # --- JSON Schema ---------------------------------------------------------------------

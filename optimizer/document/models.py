@@ -112,6 +112,19 @@ class _Doc(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class _PlanPartDoc(BaseModel):
+    """Part of a plan document: fields it does not know are ignored on input.
+
+    A plan is read for what it decides (who serves which order, in which
+    order, at what times, and which orders are left out); everything a
+    writer adds to that is output-only: the violations, warnings and
+    analysis of the API, the KPIs and statistics, the route totals, and any
+    field a later version adds.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+
 # --- locations ---------------------------------------------------------------
 
 
@@ -397,6 +410,23 @@ class WeightsDoc(_Doc):
         le=1,
         allow_inf_nan=False,
     )
+    working_time_per_hour: Weight = Field(
+        default=DEFAULT_WEIGHTS.working_time_per_hour,
+        description="Points per hour of working time: departure to return, waiting included, "
+        "breaks excluded (default 0: not optimised; positive: departures are optimised).",
+    )
+    outside_territory: Weight = Field(
+        default=DEFAULT_WEIGHTS.outside_territory,
+        description="Points per order served outside its technician's preferred territories "
+        "(default 20).",
+    )
+    overtime_per_minute: Weight = Field(
+        default=DEFAULT_WEIGHTS.overtime_per_minute,
+        description=(
+            "Points per minute a route ends past its shift's end, for shifts allowing overtime "
+            "without a price of their own (default 2)."
+        ),
+    )
 
 
 # --- technicians and work orders ---------------------------------------------
@@ -428,6 +458,14 @@ class ShiftDoc(_Doc):
     )
     breaks: list[BreakDoc] = Field(
         description="Breaks to take during the shift.", default_factory=list
+    )
+    max_overtime_min: Minutes = Field(
+        default=0.0,
+        description="Minutes the route may end past `end`, as overtime (default 0: none).",
+    )
+    overtime_per_minute: Weight | None = Field(
+        default=None,
+        description="Points per minute of overtime; null: weights.overtime_per_minute.",
     )
 
 
@@ -478,6 +516,19 @@ class TechnicianDoc(_Doc):
         ge=0.01,
         le=100,
         allow_inf_nan=False,
+    )
+    tools: list[Id] = Field(
+        default_factory=list,
+        description="Tools carried from the start of every shift; others are picked up at depots.",
+    )
+    territories: list[Id] = Field(
+        default_factory=list,
+        description="Home territories; empty: serves every territory alike.",
+    )
+    territory_hard: bool = Field(
+        default=False,
+        description="True: may not serve orders of other territories; false: each such order "
+        "costs weights.outside_territory.",
     )
 
 
@@ -570,6 +621,38 @@ class WorkOrderDoc(_Doc):
             "this order is not either (reason predecessor_unserved)."
         ),
     )
+    territory: Id | None = Field(
+        default=None,
+        description="The territory it lies in; null: none (anyone, at no territory cost).",
+    )
+    required_tools: list[Id] = Field(
+        default_factory=list,
+        description="Tools on board when the service starts: carried, or picked up at a depot "
+        "earlier in the route (never consumed).",
+    )
+
+
+class DepotDoc(_Doc):
+    """A warehouse where technicians pick up parts and tools during the day."""
+
+    id: Id = Field(description="Depot id, unique among depots.")
+    location: LocationDoc = Field(description="Where it is.")
+    opening: list[WindowDoc] = Field(
+        default_factory=list,
+        description="Opening intervals: a visit starts and ends inside one; empty: always open.",
+    )
+    stop_min: Minutes = Field(default=15.0, description="Minutes a visit takes (loading).")
+    stock: dict[Id, Quantity | None] = Field(
+        default_factory=dict,
+        description="Part to the quantity held for the whole horizon, shared by every "
+        "technician; null: unlimited. Parts not listed are not stocked.",
+    )
+    stock_unlimited: bool = Field(
+        default=False, description="Every part in any quantity (stock is then ignored)."
+    )
+    tools: list[Id] = Field(
+        default_factory=list, description="Tools that may be picked up here (never run out)."
+    )
 
 
 class ProblemDoc(_Doc):
@@ -595,23 +678,44 @@ class ProblemDoc(_Doc):
     )
     technicians: list[TechnicianDoc] = Field(description="The fleet; may be empty.")
     work_orders: list[WorkOrderDoc] = Field(description="The demand; may be empty.")
+    depots: list[DepotDoc] = Field(
+        default_factory=list,
+        description="Depots where parts and tools are picked up during the day; may be empty.",
+    )
 
 
 # --- plan ----------------------------------------------------------------------
 
 
-class StopDoc(_Doc):
-    """One visit of a route."""
+class LoadedDoc(_PlanPartDoc):
+    """What a depot stop took on board."""
 
-    work_order_id: Id = Field(description="The order served.")
+    parts: dict[Id, Quantity] = Field(default_factory=dict, description="Part to quantity.")
+    tools: list[Id] = Field(default_factory=list, description="Tools picked up.")
+
+
+class StopDoc(_PlanPartDoc):
+    """One visit of a route: a work order, or a depot (kind depot) to load parts and tools."""
+
+    kind: Literal["work_order", "depot"] = Field(
+        default="work_order", description="work_order (the default) or depot."
+    )
+    work_order_id: Id | None = Field(
+        default=None, description="The order served (required unless kind is depot)."
+    )
+    depot_id: Id | None = Field(default=None, description="The depot visited (kind depot).")
+    loaded: LoadedDoc | None = Field(
+        default=None, description="What was loaded at the depot (kind depot)."
+    )
     arrival: IsoDatetime = Field(
         description="Arrival on site: departure + travel_s + breaks taken on the road."
     )
     start: IsoDatetime = Field(description="Service start.")
     end: IsoDatetime = Field(description="Service end: start + the order's service_min.")
-    wait_s: NonNegInt = Field(
+    wait_s: int = Field(
         description=(
-            "Seconds from arrival to service start (waiting for a window, breaks on site)."
+            "Seconds from arrival to service start (waiting for a window, breaks on site); "
+            "one that does not equal start - arrival is a rule violation of the plan."
         )
     )
     travel_s: NonNegInt = Field(
@@ -632,18 +736,18 @@ class StopDoc(_Doc):
     )
 
 
-class PlacedBreakDoc(_Doc):
+class PlacedBreakDoc(_PlanPartDoc):
     """A break as scheduled."""
 
     start: IsoDatetime = Field(description="Start of the break.")
     end: IsoDatetime = Field(description="End of the break.")
 
 
-class RouteDoc(_Doc):
+class RouteDoc(_PlanPartDoc):
     """The ordered work of one technician in one shift.
 
     `travel_s`, `distance_m`, `work_s`, `service_s`, `wait_s` and `break_s` are
-    totals derived from the rest; when given on input they must match.
+    totals derived from the rest: output-only, ignored on input.
     """
 
     technician_id: Id = Field(description="Whose route.")
@@ -677,9 +781,20 @@ class RouteDoc(_Doc):
         description="Seconds waiting for appointment windows, breaks excluded (derived).",
     )
     break_s: int | None = Field(default=None, description="Seconds on break (derived).")
+    depot_s: int | None = Field(
+        default=None, description="Seconds loading at depots (derived; only with depot stops)."
+    )
+    shift_end: IsoDatetime | None = Field(
+        default=None,
+        description="The shift's nominal end; a route ending later works overtime (output).",
+    )
+    overtime_s: NonNegInt | None = Field(
+        default=None,
+        description="Seconds the route ends past shift_end, 0 when none (output; derived).",
+    )
 
 
-class FixChangeDoc(_Doc):
+class FixChangeDoc(_PlanPartDoc):
     """The change a fix makes; which fields are set depends on its kind."""
 
     technician_id: Id | None = Field(default=None, description="The technician changed.")
@@ -696,15 +811,23 @@ class FixChangeDoc(_Doc):
         default_factory=dict, description="Skill to its new level (skill)."
     )
     parts: dict[str, Quantity] = Field(
-        default_factory=dict, description="Part to the quantity added to the van (parts)."
+        default_factory=dict,
+        description="Part to the quantity added to the van (parts), or loaded at the depot "
+        "(depot).",
+    )
+    depot_id: Id | None = Field(default=None, description="The depot visited (depot).")
+    territory: Id | None = Field(
+        default=None, description="The territory added to the technician's (territory)."
     )
 
 
-class FixDoc(_Doc):
+class FixDoc(_PlanPartDoc):
     """A single change that would make an unserved order servable."""
 
     kind: FixKind = Field(
-        description="window, deadline, overtime, bump, skill, parts or exclusion: what changes."
+        description="window, deadline, overtime, bump, skill, parts, exclusion, territory or "
+        "depot: "
+        "what changes."
     )
     detail: str = Field(description="One sentence: the change and what it allows.")
     cost_delta: float | None = Field(
@@ -718,9 +841,15 @@ class FixDoc(_Doc):
     change: FixChangeDoc = Field(
         default_factory=FixChangeDoc, description="The change itself, as data (see its kind)."
     )
+    also: FixDoc | None = Field(
+        default=None,
+        description="A second change made together with this one (its kind and change; its "
+        "detail, cost_delta and verified are the whole fix's): present only on a two-change "
+        "fix, offered when no single change serves the order.",
+    )
 
 
-class UnassignedDoc(_Doc):
+class UnassignedDoc(_PlanPartDoc):
     """An order left out of the plan, with the reason (and, once explained, fixes)."""
 
     work_order_id: Id = Field(description="The order left out.")
@@ -733,7 +862,7 @@ class UnassignedDoc(_Doc):
     )
 
 
-class SolveStatsDoc(_Doc):
+class SolveStatsDoc(_PlanPartDoc):
     """How the solve went; `objective` in points, times in seconds."""
 
     status: str = Field(
@@ -758,8 +887,14 @@ class SolveStatsDoc(_Doc):
     )
 
 
-class PlanDoc(_Doc):
-    """A plan: routes, unassigned orders, KPIs and solve statistics."""
+class PlanDoc(_PlanPartDoc):
+    """A plan: routes, unassigned orders, KPIs and solve statistics.
+
+    On input only the routes (technician, shift, stops and breaks with their
+    times) and the unassigned orders count; `kpis`, `stats`, the route
+    totals and every field a reader does not know (the API's `violations`,
+    `warnings`, `analysis`, ...) are output-only and ignored.
+    """
 
     schema_: str | None = Field(default=None, alias="$schema", description="Ignored.")
     routes: list[RouteDoc] = Field(description="One route per technician shift with work.")
@@ -767,4 +902,6 @@ class PlanDoc(_Doc):
     kpis: dict[str, Any] = Field(
         description="Key figures (optimizer.compute_kpis).", default_factory=dict
     )
-    stats: SolveStatsDoc = Field(description="How the solve went.")
+    stats: SolveStatsDoc | None = Field(
+        default=None, description="How the solve went (output-only; absent on input: evaluated)."
+    )

@@ -35,7 +35,12 @@ TERMS = (
     "reassignment",
     "workload_balance",
     "labor",
+    "overtime",
+    "working_time",
+    "territory",
 )
+#: Terms charged to a technician-shift rather than to an order.
+_ROUTE_TERMS = ("travel", "labor", "workload_balance", "overtime", "working_time")
 _MILLI = 1000
 
 
@@ -46,7 +51,7 @@ class ScoreEntry:
     Order entries (``lateness``, ``unassigned``, ``non_preferred``,
     ``reassignment``) have ``work_order_id`` (and the serving technician
     when served); technician entries (``travel``, ``labor``,
-    ``workload_balance``) have ``technician_id`` and ``shift_index`` only.
+    ``workload_balance``, ``overtime``) have ``technician_id`` and ``shift_index`` only.
     ``points`` is rounded to the thousandth (see the module).
     """
 
@@ -138,7 +143,7 @@ def analyse_score(problem: Problem, plan: Plan) -> ScoreAnalysis:
     by_tech: dict[str, int] = {}
     for r, m in zip(raw, milli, strict=True):
         terms[r.term] += m
-        if r.term in ("travel", "labor", "workload_balance"):
+        if r.term in _ROUTE_TERMS:
             assert r.technician_id is not None
             by_tech[r.technician_id] = by_tech.get(r.technician_id, 0) + m
         else:
@@ -168,6 +173,18 @@ def _apportion(values: list[Fraction], target: int) -> list[int]:
     return floors
 
 
+def _via_depots(route: Route) -> str:
+    """`` (2 depot stops: 25 min driving to them, 30 min loading)`` or nothing."""
+    if not route.depot_stops:
+        return ""
+    n = len(route.depot_stops)
+    legs = sum(d.travel_s for d in route.depot_stops)
+    return (
+        f" ({n} depot stop{'s' if n > 1 else ''}: {minutes(legs)} driving to "
+        f"{'them' if n > 1 else 'it'}, {minutes(route.depot_s)} loading)"
+    )
+
+
 def _route_entries(problem: Problem, weights: Weights, route: Route) -> list[_Raw]:
     who = route.technician_id
     shift = _shift_name(problem, route)
@@ -178,7 +195,7 @@ def _route_entries(problem: Problem, weights: Weights, route: Route) -> list[_Ra
             _Raw(
                 "travel",
                 exact,
-                f"{who}{shift} drives {minutes(route.travel_s)} at "
+                f"{who}{shift} drives {minutes(route.travel_s)}{_via_depots(route)} at "
                 f"{number(weights.travel_per_hour)} points/h: {points(float(exact))}.",
                 technician_id=who,
                 shift_index=route.shift_index,
@@ -199,7 +216,45 @@ def _route_entries(problem: Problem, weights: Weights, route: Route) -> list[_Ra
                 shift_index=route.shift_index,
             )
         )
+    if weights.working_time_per_hour and route.work_s > 0:
+        exact = Fraction(route.work_s, 3600) * Fraction(weights.working_time_per_hour)
+        out.append(
+            _Raw(
+                "working_time",
+                exact,
+                f"{who}{shift} works {minutes(route.work_s)} (departure to end, breaks "
+                f"excluded) at {number(weights.working_time_per_hour)} points/h: "
+                f"{points(float(exact))}.",
+                technician_id=who,
+                shift_index=route.shift_index,
+            )
+        )
+    overtime = _overtime_entry(problem, weights, route)
+    if overtime is not None:
+        out.append(overtime)
     return out
+
+
+def _overtime_entry(problem: Problem, weights: Weights, route: Route) -> _Raw | None:
+    """The overtime entry of ``route``: minutes past its shift's end at the shift's price."""
+    shifts = problem.technician(route.technician_id).shifts
+    if not 0 <= route.shift_index < len(shifts):
+        return None
+    shift = shifts[route.shift_index]
+    over_s = shift.overtime_s(route.end_s)
+    rate = weights.overtime_rate(shift)
+    if not over_s or not rate:
+        return None
+    exact = Fraction(over_s, 60) * Fraction(rate)
+    return _Raw(
+        "overtime",
+        exact,
+        f"{route.technician_id}{_shift_name(problem, route)} ends {minutes(over_s)} past its "
+        f"shift's end ({clock(problem, shift.end_s)}): {number(over_s / 60)} min × "
+        f"{number(rate)} points/min = {points(float(exact))}.",
+        technician_id=route.technician_id,
+        shift_index=route.shift_index,
+    )
 
 
 def _stop_entries(
@@ -226,6 +281,18 @@ def _stop_entries(
                 share * Fraction(weights.non_preferred_technician),
                 f"{order.id} goes to {who}, not to a preferred technician ({wanted}): "
                 f"{points(weights.non_preferred_technician)}.",
+                order.id,
+                who,
+            )
+        )
+    tech = problem.technician(who) if order.territory is not None else None
+    if tech is not None and not tech.is_territory_hard and tech.is_outside_territory(order):
+        out.append(
+            _Raw(
+                "territory",
+                Fraction(weights.outside_territory),
+                f"{order.id} lies in territory {order.territory}, outside {who}'s "
+                f"({', '.join(tech.territories)}): {points(weights.outside_territory)}.",
                 order.id,
                 who,
             )
@@ -325,5 +392,5 @@ def _busiest(
 
 def _shift_name(problem: Problem, route: Route) -> str:
     if len(problem.technician(route.technician_id).shifts) > 1:
-        return f" (shift {route.shift_index})"
+        return f" (shift {route.shift_index + 1})"
     return ""

@@ -30,7 +30,7 @@ def apply_fix(problem: Problem, work_order_id: str, fix: Fix) -> Problem:
         The unserved order the fix is for.
     fix
         The fix; a ``bump`` changes the plan, not the problem, so the problem
-        comes back unchanged.
+        comes back unchanged. A two-change fix makes its ``also`` change too.
 
     Returns
     -------
@@ -44,9 +44,15 @@ def apply_fix(problem: Problem, work_order_id: str, fix: Fix) -> Problem:
     ValueError
         If the change lacks a field its kind needs.
     """
+    changed = _apply_one(problem, work_order_id, fix)
+    return changed if fix.also is None else apply_fix(changed, work_order_id, fix.also)
+
+
+def _apply_one(problem: Problem, work_order_id: str, fix: Fix) -> Problem:
+    """The change of ``fix`` itself (not its ``also``)."""
     change = fix.change
     kind = fix.kind
-    if kind is FixKind.BUMP:
+    if kind in (FixKind.BUMP, FixKind.DEPOT):  # a change of the plan, not of the problem
         return problem
     if kind in (FixKind.WINDOW, FixKind.DEADLINE, FixKind.EXCLUSION):
         order = problem.work_order(work_order_id)
@@ -73,6 +79,12 @@ def apply_fix(problem: Problem, work_order_id: str, fix: Fix) -> Problem:
         )
     elif kind is FixKind.SKILL:
         changed_tech = replace(tech, skills={**tech.skills, **change.skills})
+    elif kind is FixKind.TERRITORY:
+        territory = _needed(change.territory, "territory")
+        if territory not in tech.territories:
+            changed_tech = replace(tech, territories=(*tech.territories, territory))
+        else:
+            changed_tech = tech
     else:  # parts
         stock = dict(tech.van_stock)
         for part, qty in change.parts.items():
@@ -112,12 +124,17 @@ def moved_deadlines(order: WorkOrder, delta_s: int) -> WorkOrder:
 
 
 def extended(tech: Technician, shift_index: int, side: str, minutes: int) -> Technician:
-    """``tech`` with shift ``shift_index`` ``minutes`` longer: ending later or starting earlier."""
+    """``tech`` with shift ``shift_index`` ``minutes`` longer.
+
+    ``side="end"`` raises the shift's allowed overtime by ``minutes`` (its
+    nominal end stays, so every minute past it is priced as overtime);
+    ``"start"`` moves its start earlier.
+    """
     shifts = list(tech.shifts)
     shift = shifts[shift_index]
     delta = minutes * 60
     shifts[shift_index] = (
-        replace(shift, end_s=shift.end_s + delta)
+        replace(shift, max_overtime_s=shift.max_overtime_s + delta)
         if side == "end"
         else replace(shift, start_s=shift.start_s - delta)
     )

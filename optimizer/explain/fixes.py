@@ -1,7 +1,10 @@
 """What would serve an unserved order: the smallest single changes, each verified.
 
 For an order a plan leaves out, :class:`FixFinder` looks for one change at
-a time, on the technicians nearest to it (:data:`NEAREST`):
+a time, on the technicians nearest to it (:data:`NEAREST`), and, when no
+single change is verified, for two together (``Fix.also``): what the order
+lacks at a technician (skills, or parts its van gave to other orders) plus
+overtime on that technician's shift:
 
 - **window**: an appointment window widened (its end later or its start
   earlier) or the not-before time moved earlier, by the fewest minutes;
@@ -11,7 +14,10 @@ a time, on the technicians nearest to it (:data:`NEAREST`):
 - **bump**: a named order of lower penalty taken out of a route;
 - **skill**: when nobody has the skills, a technician raised to them;
 - **parts**: a van given the parts it lacks;
-- **exclusion**: an excluded technician allowed.
+- **exclusion**: an excluded technician allowed;
+- **territory**: the order's territory added to a technician bound to others;
+- **depot**: a technician fetches the parts or tools at a depot on the way
+  (:mod:`optimizer.explain.depot_fixes`; the problem is unchanged).
 
 "Fewest minutes" is a bisection over whole minutes up to
 :data:`MAX_CHANGE_MIN`, each step an insertion of the order into the
@@ -33,6 +39,7 @@ from dataclasses import dataclass, replace
 from optimizer.domain import Technician, WorkOrder
 from optimizer.explain import wording
 from optimizer.explain.changes import apply_fix
+from optimizer.explain.depot_fixes import depot_fixes
 from optimizer.explain.workspace import Part, Workspace, checked_plan
 from optimizer.objective import plan_cost
 from optimizer.plan import Fix, FixChange, FixKind, Plan, Unassigned, UnassignedReason
@@ -70,9 +77,17 @@ def skill_gap(tech: Technician, order: WorkOrder) -> dict[str, int]:
     return {s: lvl for s, lvl in order.required_skills.items() if tech.skills.get(s, 0) < lvl}
 
 
-def may_take(tech: Technician, order: WorkOrder, *, lift_exclusion: bool = False) -> bool:
-    """Whether the pin and the exclusions of ``order`` let ``tech`` serve it."""
+def may_take(
+    tech: Technician,
+    order: WorkOrder,
+    *,
+    lift_exclusion: bool = False,
+    lift_territory: bool = False,
+) -> bool:
+    """Whether the pin, the exclusions and hard territories let ``tech`` serve ``order``."""
     if order.pinned_technician_id not in (None, tech.id):
+        return False
+    if not lift_territory and tech.is_territory_hard and tech.is_outside_territory(order):
         return False
     return lift_exclusion or tech.id not in order.excluded_technician_ids
 
@@ -117,8 +132,14 @@ class FixFinder:
         ]
         for kind in (self._window, self._deadline, self._overtime, self._bump):
             found += kind(order, able)
-        for other in (self._skill, self._parts, self._exclusion):
+        for other in (self._skill, self._parts, self._exclusion, self._territory):
             found += other(order, near)
+        found += [
+            FoundFix(*f)
+            for f in depot_fixes(self.problem, self.plan, order, near, self.base_cost, self._tick)
+        ]
+        if not any(f.fix.verified for f in found):
+            found += self._two_changes(order, near)
         found.sort(key=lambda f: (not f.fix.verified, f.fix.cost_delta or 0.0))
         return found
 
@@ -181,8 +202,7 @@ class FixFinder:
         changed, ws, (_, v, pos) = attempt
         if nodes is None:
             assert ws.node is not None
-            nodes = list(ws.solution.routes[v].nodes)
-            nodes.insert(pos, ws.node)
+            nodes = ws.solution.placed(v, ws.node, pos)  # with a depot visit when one is needed
         if changed is not self.problem and validate_problem(changed):
             return None
         plan = checked_plan(changed, self.plan, [ws.route(v, nodes)], {order.id}, dropped)
@@ -352,6 +372,56 @@ class FixFinder:
                 return [found]
         return []
 
+    def _two_changes(self, order: WorkOrder, near: list[Technician]) -> list[FoundFix]:
+        """No single change serves the order: what it lacks at a technician, plus overtime.
+
+        For the nearest technicians the pin and exclusions allow, the first
+        change gives what the order lacks there (its skills, or the parts
+        its van has given to other orders or never had); the second extends
+        one of their shifts by the fewest minutes. The first pair that the
+        validator accepts is the fix (``also`` holds the overtime).
+        """
+        for tech in [t for t in near if may_take(t, order)][:NEAREST]:
+            gap = skill_gap(tech, order)
+            add = self._shortfall(tech, order)
+            if gap and add:
+                continue  # three changes: beyond a two-change fix
+            if gap:
+                first = _fix(FixKind.SKILL, FixChange(technician_id=tech.id, skills=gap))
+            elif add:
+                first = _fix(FixKind.PARTS, FixChange(tech.id, parts=add))
+            else:
+                continue  # it has what the order needs: overtime alone was tried
+            part = Part(self.problem, self.plan, [tech.id], {order.id})
+            makers = [
+                _also_maker(first, _overtime_maker(tech.id, j, "end"))
+                for j in range(len(tech.shifts))
+            ]
+            found = self._best_of(order, part, makers)
+            if found:
+                return found
+        return []
+
+    def _territory(self, order: WorkOrder, near: list[Technician]) -> list[FoundFix]:
+        """The order's territory added to the nearest able technician bound to others."""
+        if order.territory is None:
+            return []
+        candidates = [
+            t
+            for t in near
+            if t.is_territory_hard
+            and t.is_outside_territory(order)
+            and not skill_gap(t, order)
+            and may_take(t, order, lift_territory=True)
+            and _stocked(t, order)
+        ]
+        for tech in candidates[:NEAREST]:
+            change = FixChange(tech.id, territory=order.territory)
+            found = self._attempt_on(order, tech, _fix(FixKind.TERRITORY, change))
+            if found is not None:
+                return [found]
+        return []
+
     def _attempt_on(self, order: WorkOrder, tech: Technician, fix: Fix) -> FoundFix | None:
         part = Part(self.problem, self.plan, [tech.id], {order.id})
         attempt = self._try(part, order.id, fix)
@@ -381,6 +451,15 @@ def _fix(kind: FixKind, change: FixChange, detail: str = "") -> Fix:
 def _window_maker(i: int | None, side: str) -> Callable[[int], Fix]:
     def make(minutes: int) -> Fix:
         return _fix(FixKind.WINDOW, FixChange(window_index=i, side=side, minutes=minutes))
+
+    return make
+
+
+def _also_maker(first: Fix, second: Callable[[int], Fix]) -> Callable[[int], Fix]:
+    """Fixes of ``first`` made together with ``second(minutes)``: a two-change fix."""
+
+    def make(minutes: int) -> Fix:
+        return replace(first, also=second(minutes))
 
     return make
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import multiprocessing
 from collections.abc import Mapping
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -154,6 +154,7 @@ def tradeoff(
     time_limit_s: float = 10.0,
     seed: int = 0,
     workers: int = 1,
+    executor: Executor | None = None,
 ) -> Tradeoff:
     """Sweep the weight ``sweep`` and return the trade-off against ``against``.
 
@@ -176,6 +177,10 @@ def tradeoff(
         Seed of every solve.
     workers
         Points solved at once, each in its own process (1: in this one).
+    executor
+        Where the points are solved when ``workers`` > 1: a long-lived pool
+        of the caller's (a server's); ``None``: processes started for this
+        call.
 
     Returns
     -------
@@ -201,7 +206,10 @@ def tradeoff(
                 "high" if factor > 1 else "low",
                 f"At factor {factor:g} of {sweep}: {issues[0].message}",
             )
-    if workers > 1 and points > 1:
+    if workers > 1 and points > 1 and executor is not None:
+        futures = [executor.submit(solve_point, p, time_limit_s, seed) for p in problems]
+        rows = [f.result() for f in futures]
+    elif workers > 1 and points > 1:
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(min(workers, points), mp_context=context) as pool:
             futures = [pool.submit(solve_point, p, time_limit_s, seed) for p in problems]

@@ -13,6 +13,8 @@ from optimizer.weights import DEFAULT_WEIGHTS
 
 def fix_sentence(problem: Problem, order: WorkOrder, fix: Fix, route: Route, stop: Stop) -> str:
     """One sentence for a verified ``fix`` of ``order``, served at ``stop`` of ``route``."""
+    if fix.also is not None:
+        return _two_changes(problem, fix, route, stop)
     change = fix.change
     n = (change.minutes or 0) * 60
     tech = route.technician_id
@@ -49,15 +51,16 @@ def fix_sentence(problem: Problem, order: WorkOrder, fix: Fix, route: Route, sto
         technician = problem.technician(tech)
         j = change.shift_index or 0
         shift = technician.shifts[j]
-        which = f"shift {j}" if len(technician.shifts) > 1 else "shift"
+        which = f"shift {j + 1}" if len(technician.shifts) > 1 else "shift"
         if change.side == "start":
             return (
                 f"Start {tech}'s {which} {minutes(n)} earlier, at "
                 f"{clock(problem, shift.start_s - n)}, as overtime: {serves}."
             )
+        allowed = shift.max_overtime_s + n
         return (
-            f"Extend {tech}'s {which} by {minutes(n)} of overtime, to end at "
-            f"{clock(problem, shift.end_s + n)}: {serves}."
+            f"Raise {tech}'s max overtime in its {which} by {minutes(n)} (to {minutes(allowed)}, "
+            f"ending by {clock(problem, shift.latest_end_s + n)}): {serves}."
         )
     if fix.kind is FixKind.BUMP:
         assert change.work_order_id is not None
@@ -83,7 +86,40 @@ def fix_sentence(problem: Problem, order: WorkOrder, fix: Fix, route: Route, sto
         )
     if fix.kind is FixKind.PARTS:
         return f"{tech}'s van lacks {_items(change.parts)}: with them on board, {serves}."
+    if fix.kind is FixKind.TERRITORY:
+        return f"Add territory {change.territory} to {tech}'s territories: {serves}."
     return f"Lift the order's exclusion of {tech}: {serves}."
+
+
+def _two_changes(problem: Problem, fix: Fix, route: Route, stop: Stop) -> str:
+    """"Two changes together (neither alone is enough): add …, and extend …: T serves it at …"."""
+    assert fix.also is not None
+    phrases = [_change_phrase(problem, f) for f in (fix, fix.also)]
+    return (
+        f"Two changes together (neither alone is enough): {phrases[0]}, and {phrases[1]}: "
+        f"{route.technician_id} serves it at {clock(problem, stop.start_s)}."
+    )
+
+
+def _change_phrase(problem: Problem, fix: Fix) -> str:
+    """The change of one part of a two-change fix, as a clause."""
+    change = fix.change
+    tech = change.technician_id or ""
+    if fix.kind is FixKind.PARTS:
+        return f"add {_items(change.parts)} to {tech}'s van"
+    if fix.kind is FixKind.SKILL:
+        return f"raise {tech}'s {_levels(problem.technician(tech), change.skills)}"
+    if fix.kind is FixKind.OVERTIME:
+        technician = problem.technician(tech)
+        j = change.shift_index or 0
+        n = (change.minutes or 0) * 60
+        which = f"shift {j + 1}" if len(technician.shifts) > 1 else "shift"
+        end = technician.shifts[j].end_s + n
+        return (
+            f"extend {tech}'s {which} by {minutes(n)} of overtime, to end at "
+            f"{clock(problem, end)}"
+        )
+    return f"{fix.kind.value} for {tech}"
 
 
 def unverified_skill(order: WorkOrder, tech: Technician) -> str:

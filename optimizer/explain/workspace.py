@@ -24,6 +24,7 @@ from numpy.typing import NDArray
 from optimizer.check import check_plan
 from optimizer.plan import Plan, Route, Unassigned
 from optimizer.problem import Problem
+from optimizer.search.depots import stock_shares
 from optimizer.search.eligibility import compute_eligibility
 from optimizer.search.index import (
     ModelIndex,
@@ -132,9 +133,16 @@ class Part:
     def _subset(self, problem: Problem) -> Problem:
         if len(self.technician_ids) == len(problem.technicians):  # every technician (a booking)
             return problem.subset(work_order_ids=set(self.order_ids))
-        return problem.subset(
+        sub = problem.subset(
             work_order_ids=set(self.order_ids), technician_ids=set(self.technician_ids)
         )
+        if not problem.depots:
+            return sub
+        # The depots' stock less what the other technicians' routes loaded there.
+        (depots,) = stock_shares(
+            problem, [(frozenset(self.order_ids), self.technician_ids)], self.plan.routes
+        )
+        return replace(sub, depots=depots)
 
     def workspace(
         self,
@@ -181,7 +189,8 @@ class Part:
         inputs = SearchInput(sub, sub.weights or DEFAULT_WEIGHTS, index)
         lanes, rules = timing_of(inputs)
         routes = routes_from_plan(index, self.plan)
-        if sum(map(len, routes)) != sum(len(r.stops) for r in self.routes):
+        n_orders = len(index.order_of_node)  # depot visits (nodes after them) do not count
+        if sum(n < n_orders for r in routes for n in r) != sum(len(r.stops) for r in self.routes):
             return None
         solution = Solution(CostModel.build(inputs, lanes, rules), routes)
         if solution.snapshot() != routes:

@@ -15,9 +15,9 @@ from dataclasses import dataclass, replace
 
 from optimizer.check import check_plan
 from optimizer.check.timing import arrival_after_drive_s
-from optimizer.domain import Break, Location, Shift, Technician, TimeWindow, WorkOrder
+from optimizer.domain import Break, Depot, Location, Shift, Technician, TimeWindow, WorkOrder
 from optimizer.kpis import compute_kpis
-from optimizer.plan import PlacedBreak, Plan, Route, SolveStats, Stop
+from optimizer.plan import DepotStop, PlacedBreak, Plan, Route, SolveStats, Stop
 from optimizer.problem import Problem
 from optimizer.replan.events import DayState
 from optimizer.sla import sla_status
@@ -40,11 +40,13 @@ class FixedPart:
     stops: tuple[Stop, ...]
     breaks: tuple[PlacedBreak, ...]
     is_whole: bool  # the route is entirely fixed and unchanged
+    depot_stops: tuple[DepotStop, ...] = ()  # depot visits started before now
 
     @property
     def end_s(self) -> int:
-        """When the fixed work ends: the latest end of its stops and breaks (0 if none)."""
-        return max([*(s.end_s for s in self.stops), *(b.end_s for b in self.breaks)], default=0)
+        """When the fixed work ends: the latest end of its stops, depot stops and breaks."""
+        ends = [s.end_s for s in self.stops] + [d.end_s for d in self.depot_stops]
+        return max([*ends, *(b.end_s for b in self.breaks)], default=0)
 
 
 def fixed_parts(problem: Problem, plan: Plan, now_s: int, state: DayState) -> dict[Key, FixedPart]:
@@ -93,10 +95,15 @@ def fixed_parts(problem: Problem, plan: Plan, now_s: int, state: DayState) -> di
             if heading is not None and (cut_s is None or heading.start_s < cut_s):
                 stops.append(heading)
         breaks = tuple(b for b in route.breaks if b.start_s < now_s)
-        if stops or breaks:
-            whole = len(stops) == len(route.stops) and not is_retimed
+        depots = tuple(d for d in route.depot_stops if d.start_s < gone_s)
+        if stops or breaks or depots:
+            whole = (
+                len(stops) == len(route.stops)
+                and len(depots) == len(route.depot_stops)
+                and not is_retimed
+            )
             stops.sort(key=lambda s: s.start_s)
-            fixed[(tid, route.shift_index)] = FixedPart(route, tuple(stops), breaks, whole)
+            fixed[(tid, route.shift_index)] = FixedPart(route, tuple(stops), breaks, whole, depots)
     return fixed
 
 
@@ -198,7 +205,28 @@ def residual_problem(
         for o in problem.work_orders
         if o.id not in done
     )
-    return replace(problem, technicians=tuple(techs), work_orders=orders), vehicle_of
+    depots = _depots_left(problem, fixed)
+    residual = replace(problem, technicians=tuple(techs), work_orders=orders, depots=depots)
+    return residual, vehicle_of
+
+
+def _depots_left(problem: Problem, fixed: dict[Key, FixedPart]) -> tuple[Depot, ...]:
+    """The depots with their finite stock less what the fixed depot stops loaded."""
+    taken: dict[str, dict[str, int]] = {}
+    for part in fixed.values():
+        for visit in part.depot_stops:
+            mine = taken.setdefault(visit.depot_id, {})
+            for name, quantity in visit.loaded_parts.items():
+                mine[name] = mine.get(name, 0) + quantity
+    out = []
+    for depot in problem.depots:
+        used = taken.get(depot.id, {})
+        stock = {
+            name: None if q is None else max(q - used.get(name, 0), 0)
+            for name, q in depot.stock.items()
+        }
+        out.append(replace(depot, stock=stock) if used else depot)
+    return tuple(out)
 
 
 def _residual_shifts(
@@ -210,15 +238,21 @@ def _residual_shifts(
     for index, shift in enumerate(tech.shifts):
         part = fixed.get((tech.id, index))
         start_s = max(shift.start_s, now_s, part.end_s if part else 0)
-        end_s = shift.end_s if cut_s is None else min(shift.end_s, cut_s)
-        if start_s >= end_s:
+        latest_s = shift.latest_end_s if cut_s is None else min(shift.latest_end_s, cut_s)
+        if start_s >= latest_s:
             continue
+        # The residual shift keeps the nominal end (overtime after it, at the
+        # shift's price); past it, everything left is overtime.
+        end_s = max(min(shift.end_s, latest_s), start_s + 1)
         taken = len(part.breaks) if part else 0
         breaks = tuple(
             b for b in (_due(b, start_s, end_s) for b in shift.breaks[taken:]) if b is not None
         )
-        residual = (index, Shift(start_s, end_s, breaks))
-        if shift.start_s <= now_s < shift.end_s and current is None:
+        residual = (
+            index,
+            Shift(start_s, end_s, breaks, latest_s - end_s, shift.overtime_per_minute),
+        )
+        if shift.start_s <= now_s < shift.latest_end_s and current is None:
             current = residual
         else:
             later.append(residual)
@@ -244,6 +278,10 @@ def _current_technician(
     if part is not None and part.stops:
         last = max(part.stops, key=lambda s: s.end_s)
         location, last_end_s = problem.work_order(last.work_order_id).location, last.end_s
+    if part is not None and part.depot_stops:  # after a depot visit: at the depot
+        visit = max(part.depot_stops, key=lambda d: d.end_s)
+        if last_end_s is None or visit.end_s > last_end_s:
+            location, last_end_s = problem.depot(visit.depot_id).location, visit.end_s
     position = state.positions.get(tech.id)
     if position is not None and (last_end_s is None or position[1] >= last_end_s):
         location = position[0]
@@ -253,10 +291,16 @@ def _current_technician(
     for stop in part.stops:
         for name, quantity in problem.work_order(stop.work_order_id).parts.items():
             used[name] = used.get(name, 0) + quantity
-    stock = {name: max(q - used.get(name, 0), 0) for name, q in tech.van_stock.items()}
+    loaded: dict[str, int] = {}
+    for visit in part.depot_stops:  # what the van took on board at depots
+        for name, quantity in visit.loaded_parts.items():
+            loaded[name] = loaded.get(name, 0) + quantity
+    carried = {n: tech.van_stock.get(n, 0) + loaded.get(n, 0) for n in {*tech.van_stock, *loaded}}
+    stock = {name: max(q - used.get(name, 0), 0) for name, q in carried.items()}
+    tools = tuple(sorted({*tech.tools, *(t for d in part.depot_stops for t in d.loaded_tools)}))
+    driven_s = sum(s.travel_s for s in part.stops) + sum(d.travel_s for d in part.depot_stops)
     breaks_s = sum(b.end_s - b.start_s for b in part.breaks)
     worked_s = part.end_s - part.route.start_s - breaks_s
-    driven_s = sum(s.travel_s for s in part.stops)
 
     def left(limit: int | None, used_up: int) -> int | None:
         return None if limit is None else max(limit - used_up, 0)
@@ -268,6 +312,7 @@ def _current_technician(
         max_work_s_per_shift=left(tech.max_work_s_per_shift, max(worked_s, 0)),
         max_travel_s_per_shift=left(tech.max_travel_s_per_shift, driven_s),
         van_stock=stock,
+        tools=tools,
     )
 
 
@@ -319,12 +364,29 @@ def warm_start(plan: Plan, fixed: dict[Key, FixedPart], residual_of: dict[Key, K
         technicians and shifts (times and breaks are the plan's, unchanged).
     """
     done = {s.work_order_id for f in fixed.values() for s in f.stops}
+    visited = {id(d) for f in fixed.values() for d in f.depot_stops}
     routes = []
     for route in plan.routes:
         key = residual_of.get((route.technician_id, route.shift_index))
         stops = tuple(s for s in route.stops if s.work_order_id not in done)
         if key is not None and stops:
-            routes.append(replace(route, technician_id=key[0], shift_index=key[1], stops=stops))
+            depots = []  # the depot stops still ahead, after the orders still ahead of them
+            ahead = 0
+            for visit in route.visits():
+                if isinstance(visit, DepotStop):
+                    if id(visit) not in visited:
+                        depots.append(replace(visit, after=ahead))
+                elif visit.work_order_id not in done:
+                    ahead += 1
+            routes.append(
+                replace(
+                    route,
+                    technician_id=key[0],
+                    shift_index=key[1],
+                    stops=stops,
+                    depot_stops=tuple(depots),
+                )
+            )
     return Plan(tuple(routes), (), plan.stats)
 
 
@@ -452,7 +514,7 @@ def merge_routes(
             part, new = fixed.get((tech.id, index)), replanned.get((tech.id, index))
             if new is not None:
                 routes.append(_joined(tech.id, index, part, new))
-            elif part is not None and part.stops:
+            elif part is not None and (part.stops or part.depot_stops):
                 routes.append(part.route if part.is_whole else _closed(problem, tech, index, part))
     return tuple(routes)
 
@@ -460,6 +522,7 @@ def merge_routes(
 def _joined(tech_id: str, index: int, part: FixedPart | None, new: Route) -> Route:
     if part is None:
         return replace(new, technician_id=tech_id, shift_index=index)
+    shifted = tuple(replace(d, after=d.after + len(part.stops)) for d in new.depot_stops)
     return Route(
         technician_id=tech_id,
         shift_index=index,
@@ -469,16 +532,22 @@ def _joined(tech_id: str, index: int, part: FixedPart | None, new: Route) -> Rou
         breaks=part.breaks + new.breaks,
         end_travel_s=new.end_travel_s,
         end_distance_m=new.end_distance_m,
+        depot_stops=part.depot_stops + shifted,
     )
 
 
 def _closed(problem: Problem, tech: Technician, index: int, part: FixedPart) -> Route:
     """A route cut after its fixed stops: the leg home, and breaks that fall due on it."""
-    last = part.stops[-1]
+    visits: list[Stop | DepotStop] = [*part.stops, *part.depot_stops]
+    last = max(visits, key=lambda s: s.end_s)
     end_travel_s = end_distance_m = 0
     if tech.end is not None:
-        order = problem.work_order(last.work_order_id)
-        leg = problem.travel.legs([order.location], [tech.end])
+        where = (
+            problem.depot(last.depot_id).location
+            if isinstance(last, DepotStop)
+            else problem.work_order(last.work_order_id).location
+        )
+        leg = problem.travel.legs([where], [tech.end])
         end_travel_s = int(scale_durations(leg.duration_s, tech.speed_factor)[0])
         end_distance_m = int(leg.distance_m[0])
     breaks = list(part.breaks)
@@ -499,4 +568,5 @@ def _closed(problem: Problem, tech: Technician, index: int, part: FixedPart) -> 
         breaks=tuple(breaks),
         end_travel_s=end_travel_s,
         end_distance_m=end_distance_m,
+        depot_stops=part.depot_stops,
     )

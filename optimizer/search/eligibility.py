@@ -2,7 +2,7 @@
 
 Built once per solve. It restricts the OR-Tools model (allowed vehicles per
 order) and explains unassigned orders: each reason is the first check that
-failed, in this order: skills, pins/exclusions, parts, shift coverage,
+failed, in this order: skills, pins/exclusions, hard territories, parts, tools, shift coverage,
 reachability on an empty route. An order that passes them all but is still
 left out is ``capacity_exhausted``.
 """
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from optimizer.domain import Shift, Technician, WorkOrder
+from optimizer.domain import Depot, Shift, Technician, WorkOrder
 from optimizer.plan import UnassignedReason
 from optimizer.problem import Problem
 
@@ -69,8 +69,22 @@ def _skill_ok(tech: Technician, order: WorkOrder) -> bool:
     return all(tech.skills.get(s, 0) >= lvl for s, lvl in order.required_skills.items())
 
 
-def _parts_ok(tech: Technician, order: WorkOrder) -> bool:
-    return all(tech.van_stock.get(p, 0) >= q for p, q in order.parts.items())
+def _parts_ok(tech: Technician, order: WorkOrder, depots: tuple[Depot, ...] = ()) -> bool:
+    """Each part in the van, or the shortfall at one depot (picked up on the way)."""
+    for part, qty in order.parts.items():
+        short = qty - tech.van_stock.get(part, 0)
+        if short <= 0:
+            continue
+        if not any((a := d.available(part)) is None or a >= short for d in depots):
+            return False
+    return True
+
+
+def _tools_ok(tech: Technician, order: WorkOrder, depots: tuple[Depot, ...]) -> bool:
+    """Each required tool carried from the start or kept at some depot."""
+    return all(
+        tool in tech.tools or any(tool in d.tools for d in depots) for tool in order.required_tools
+    )
 
 
 def _pin_ok(tech: Technician, order: WorkOrder) -> bool:
@@ -98,7 +112,7 @@ def _may_fit_alone(
     """
     tech, shift = vehicle.technician, vehicle.shift
     start = first_start(intervals, shift.start_s + out_s)
-    if start is None or start + order.service_s + back_s > shift.end_s:
+    if start is None or start + order.service_s + back_s > shift.latest_end_s:
         return False
     if tech.max_orders_per_shift is not None and tech.max_orders_per_shift < 1:
         return False
@@ -147,13 +161,33 @@ def compute_eligibility(
                 "Every qualified technician is ruled out by the pin or the exclusions.",
             )
             continue
-        techs = [t for t in techs if _parts_ok(t, order)]
+        techs = [t for t in techs if not (t.is_territory_hard and t.is_outside_territory(order))]
+        if not techs:
+            reasons[o] = (
+                UnassignedReason.OUTSIDE_TERRITORY,
+                f"Every qualified technician is bound to other territories than the order's "
+                f"({order.territory}).",
+            )
+            continue
+        depots = problem.depots
+        techs = [t for t in techs if _parts_ok(t, order, depots)]
         if not techs:
             reasons[o] = (
                 UnassignedReason.MISSING_PARTS,
-                "No qualified technician carries the required parts.",
+                "No qualified technician carries the required parts"
+                + (", and no depot stocks them." if depots else "."),
             )
             continue
+        if order.required_tools:
+            techs = [t for t in techs if _tools_ok(t, order, depots)]
+            if not techs:
+                tools = ", ".join(sorted(order.required_tools))
+                reasons[o] = (
+                    UnassignedReason.MISSING_TOOLS,
+                    f"No qualified technician carries the required tools ({tools}) "
+                    "and no depot has them.",
+                )
+                continue
         ids = {t.id for t in techs}
         intervals = start_intervals(order)
         covering = [
@@ -161,7 +195,7 @@ def compute_eligibility(
             for v, veh in enumerate(vehicles)
             if veh.technician.id in ids
             and (first := first_start(intervals, veh.shift.start_s)) is not None
-            and first <= veh.shift.end_s
+            and first <= veh.shift.latest_end_s
         ]
         if not covering:
             reasons[o] = (

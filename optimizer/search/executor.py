@@ -27,7 +27,7 @@ import os
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from multiprocessing import get_context
 from typing import Any, TypeVar
 
@@ -36,6 +36,8 @@ R = TypeVar("R")
 
 #: The executors :func:`executor_for` knows.
 EXECUTORS = ("local", "ray")
+#: :meth:`Executor.map_until` asks whether to stop at least this often (seconds).
+POLL_S = 0.25
 
 _log = logging.getLogger(__name__)
 
@@ -127,6 +129,28 @@ class Executor(ABC):
         exception raised by a task is raised here.
         """
 
+    def map_until(
+        self,
+        fn: Callable[[T], R],
+        tasks: Sequence[T],
+        should_stop: Callable[[dict[int, R]], bool],
+    ) -> dict[int, R]:
+        """The results of the tasks, by task index, as they finish, until ``should_stop``.
+
+        ``should_stop(done)`` is called after each task finishes and at least
+        every :data:`POLL_S` seconds while tasks run elsewhere; once it
+        returns ``True`` the tasks not finished are given up (those not
+        started never start; a running one ends at its own time limit) and
+        the results so far are returned. Tasks run here, one after the
+        other, unless an executor runs them elsewhere.
+        """
+        done: dict[int, R] = {}
+        for i, task in enumerate(tasks):
+            if should_stop(done):
+                break
+            done[i] = fn(task)
+        return done
+
 
 class LocalExecutor(Executor):
     """The program's shared pool of worker processes (or this process alone)."""
@@ -142,6 +166,23 @@ class LocalExecutor(Executor):
             drop_pool(error)
             return [fn(task) for task in tasks]
         return [future.result() for future in futures]
+
+    def map_until(
+        self,
+        fn: Callable[[T], R],
+        tasks: Sequence[T],
+        should_stop: Callable[[dict[int, R]], bool],
+    ) -> dict[int, R]:
+        if self.workers == 1 or len(tasks) <= 1:
+            return super().map_until(fn, tasks, should_stop)
+        try:
+            pool = shared_pool(self.workers)
+            assert pool is not None
+            futures = {pool.submit(fn, task): i for i, task in enumerate(tasks)}
+        except Exception as error:  # a daemon process, or a broken pool: run here
+            drop_pool(error)
+            return super().map_until(fn, tasks, should_stop)
+        return _collect_until(futures, should_stop)
 
 
 class RayExecutor(Executor):
@@ -175,6 +216,41 @@ class RayExecutor(Executor):
             self._remote[fn] = self._ray.remote(num_cpus=1)(fn)
         remote = self._remote[fn]
         return list(self._ray.get([remote.remote(task) for task in tasks]))
+
+    def map_until(
+        self,
+        fn: Callable[[T], R],
+        tasks: Sequence[T],
+        should_stop: Callable[[dict[int, R]], bool],
+    ) -> dict[int, R]:
+        if fn not in self._remote:
+            self._remote[fn] = self._ray.remote(num_cpus=1)(fn)
+        remote = self._remote[fn]
+        index = {remote.remote(task): i for i, task in enumerate(tasks)}
+        pending = list(index)
+        done: dict[int, R] = {}
+        while pending and not should_stop(done):
+            ready, pending = self._ray.wait(pending, num_returns=1, timeout=POLL_S)
+            for ref in ready:
+                done[index[ref]] = self._ray.get(ref)
+        for ref in pending:
+            self._ray.cancel(ref)
+        return done
+
+
+def _collect_until(
+    futures: dict[Future[R], int], should_stop: Callable[[dict[int, R]], bool]
+) -> dict[int, R]:
+    """Results of ``futures`` (by task index) as they finish, until ``should_stop(done)``."""
+    done: dict[int, R] = {}
+    pending = set(futures)
+    while pending and not should_stop(done):
+        finished, pending = wait(pending, timeout=POLL_S, return_when=FIRST_COMPLETED)
+        for future in sorted(finished, key=futures.__getitem__):
+            done[futures[future]] = future.result()
+    for future in pending:
+        future.cancel()  # a running part ends at its own time limit
+    return done
 
 
 def executor_for(kind: str, workers: int, address: str | None = None) -> Executor:

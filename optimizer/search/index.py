@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from optimizer.domain import Location
-from optimizer.plan import Plan
+from optimizer.plan import DepotStop, Plan, Route
 from optimizer.problem import Problem
 from optimizer.search.eligibility import Eligibility, Vehicle
 from optimizer.travel.base import TravelMatrices, scale_durations
@@ -24,7 +24,7 @@ from optimizer.weights import Weights
 
 
 def problem_locations(problem: Problem) -> list[Location]:
-    """Locations in matrix order: orders, technician starts, technician ends.
+    """Locations in matrix order: orders, technician starts, technician ends, depots.
 
     A technician with no end location repeats its start (the column is
     zeroed later).
@@ -33,6 +33,7 @@ def problem_locations(problem: Problem) -> list[Location]:
         [o.location for o in problem.work_orders]
         + [t.start for t in problem.technicians]
         + [t.end if t.end is not None else t.start for t in problem.technicians]
+        + [d.location for d in problem.depots]
     )
 
 
@@ -58,6 +59,9 @@ class ModelIndex:
         Vehicles allowed to serve each order node (from eligibility).
     order_ids
         Work-order id of each order node.
+    depot_nodes, depot_ids
+        Node of each depot of the problem (after the end nodes), in problem
+        order, and their ids; empty without depots (:mod:`optimizer.search.depots`).
     """
 
     order_of_node: list[int]
@@ -69,16 +73,18 @@ class ModelIndex:
     distance_m: NDArray[np.int64]
     allowed_vehicles: tuple[frozenset[int], ...]
     order_ids: tuple[str, ...]
+    depot_nodes: tuple[int, ...] = ()
+    depot_ids: tuple[str, ...] = ()
 
     @property
     def n_nodes(self) -> int:
-        """Number of nodes (orders + 2 per vehicle)."""
+        """Number of order, start and end nodes (orders + 2 per vehicle; depots after them)."""
         return len(self.order_of_node) + 2 * len(self.vehicles)
 
     @property
     def horizon_s(self) -> int:
         """Latest instant any vehicle may still be working."""
-        return max((veh.shift.end_s for veh in self.vehicles), default=0) + 1
+        return max((veh.shift.latest_end_s for veh in self.vehicles), default=0) + 1
 
     def vehicle_travel(self, v: int) -> NDArray[np.int64]:
         """Driving-seconds matrix of vehicle ``v`` (its speed factor applied)."""
@@ -100,11 +106,14 @@ def build_index(
     vehicles = eligibility.vehicles
     n_veh = len(vehicles)
     m = len(order_nodes)
-    loc = np.empty(m + 2 * n_veh, dtype=np.int64)
+    n_depots = len(problem.depots)
+    loc = np.empty(m + 2 * n_veh + n_depots, dtype=np.int64)
     loc[:m] = order_nodes
     for v, veh in enumerate(vehicles):
         loc[m + v] = n_all + veh.tech_index
         loc[m + n_veh + v] = n_all + n_tech + veh.tech_index
+    for d in range(n_depots):
+        loc[m + 2 * n_veh + d] = n_all + 2 * n_tech + d
     sub = np.ix_(loc, loc)
     duration = matrices.duration_s[sub]
     distance = matrices.distance_m[sub].copy()
@@ -113,9 +122,9 @@ def build_index(
     duration[:, no_end] = 0
     distance[:, no_end] = 0
     # Nothing ever leaves an end node, and nothing arrives at a start node.
-    duration[m + n_veh :, :] = 0
-    distance[m + n_veh :, :] = 0
-    service = np.zeros(m + 2 * n_veh, dtype=np.int64)
+    duration[m + n_veh : m + 2 * n_veh, :] = 0
+    distance[m + n_veh : m + 2 * n_veh, :] = 0
+    service = np.zeros(m + 2 * n_veh + n_depots, dtype=np.int64)
     service[:m] = [problem.work_orders[o].service_s for o in order_nodes]
     speeds = sorted({veh.technician.speed_factor for veh in vehicles}) or [1.0]
     travel = {f: scale_durations(duration, f) for f in speeds}
@@ -129,6 +138,8 @@ def build_index(
         distance_m=distance,
         allowed_vehicles=tuple(frozenset(eligibility.allowed[o]) for o in order_nodes),
         order_ids=tuple(problem.work_orders[o].id for o in order_nodes),
+        depot_nodes=tuple(m + 2 * n_veh + d for d in range(n_depots)),
+        depot_ids=tuple(d.id for d in problem.depots),
     )
 
 
@@ -159,8 +170,29 @@ def routes_from_plan(index: ModelIndex, plan: Plan) -> list[list[int]]:
         v = vehicle_of.get((route.technician_id, route.shift_index))
         if v is None:
             continue
+        if route.depot_stops and index.depot_nodes:
+            routes[v] = _with_depot_nodes(index, route, v, node_of)
+            continue
         for stop in route.stops:
             node = node_of.get(stop.work_order_id)
             if node is not None and v in index.allowed_vehicles[node]:
                 routes[v].append(node)
     return routes
+
+
+def _with_depot_nodes(
+    index: ModelIndex, route: Route, v: int, node_of: dict[str, int]
+) -> list[int]:
+    """Order and depot nodes of a plan route that visits depots (depots by their position)."""
+    depot_of = dict(zip(index.depot_ids, index.depot_nodes, strict=True))
+    nodes = []
+    for visit in route.visits():
+        if isinstance(visit, DepotStop):
+            node = depot_of.get(visit.depot_id)
+            if node is not None:
+                nodes.append(node)
+            continue
+        node = node_of.get(visit.work_order_id)
+        if node is not None and v in index.allowed_vehicles[node]:
+            nodes.append(node)
+    return nodes

@@ -9,15 +9,19 @@ so that "allowed" means "can serve it alone" for every engine.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from optimizer.plan import UnassignedReason
 from optimizer.problem import Problem
+from optimizer.search.depots import DepotSupply
 from optimizer.search.eligibility import Eligibility, compute_eligibility, vehicles_of
 from optimizer.search.index import SearchInput, build_index, problem_locations
+from optimizer.search.progress import Stopped
 from optimizer.search.timing import time_route, timing_of
+from optimizer.search.visits import alone_with_visit
 from optimizer.travel.base import TravelMatrices, scale_durations
 from optimizer.weights import DEFAULT_WEIGHTS
 
@@ -53,16 +57,25 @@ class Prepared:
     inputs: SearchInput | None
 
 
-def prepare(problem: Problem, seed: int = 0) -> Prepared:
+def prepare(
+    problem: Problem, seed: int = 0, should_stop: Callable[[], bool] | None = None
+) -> Prepared:
     """Travel matrices, eligibility and the node layout of a valid ``problem``.
 
     With a ``seed``, the order nodes are laid out in a shuffled order (the
-    engines' tie-breaks then differ between seeds).
+    engines' tie-breaks then differ between seeds). ``should_stop`` is asked
+    between the steps and every few orders of the timing check; when it
+    returns ``True``, :class:`~optimizer.search.progress.Stopped` is raised.
     """
+    stop = should_stop or _never
     weights = problem.weights or DEFAULT_WEIGHTS
     matrices = problem.travel.matrices(problem_locations(problem))
+    if stop():
+        raise Stopped
     out, back = leg_matrices(problem, matrices)
     eligibility = compute_eligibility(problem, out, back)
+    if stop():
+        raise Stopped
     order_nodes = sorted(eligibility.allowed)
     if seed:
         np.random.default_rng(seed).shuffle(order_nodes)
@@ -70,7 +83,7 @@ def prepare(problem: Problem, seed: int = 0) -> Prepared:
         return Prepared(eligibility, None)
     index = build_index(problem, eligibility, matrices, order_nodes)
     inputs = SearchInput(problem, weights, index)
-    exact = _timed_fits(inputs)
+    exact = _timed_fits(inputs, stop)
     if exact == eligibility.allowed:
         return Prepared(eligibility, inputs)
     lost = {o for o, vehicles in exact.items() if not vehicles}
@@ -86,14 +99,35 @@ def prepare(problem: Problem, seed: int = 0) -> Prepared:
     return Prepared(eligibility, SearchInput(problem, weights, index))
 
 
-def _timed_fits(inputs: SearchInput) -> dict[int, list[int]]:
-    """Allowed vehicles per problem order whose one-order route the timing routine accepts."""
+def _never() -> bool:
+    return False
+
+
+def _timed_fits(inputs: SearchInput, stop: Callable[[], bool] = _never) -> dict[int, list[int]]:
+    """Allowed vehicles per problem order whose one-order route the timing routine accepts.
+
+    With depots, an order needing what the van lacks is timed with one
+    visit before it (:func:`optimizer.search.visits.alone_with_visit`).
+    ``stop()`` is asked every 50 orders; :class:`Stopped` is raised when it
+    says so.
+    """
     lanes, rules = timing_of(inputs)
     index = inputs.index
-    return {
-        o: [v for v in sorted(index.allowed_vehicles[node]) if time_route(lanes[v], rules, [node])]
-        for node, o in enumerate(index.order_of_node)
-    }
+    supply = DepotSupply.build(inputs)
+    fits = {}
+    for node, o in enumerate(index.order_of_node):
+        if node % 50 == 0 and stop():
+            raise Stopped
+        vehicles = sorted(index.allowed_vehicles[node])
+        if supply is not None:
+            fits[o] = [
+                v
+                for v in vehicles
+                if alone_with_visit(supply, lanes[v], rules, v, node) is not None
+            ]
+        else:
+            fits[o] = [v for v in vehicles if time_route(lanes[v], rules, [node])]
+    return fits
 
 
 def reasons_for(

@@ -27,10 +27,11 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from optimizer.domain import Technician, WorkOrder
+from optimizer.domain import Depot, Location, Technician, WorkOrder
 from optimizer.errors import InputError, InputIssue
-from optimizer.plan import Plan, Route
+from optimizer.plan import DepotStop, Plan, Route, Stop
 from optimizer.problem import Problem
+from optimizer.search.depots import depot_intervals
 from optimizer.search.eligibility import Interval
 from optimizer.search.timing import Lane, OrderRules, Schedule, schedule_route
 from optimizer.search.writer import RouteFrame, finish_plan, route_of_schedule
@@ -85,8 +86,9 @@ def retime_plan(problem: Problem, plan: Plan) -> Plan:
             issues.append(
                 InputIssue(
                     f"routes[{r}].shift_index",
-                    f"Route {r} of technician {tech.id} names shift {route.shift_index}, "
-                    f"but the technician has {len(tech.shifts)}.",
+                    f"Route {r} of technician {tech.id} names shift_index {route.shift_index}, "
+                    f"but the technician has {len(tech.shifts)} shift(s), "
+                    "shift_index counting from 0.",
                 )
             )
         issues += [
@@ -97,6 +99,7 @@ def retime_plan(problem: Problem, plan: Plan) -> Plan:
             for i, s in enumerate(route.stops)
             if s.work_order_id not in orders
         ]
+        issues += _unknown_depots(problem, r, route)
     if issues:
         raise InputError(issues)
     if problem.has_links:
@@ -108,6 +111,7 @@ def retime_plan(problem: Problem, plan: Plan) -> Plan:
                 technicians[route.technician_id],
                 route.shift_index,
                 [orders[s.work_order_id] for s in route.stops],
+                route.depot_stops,
             )
             for route in plan.routes
         ]
@@ -145,6 +149,7 @@ def _retime_linked(problem: Problem, plan: Plan) -> list[Route]:
                 technicians[route.technician_id],
                 route.shift_index,
                 [orders[s.work_order_id] for s in route.stops],
+                route.depot_stops,
                 earliest,
             )
             for route in plan.routes
@@ -185,14 +190,22 @@ def retime_route(
     technician: Technician,
     shift_index: int,
     orders: Sequence[WorkOrder],
+    depot_stops: Sequence[DepotStop] = (),
     earliest: Mapping[str, int] | None = None,
 ) -> Route:
     """The route of ``technician``'s shift ``shift_index`` serving ``orders`` in this order.
 
     Timed as the solver times it when the sequence keeps every time rule,
-    else leniently (see the module docstring). ``earliest``: the earliest
-    service start of some orders by id (crew partners, predecessors).
+    else leniently (see the module docstring). ``depot_stops`` (each after
+    ``after`` of the orders) are visited where they stand, loading what
+    they say, timed with the depot's stop and opening hours. ``earliest``:
+    the earliest service start of some orders by id (crew partners,
+    predecessors).
     """
+    if depot_stops:
+        return _retime_with_depots(
+            problem, technician, shift_index, orders, depot_stops, earliest or {}
+        )
     shift = technician.shifts[shift_index]
     k = len(orders)
     end = technician.end if technician.end is not None else technician.start
@@ -207,7 +220,7 @@ def retime_route(
         start_node=k,
         end_node=k + 1,
         shift_start_s=shift.start_s,
-        shift_end_s=shift.end_s,
+        shift_end_s=shift.latest_end_s,
         breaks=tuple((b.duration_s, b.window.start_s, b.window.end_s) for b in shift.breaks),
         max_work_s=technician.max_work_s_per_shift or _NEVER,
         max_travel_s=technician.max_travel_s_per_shift or _NEVER,
@@ -216,16 +229,121 @@ def retime_route(
             if technician.max_orders_per_shift is not None
             else _NEVER
         ),
+        nominal_end_s=shift.end_s,
+        optimise_departure=(problem.weights or DEFAULT_WEIGHTS).working_time_per_hour > 0,
     )
     rules = OrderRules.build(orders, problem.weights or DEFAULT_WEIGHTS)
     if earliest:
         for i, order in enumerate(orders):
             if order.id in earliest:
-                lo = earliest[order.id]
-                rules.intervals[i] = [(max(a, lo), b) for a, b in rules.intervals[i] if b >= lo]
+                rules.intervals[i] = _not_before(rules.intervals[i], earliest[order.id])
     schedule = _lenient_schedule(lane, rules, range(k))
     frame = RouteFrame(technician.id, shift_index, lane, distance)
     return route_of_schedule(problem, frame, dict(enumerate(orders)), schedule)
+
+
+def _unknown_depots(problem: Problem, r: int, route: Route) -> list[InputIssue]:
+    """Every depot stop of route ``r`` at a depot the problem does not have."""
+    known = {d.id for d in problem.depots}
+    out = []
+    for i, visit in enumerate(route.visits()):
+        if isinstance(visit, DepotStop) and visit.depot_id not in known:
+            out.append(
+                InputIssue(
+                    f"routes[{r}].stops[{i}].depot_id",
+                    f"Route {r} visits depot {visit.depot_id}, which the problem does not have.",
+                )
+            )
+    return out
+
+
+def _retime_with_depots(
+    problem: Problem,
+    technician: Technician,
+    shift_index: int,
+    orders: Sequence[WorkOrder],
+    depot_stops: Sequence[DepotStop],
+    earliest: Mapping[str, int],
+) -> Route:
+    """:func:`retime_route` of a sequence with depot stops, which keep their loads."""
+    merged = Route(
+        technician.id, shift_index, 0, 0, tuple(Stop(o.id, 0, 0, 0, 0, 0, 0) for o in orders)
+    )
+    merged = replace(merged, depot_stops=tuple(depot_stops))
+    visits = merged.visits()
+    by_id = {o.id: o for o in orders}
+    places: list[Location] = []
+    kinds: list[WorkOrder | Depot] = []
+    for visit in visits:
+        if isinstance(visit, DepotStop):
+            depot = problem.depot(visit.depot_id)
+            kinds.append(depot)
+            places.append(depot.location)
+        else:
+            kinds.append(by_id[visit.work_order_id])
+            places.append(by_id[visit.work_order_id].location)
+    shift = technician.shifts[shift_index]
+    k = len(visits)
+    end = technician.end if technician.end is not None else technician.start
+    matrices = problem.travel.matrices([*places, technician.start, end])
+    duration = matrices.duration_s.copy()
+    distance = matrices.distance_m.copy()
+    if technician.end is None:
+        duration[:, k + 1] = 0
+        distance[:, k + 1] = 0
+    n_depots = sum(isinstance(x, Depot) for x in kinds)
+    lane = Lane(
+        travel=scale_durations(duration, technician.speed_factor),
+        start_node=k,
+        end_node=k + 1,
+        shift_start_s=shift.start_s,
+        shift_end_s=shift.end_s,
+        breaks=tuple((b.duration_s, b.window.start_s, b.window.end_s) for b in shift.breaks),
+        max_work_s=technician.max_work_s_per_shift or _NEVER,
+        max_travel_s=technician.max_travel_s_per_shift or _NEVER,
+        max_orders=(
+            technician.max_orders_per_shift + n_depots
+            if technician.max_orders_per_shift is not None
+            else _NEVER
+        ),
+    )
+    weights = problem.weights or DEFAULT_WEIGHTS
+    intervals: list[list[Interval]] = []
+    service: list[int] = []
+    deadline: list[int] = []
+    late: list[float] = []
+    cap: list[float] = []
+    for x in kinds:
+        if isinstance(x, Depot):
+            opening = [(w.start_s, w.end_s) for w in x.opening]
+            intervals.append(depot_intervals(opening, x.stop_s))
+            service.append(x.stop_s)
+            deadline.append(_NEVER)
+            late.append(0.0)
+            cap.append(0.0)
+        else:
+            one = OrderRules.build([x], weights)
+            lo = earliest.get(x.id)
+            intervals.append(one.intervals[0] if lo is None else _not_before(one.intervals[0], lo))
+            service.append(one.service_s[0])
+            deadline.append(one.deadline_s[0])
+            late.append(one.late_per_s[0])
+            cap.append(one.late_cap[0])
+    rules = OrderRules(intervals, service, deadline, late, cap)
+    schedule = _lenient_schedule(lane, rules, range(k))
+    loads = {
+        i: (v.depot_id, dict(v.loaded_parts), tuple(v.loaded_tools))
+        for i, v in enumerate(visits)
+        if isinstance(v, DepotStop)
+    }
+    frame = RouteFrame(technician.id, shift_index, lane, distance)
+    order_of = {i: x for i, x in enumerate(kinds) if isinstance(x, WorkOrder)}
+    return route_of_schedule(problem, frame, order_of, schedule, loads)
+
+
+def _not_before(intervals: list[Interval], lo: int) -> list[Interval]:
+    """``intervals`` cut to starts from ``lo`` on (empty: the lenient timing starts it late)."""
+    return [(max(a, lo), b) for a, b in intervals if b >= lo]
 
 
 def _lenient_schedule(lane: Lane, rules: OrderRules, nodes: Sequence[int]) -> Schedule:

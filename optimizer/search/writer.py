@@ -4,7 +4,9 @@ The engines that work on node sequences (the rules engine, the
 large-neighbourhood search) hand their routes here. Each route is timed by
 the one timing routine (:mod:`optimizer.search.timing`), orders nobody may
 serve keep the reason eligibility found, and the other orders left out are
-``capacity_exhausted``. The statistics are fixed before the KPIs are
+``capacity_exhausted``, or the binding constraint the routes show
+(:mod:`optimizer.search.reasons`: parts taken by other orders, the only
+qualified technician busy). The statistics are fixed before the KPIs are
 computed, so ``kpis["solve"]`` always equals ``stats``.
 """
 
@@ -20,14 +22,24 @@ from numpy.typing import NDArray
 from optimizer.domain import WorkOrder
 from optimizer.kpis import compute_kpis
 from optimizer.objective import plan_cost
-from optimizer.plan import PlacedBreak, Plan, Route, SolveStats, Stop, Unassigned, UnassignedReason
+from optimizer.plan import (
+    DepotStop,
+    PlacedBreak,
+    Plan,
+    Route,
+    SolveStats,
+    Stop,
+    Unassigned,
+    UnassignedReason,
+)
 from optimizer.problem import Problem
+from optimizer.search.depots import DepotSupply
 from optimizer.search.index import ModelIndex
+from optimizer.search.reasons import NO_ROOM as NO_ROOM
+from optimizer.search.reasons import binding_reasons
 from optimizer.search.timing import Lane, OrderRules, Schedule, schedule_route
+from optimizer.search.visits import visit_lane
 from optimizer.sla import sla_status
-
-#: Detail of an order that could be served alone but found no room.
-NO_ROOM = "Feasible alone, but no room was left for it in this plan."
 
 
 def timed_route(
@@ -41,16 +53,29 @@ def timed_route(
         If the sequence breaks a time rule or limit (engines only pass
         sequences the timing routine accepted).
     """
+    supply = DepotSupply.of(problem, index)
+    visits: dict[int, tuple[str, dict[str, int], tuple[str, ...]]] = {}
+    if supply is not None:
+        loads = supply.loads(v, nodes)
+        if loads is None:
+            raise ValueError(f"Unsupplied sequence for vehicle {v}: {list(nodes)}.")
+        visits = {pos: (supply.depot_ids[d], parts, tools) for pos, d, parts, tools in loads}
+        lane = visit_lane(lane, nodes, supply.first_node)
     schedule = schedule_route(lane, rules, nodes)
     if schedule is None:
         raise ValueError(f"Infeasible sequence for vehicle {v}: {list(nodes)}.")
     vehicle = index.vehicles[v]
-    orders = {s.node: problem.work_orders[index.order_of_node[s.node]] for s in schedule.stops}
+    orders = {
+        s.node: problem.work_orders[index.order_of_node[s.node]]
+        for k, s in enumerate(schedule.stops)
+        if k not in visits
+    }
     return route_of_schedule(
         problem,
         RouteFrame(vehicle.technician.id, vehicle.shift_index, lane, index.distance_m),
         orders,
         schedule,
+        visits,
     )
 
 
@@ -69,17 +94,42 @@ class RouteFrame:
 
 
 def route_of_schedule(
-    problem: Problem, frame: RouteFrame, orders: Mapping[int, WorkOrder], schedule: Schedule
+    problem: Problem,
+    frame: RouteFrame,
+    orders: Mapping[int, WorkOrder],
+    schedule: Schedule,
+    visits: Mapping[int, tuple[str, dict[str, int], tuple[str, ...]]] | None = None,
 ) -> Route:
     """The plan route of ``schedule``: stops with legs and SLA lights, breaks, the leg home.
 
-    ``orders[node]`` is the work order of each order node of the schedule.
+    ``orders[node]`` is the work order of each order node of the schedule;
+    ``visits[k]`` is ``(depot id, parts loaded, tools loaded)`` of the
+    schedule's ``k``-th stop when it is a depot visit.
     """
     distance = frame.distance_m
     threshold = problem.sla_yellow_threshold_s
-    stops = []
+    stops: list[Stop] = []
+    depot_stops: list[DepotStop] = []
     prev = frame.lane.start_node
-    for stop in schedule.stops:
+    for k, stop in enumerate(schedule.stops):
+        if visits and k in visits:
+            depot_id, parts, tools = visits[k]
+            depot_stops.append(
+                DepotStop(
+                    depot_id=depot_id,
+                    after=len(stops),
+                    arrival_s=stop.arrival_s,
+                    start_s=stop.start_s,
+                    end_s=stop.end_s,
+                    wait_s=stop.start_s - stop.arrival_s,
+                    travel_s=stop.travel_s,
+                    distance_m=int(distance.item(prev, stop.node)),
+                    loaded_parts=dict(parts),
+                    loaded_tools=tuple(tools),
+                )
+            )
+            prev = stop.node
+            continue
         order = orders[stop.node]
         stops.append(
             Stop(
@@ -103,6 +153,7 @@ def route_of_schedule(
         breaks=tuple(PlacedBreak(a, b) for a, b in schedule.breaks),
         end_travel_s=schedule.end_travel_s,
         end_distance_m=int(distance.item(prev, frame.lane.end_node)),
+        depot_stops=tuple(depot_stops),
     )
 
 
@@ -141,7 +192,7 @@ def finish_plan(
     :func:`~optimizer.objective.plan_cost` total and the elapsed time
     (``time.perf_counter()`` clock), before the KPIs are computed.
     """
-    draft = Plan(tuple(routes), tuple(unassigned), stats)
+    draft = Plan(tuple(routes), binding_reasons(problem, routes, unassigned), stats)
     final = replace(
         stats, objective=plan_cost(problem, draft)["total"], wall_s=time.perf_counter() - started
     )
@@ -165,7 +216,7 @@ def write_plan(
         for v, nodes in enumerate(routes)
         if nodes
     ]
-    served = {node for nodes in routes for node in nodes}
+    served = {node for nodes in routes for node in nodes if node < len(index.order_of_node)}
     return finish_plan(
         problem, timed, unassigned_of(problem, index, reasons, served), stats, started
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -11,7 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api.cli import is_loopback, main
+import optimizer
+from api.cli import database_location, is_loopback, main
 from api.settings import get_settings
 from tests.api.test_server import ROOT, _free_port
 
@@ -86,3 +88,49 @@ def test_bug_14_allow_unauthenticated_serves_with_a_warning(tmp_path: Path):
         process.terminate()
         process.wait(timeout=15)
     assert "WARNING: dispatch serve: --host 0.0.0.0 accepts connections" in log.read_text()
+    assert f"jobs stored in SQLite file {tmp_path}/s.db" in log.read_text()
+
+
+def test_serve_on_a_taken_port_fails_before_migrating_with_one_line(monkeypatch, tmp_path, capsys):
+    """Another server holds the port: exit 2, one line naming it, no database created."""
+    db = tmp_path / "never.db"
+    monkeypatch.setenv("DISPATCH_DATABASE_URL", f"sqlite:///{db}")
+    get_settings.cache_clear()
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        try:
+            assert main(["serve", "--port", str(port)]) == 2
+        finally:
+            get_settings.cache_clear()
+    err = capsys.readouterr().err
+    assert err == (
+        f"dispatch serve: port {port} on 127.0.0.1 is already in use (another server?); "
+        "choose another with --port.\n"
+    )
+    assert not db.exists()
+
+
+def test_version(capsys):
+    """dispatch --version prints the installed package's version and exits 0."""
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out == f"dispatch (field-dispatch) {optimizer.__version__}\n"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("sqlite:///jobs/d.db", f"SQLite file {Path('jobs/d.db').resolve()}"),
+        ("sqlite:///:memory:", "SQLite in memory (jobs are lost at exit)"),
+        (
+            "postgresql+psycopg://u:secret@db:5432/dispatch",
+            "postgresql+psycopg database at db:5432/dispatch",
+        ),
+    ],
+)
+def test_database_location_names_the_file_and_hides_credentials(url, expected):
+    assert database_location(url) == expected
+    assert "secret" not in database_location(url)

@@ -67,3 +67,13 @@ def test_console_is_not_in_the_openapi_schema(make_client: ClientFactory):
     """The page, the redirect and the config are not API operations."""
     paths = make_client().get("/openapi.json").json()["paths"]
     assert not [p for p in paths if p == "/" or p.startswith("/console")]
+
+
+def test_vendored_map_libraries_are_served_with_their_licences(make_client: ClientFactory):
+    """Leaflet and leaflet.markercluster, named by the page, are served from /console/vendor/."""
+    client = make_client()
+    html = client.get("/console").text
+    vendored = re.findall(r"(?:src|href)=\"console/vendor/([^\"]+)\"", html)
+    assert {"leaflet/leaflet.js", "leaflet.markercluster/leaflet.markercluster.js"} <= set(vendored)
+    for name in [*vendored, "leaflet/LICENSE", "leaflet.markercluster/MIT-LICENCE.txt"]:
+        assert client.get(f"/console/vendor/{name}").status_code == 200, name

@@ -44,24 +44,25 @@ def bare_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[JobSt
 
 
 def test_migrations_ship_inside_the_package():
-    """The revisions live in api/jobs/migrations/versions and the head is the newest, 0002."""
+    """The revisions live in api/jobs/migrations/versions and the head is the newest, 0003."""
     assert sorted(p.name for p in (MIGRATIONS / "versions").glob("0*.py")) == [
         "0001_jobs.py",
         "0002_job_recovery.py",
+        "0003_progress_phase.py",
     ]
-    assert head_revision() == "0002"
+    assert head_revision() == "0003"
 
 
 def test_an_empty_database_is_migrated_to_head(bare_store: JobStore):
     """migrate() on an empty database creates the tables and records the head revision."""
     assert schema_version(bare_store.engine) is None
-    assert bare_store.migrate() == "0002"
-    assert schema_version(bare_store.engine) == "0002"
+    assert bare_store.migrate() == "0003"
+    assert schema_version(bare_store.engine) == "0003"
     tables = set(inspect(bare_store.engine).get_table_names())
     assert {"jobs", "store_probe", "alembic_version"} <= tables
     job = bare_store.submit("{}", time_limit_s=1.0, seed=3)
     assert bare_store.get(job.id) == job
-    assert bare_store.migrate() == "0002"  # a second start changes nothing
+    assert bare_store.migrate() == "0003"  # a second start changes nothing
 
 
 def test_bug_14_a_create_all_database_is_adopted_without_data_loss(bare_store: JobStore):
@@ -78,8 +79,8 @@ def test_bug_14_a_create_all_database_is_adopted_without_data_loss(bare_store: J
             ),
             {"at": created, "no": False},
         )
-    assert bare_store.migrate() == "0002"
-    assert schema_version(bare_store.engine) == "0002"
+    assert bare_store.migrate() == "0003"
+    assert schema_version(bare_store.engine) == "0003"
     job = bare_store.get("a")
     assert job is not None
     assert (job.status, job.seed, job.attempt, job.has_plan) == (JobStatus.SUCCEEDED, 7, 1, True)

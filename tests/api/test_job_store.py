@@ -162,7 +162,9 @@ def test_requeue_interrupted_requeues_running_and_ends_pending_cancels(store: Jo
     }
     requeued = statuses[kept]
     assert requeued is not None
-    assert (requeued.started_at, requeued.progress_objective, requeued.attempt) == (None, None, 1)
+    # the seconds it solved count against its limit when it resumes; no phase while queued
+    assert (requeued.started_at, requeued.progress_elapsed_s, requeued.attempt) == (None, 1.0, 1)
+    assert requeued.progress_phase is None
 
 
 def test_cancel_ends_a_queued_job_and_flags_a_running_one(store: JobStore):

@@ -39,7 +39,7 @@ def _claimed(store: JobStore, time_limit_s: float) -> tuple[str, int]:
 
 
 def test_a_long_job_saves_its_best_plan_as_a_checkpoint(store: JobStore):
-    """Solved in 0.5 s slices, a running job keeps a valid checkpoint; it is cleared at the end."""
+    """A running job keeps its first plan as a valid checkpoint at once; cleared at the end."""
     job_id, attempt = _claimed(store, time_limit_s=2.0)
     seen: list[tuple[str, float]] = []
     runner = threading.Thread(target=lambda: run_job(store, job_id, attempt, checkpoint_s=0.5))
@@ -52,7 +52,7 @@ def test_a_long_job_saves_its_best_plan_as_a_checkpoint(store: JobStore):
     runner.join()
     assert seen, "no checkpoint was saved while the job ran"
     plan_json, elapsed_s = seen[-1]
-    assert 0.5 <= elapsed_s < 2.0
+    assert 0.0 < elapsed_s < 2.0
     assert_valid_plan(PROBLEM, json.loads(plan_json))
     assert store.checkpoint_of(job_id) is None
     assert store.get(job_id).status is JobStatus.SUCCEEDED

@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import TypeAdapter
 
-from api.mapping import evaluation_to_out, plan_from_in, plan_to_out, prefix_field, to_domain
+from api.mapping import (
+    edits_to_domain,
+    evaluation_to_out,
+    plan_from_in,
+    plan_to_out,
+    prefix_field,
+    to_domain,
+)
 from api.schemas import PlanIn, PlanOut, ProblemIn
-from optimizer import InputError, Problem, SolveParams, check_plan, solve
+from api.schemas.whatif import OperationIn
+from optimizer import CloseDepot, InputError, Problem, SolveParams, check_plan, solve
 from optimizer.document import load_problem, problem_to_document
 from tests.strategies import problems
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -75,8 +88,9 @@ def test_plan_errors_are_prefixed_with_the_body_field(solved_tiny):
     """A malformed plan document raises InputError with fields under plan."""
     problem, _ = solved_tiny
     with pytest.raises(InputError) as caught:
-        plan_from_in(problem, {"routes": [], "unassigned": []})
-    assert [i.field for i in caught.value.issues] == ["plan.stats"]
+        plan_from_in(problem, {"routes": [{"technician_id": "T1"}], "unassigned": []})
+    fields = [i.field for i in caught.value.issues]
+    assert fields and all(f.startswith("plan.routes[0].") for f in fields)
 
 
 @pytest.mark.parametrize(
@@ -99,3 +113,22 @@ def test_prefix_never_loses_the_field(field: str):
     prefixed = prefix_field(field or "$", "problem")
     assert prefixed.startswith("problem")
     assert field in ("", "$") or prefixed.endswith(field)
+
+
+def test_plan_with_depot_stops_round_trips_through_plan_out():
+    """A plan visiting a depot goes out as PlanOut (depot stops in stops) and back unchanged."""
+    doc = json.loads((ROOT / "scenarios/data/metro-depots.json").read_text(encoding="utf-8"))
+    problem = to_domain(doc)
+    plan = solve(problem, params=SolveParams(time_limit_s=5, solution_limit=10, seed=1))
+    assert check_plan(problem, plan) == []
+    assert any(r.depot_stops for r in plan.routes)
+    out = plan_to_out(problem, plan)
+    kinds = {s.get("kind", "work_order") for r in out["routes"] for s in r["stops"]}
+    assert kinds == {"work_order", "depot"}
+    assert plan_from_in(problem, PlanOut.model_validate(out)) == plan
+
+
+def test_close_depot_operation_maps_to_the_core_edit():
+    """The what-if operation close_depot becomes optimizer.CloseDepot."""
+    op = TypeAdapter(OperationIn).validate_python({"op": "close_depot", "depot_id": "D-1"})
+    assert edits_to_domain([op]) == [CloseDepot("D-1")]

@@ -84,10 +84,9 @@ def test_every_operation_has_an_example(schema):
 
 def test_request_examples_succeed_with_valid_plans(schema, client, monkeypatch):
     """Posting each request example gets a 2xx; every plan in the answers is valid."""
-    import api.routes.whatif as whatif_route
-    from tests.api.routes.test_whatif import InlinePool
+    from tests.api.routes.test_whatif import use_inline_pools
 
-    monkeypatch.setattr(whatif_route, "ProcessPoolExecutor", InlinePool)
+    use_inline_pools(monkeypatch)
     posted = 0
     for method, path, op in _operations(schema):
         example = op.get("requestBody", {}).get("content", {}).get("application/json", {})

@@ -23,7 +23,8 @@ from tests.api.test_server import _serve
 CHROMIUM = Path(os.environ.get("DISPATCH_TEST_CHROMIUM", "/usr/bin/chromium"))
 """The browser the tests drive: Debian's package, never one Playwright downloads."""
 
-VIEWPORT = {"width": 1400, "height": 1000}
+VIEWPORT = {"width": 1280, "height": 720}
+"""The smallest screen the console is made for: map, timeline and side panel in one view."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -66,17 +67,26 @@ def server(sync_playwright: Any, tmp_path_factory: pytest.TempPathFactory) -> It
 
 @pytest.fixture
 def page(browser: Any, server: str) -> Iterator[Any]:
-    """The console, opened at ``/`` (redirected); fails the test on any script error."""
-    context = browser.new_context(viewport=VIEWPORT)
+    """The console, opened at ``/`` (redirected) at 1280 x 720.
+
+    Fails the test on any script error and on any request to another host than the
+    server: every request the page makes is recorded (``page.requests``).
+    """
+    context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
     page = context.new_page()
     errors: list[str] = []
+    requests: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("request", lambda request: requests.append(request.url))
     page.set_default_timeout(30_000)
     page.goto(f"{server}/")
     page.wait_for_selector("#scenario option", state="attached")
+    page.requests = requests
     yield page
     context.close()
     assert errors == []
+    elsewhere = [u for u in requests if not u.startswith((server, "data:", "blob:"))]
+    assert elsewhere == []
 
 
 @pytest.fixture
@@ -87,7 +97,8 @@ def shot(request: pytest.FixtureRequest) -> Callable[[Any, str], None]:
     def save(locator: Any, name: str) -> None:
         if folder:
             Path(folder).mkdir(parents=True, exist_ok=True)
-            locator.page.mouse.move(0, 0)  # no tooltip in the picture
+            page = getattr(locator, "page", locator)
+            page.mouse.move(0, 0)  # no tooltip in the picture
             locator.screenshot(path=str(Path(folder) / f"{name}.png"))
 
     return save

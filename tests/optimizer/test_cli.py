@@ -100,3 +100,28 @@ def test_solve_warns_of_an_unknown_skill_with_a_suggestion(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "work_orders[0].required_skills.hvack" in err
     assert "Did you mean hvac?" in err
+
+
+def test_solve_reports_shape_and_cross_field_errors_in_one_message(tmp_path, capsys):
+    """One run lists the schema error and the duplicate id together, exit status 2."""
+    doc = json.loads(EXAMPLE.read_text())
+    doc["work_orders"][0]["service_min"] = "long"
+    doc["work_orders"][2]["id"] = doc["work_orders"][1]["id"]
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(doc))
+    assert main(["solve", str(bad), "--time-limit", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "work_orders[0].service_min" in err
+    assert f"Duplicate work order id: {doc['work_orders'][1]['id']}." in err
+
+
+def test_solve_shows_depot_stops(tmp_path, capsys):
+    """A day with depots prints each depot stop with what it loaded, and a depot-stops KPI."""
+    out = tmp_path / "plan.json"
+    depots = Path(__file__).parents[2] / "scenarios" / "data" / "metro-depots.json"
+    assert main(["solve", str(depots), "--time-limit", "3", "-o", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "(depot D-" in printed
+    assert "depot stops" in printed
+    plan = json.loads(out.read_text())
+    assert any(s.get("kind") == "depot" for r in plan["routes"] for s in r["stops"])

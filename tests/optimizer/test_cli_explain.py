@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -66,6 +67,7 @@ def test_explain_fills_the_fixes_of_a_plain_plan(solved_files, tmp_path, capsys)
     assert main(["explain", str(EXAMPLE), str(plain), "--analysis", "-o", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "skill (−" in printed and "Score analysis" in printed
+    assert re.search(r"skill \(−[\d,.]+ points\)", printed)  # every cost has its unit
     assert "Points by term" in printed and "30,000" in printed  # WO-1011's P2 penalty
     (unserved,) = json.loads(out.read_text())["unassigned"]
     assert [f["kind"] for f in unserved["fixes"]] == ["skill"]

@@ -71,14 +71,20 @@ def test_all_qualified_excluded_is_a_conflict():
 
 
 def test_parts_in_stock_are_used_once_per_unit():
-    """Stock of one part serves one order; the second is capacity_exhausted."""
+    """Stock of one part serves one order; the second says which order took the part."""
     prob = problem(
         [tech(van_stock={"valve": 1})],
         [order("W1", parts={"valve": 1}), order("W2", location=at(7), parts={"valve": 1})],
     )
     plan = solve_checked(prob)
     assert len(plan.assigned_ids) == 1
-    assert list(reasons(plan).values()) == ["capacity_exhausted"]
+    assert list(reasons(plan).values()) == ["parts_taken_by_other_order"]
+    (left,) = plan.unassigned
+    (served,) = plan.assigned_ids
+    assert left.detail == (
+        f"P3 {left.work_order_id} needs a valve; only T1 has a valve, and its only valve goes to "
+        f"P3 {served}."
+    )
 
 
 def test_parts_nobody_carries_are_missing_parts():

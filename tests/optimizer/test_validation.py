@@ -152,7 +152,7 @@ def test_shift_ending_before_start():
     assert _issues(_problem([tech])) == [
         (
             "technicians[0].shifts[1]",
-            "Invalid shift 1 for technician T-1: end 2026-11-23T10:00:00+01:00 "
+            "Invalid shift 2 for technician T-1: end 2026-11-23T10:00:00+01:00 "
             "is not after start 2026-11-23T17:00:00+01:00.",
         )
     ]
@@ -164,7 +164,7 @@ def test_shift_ending_at_its_start():
     assert _issues(_problem([tech])) == [
         (
             "technicians[0].shifts[0]",
-            "Invalid shift 0 for technician T-1: end 2026-11-23T09:00:00+01:00 "
+            "Invalid shift 1 for technician T-1: end 2026-11-23T09:00:00+01:00 "
             "is not after start 2026-11-23T09:00:00+01:00.",
         )
     ]
@@ -181,7 +181,7 @@ def test_break_window_end_before_start():
     assert _issues(_problem([tech])) == [
         (
             "technicians[0].shifts[0].breaks[0]",
-            "Invalid break window for technician T-1 in shift 0: "
+            "Invalid break window for technician T-1 in shift 1: "
             "start 2026-11-23T14:00:00+01:00 is after end 2026-11-23T11:00:00+01:00.",
         )
     ]
@@ -193,7 +193,7 @@ def test_break_longer_than_its_window():
     assert _issues(_problem([tech])) == [
         (
             "technicians[0].shifts[0].breaks[0]",
-            "Break of 45 min for technician T-1 in shift 0 is longer than its window "
+            "Break of 45 min for technician T-1 in shift 1 is longer than its window "
             "2026-11-23T12:00:00+01:00 to 2026-11-23T12:30:00+01:00.",
         )
     ]
@@ -205,7 +205,7 @@ def test_break_window_outside_its_shift():
     assert _issues(_problem([tech])) == [
         (
             "technicians[0].shifts[0].breaks[0]",
-            "Break of 30 min for technician T-1 does not fit inside shift 0 "
+            "Break of 30 min for technician T-1 does not fit inside shift 1 "
             "(2026-11-23T08:00:00+01:00 to 2026-11-23T17:00:00+01:00): its window is "
             "2026-11-23T18:00:00+01:00 to 2026-11-23T19:00:00+01:00.",
         )
@@ -217,7 +217,7 @@ def test_break_window_overlapping_shift_end_too_little():
     tech = _with_break(Break(1800, TimeWindow(9 * H - 600, 10 * H)))
     [(field, message)] = _issues(_problem([tech]))
     assert field == "technicians[0].shifts[0].breaks[0]"
-    assert message.startswith("Break of 30 min for technician T-1 does not fit inside shift 0")
+    assert message.startswith("Break of 30 min for technician T-1 does not fit inside shift 1")
 
 
 def test_break_window_partly_outside_shift_but_fitting_is_valid():

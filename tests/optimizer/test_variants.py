@@ -11,6 +11,7 @@ from optimizer import (
     AddOrders,
     AddTechnician,
     ChangeShift,
+    CloseDepot,
     InputError,
     RemoveTechnician,
     SetWeights,
@@ -89,6 +90,28 @@ def test_bad_edits_are_listed_with_their_place(lyon):
         ),
         (
             "variants[0].operations[1]",
-            "Cannot change shift 2 of technician T-01: it has 1 shift(s), numbered from 0.",
+            "Cannot change shift_index 2 of technician T-01: it has 1 shift(s), numbered from 0.",
         ),
     ]
+
+
+def test_close_depot_removes_it_and_unknown_depot_is_refused() -> None:
+    """close_depot takes the depot out; naming a depot the problem lacks names the operation."""
+    doc = {
+        "technicians": [],
+        "work_orders": [],
+        "depots": [
+            {"id": "D-1", "location": {"x": 0, "y": 0}},
+            {"id": "D-2", "location": {"x": 1, "y": 0}},
+        ],
+    }
+    edited, warnings = apply_edits(doc, [CloseDepot("D-1")])
+    assert [d["id"] for d in edited["depots"]] == ["D-2"]
+    assert warnings == []
+    assert len(doc["depots"]) == 2  # the input is not modified
+    with pytest.raises(InputError) as err:
+        apply_edits(doc, [CloseDepot("D-9")])
+    assert err.value.field == "operations[0]"
+    assert err.value.message == (
+        "Cannot close depot D-9: the problem has no such depot (depots: D-1, D-2)."
+    )

@@ -340,3 +340,24 @@ def test_overloaded_solver_drop_order_follows_the_objective(problems):
     mean_dropped = sum(map(penalty, dropped)) / len(dropped)
     assert mean_dropped < sum(map(penalty, served)) / len(served)
     assert plan.kpis["objective"] <= greedy_plan(problem).kpis["objective"]
+
+
+def test_nightly_short_asks_more_of_the_same_fleet_with_about_5_percent_p1():
+    """``nightly-short``: the nightly fleet and orders, on-site work 0.9x+ the net shift hours."""
+
+    def on_site_share(problem: Problem) -> float:
+        shift_s = sum(
+            s.end_s - s.start_s - sum(b.duration_s for b in s.breaks)
+            for t in problem.technicians
+            for s in t.shifts
+        )
+        return sum(o.service_s for o in problem.work_orders) / shift_s
+
+    short = load_problem(generate("nightly-short"))
+    nightly = load_problem(generate("nightly"))
+    assert len(short.technicians) == len(nightly.technicians) == 1000
+    assert len(short.work_orders) == 10_000
+    assert on_site_share(short) >= 0.9
+    assert on_site_share(short) >= 1.15 * on_site_share(nightly)
+    p1 = sum(o.priority.name == "P1" for o in short.work_orders) / len(short.work_orders)
+    assert 0.04 <= p1 <= 0.06

@@ -23,6 +23,21 @@ export function clock(epochMs, offsetMin) {
   return `${String(d.getUTCHours()).padStart(2, "0")}:${String(d.getUTCMinutes()).padStart(2, "0")}`;
 }
 
+const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/** "Mon 23 Nov" of an instant in the problem's offset. */
+export function dayLabel(epochMs, offsetMin) {
+  const d = new Date(epochMs + offsetMin * 60000);
+  return `${DAYS[d.getUTCDay()]} ${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]}`;
+}
+
+/** Local midnight (epoch ms) of the day holding ``epochMs`` in the problem's offset. */
+export function dayStart(epochMs, offsetMin) {
+  const off = offsetMin * 60000;
+  return Math.floor((epochMs + off) / 86400000) * 86400000 - off;
+}
+
 /** "HH:MM" read from an ISO string (its own local time). */
 export function hhmm(iso) {
   return iso ? iso.slice(11, 16) : "—";
@@ -35,6 +50,17 @@ export function isoAt(epochMs, offsetMin) {
   const abs = Math.abs(offsetMin);
   const off = `${sign}${String(Math.floor(abs / 60)).padStart(2, "0")}:${String(abs % 60).padStart(2, "0")}`;
   return d.toISOString().slice(0, 19) + off;
+}
+
+/** The value of a datetime-local input ("2026-11-23T10:30") for an instant in an offset. */
+export function localInput(epochMs, offsetMin) {
+  return isoAt(epochMs, offsetMin).slice(0, 16);
+}
+
+/** Epoch ms of a datetime-local value read in the problem's offset (NaN when empty). */
+export function fromLocalInput(value, offsetMin) {
+  if (!value) return NaN;
+  return Date.parse(`${value.length === 16 ? `${value}:00` : value}Z`) - offsetMin * 60000;
 }
 
 /** A duration in seconds as "1 h 05" or "25 min" (sign kept). */
@@ -68,22 +94,50 @@ export function delta(value, digits, lowerIsBetter) {
   };
 }
 
-/** SLA traffic lights: an icon and words beside every colour (colour is never the only signal). */
+/**
+ * SLA traffic lights: a colour, a shape and an icon each, and words (colour is never the only
+ * signal). The colours are Okabe and Ito's colour-blind-safe bluish green, orange and
+ * vermillion; no route colour comes near them (ROUTE_COLOURS).
+ */
 export const SLA = {
-  green: { icon: "✓", text: "SLA met", shape: "circle" },
-  yellow: { icon: "!", text: "SLA met, small margin", shape: "diamond" },
-  red: { icon: "✕", text: "SLA breached", shape: "square" },
-  none: { icon: "·", text: "no SLA deadline", shape: "circle" },
+  green: { icon: "✓", text: "SLA met", shape: "circle", colour: "#009E73" },
+  yellow: { icon: "!", text: "SLA met, small margin", shape: "diamond", colour: "#E69F00" },
+  red: { icon: "✕", text: "SLA breached", shape: "square", colour: "#D55E00" },
+  none: { icon: "–", text: "no SLA deadline", shape: "ring", colour: "#FFFFFF" },
 };
 
-/** Distinct colours per technician (golden-angle hues, dark enough for white text). */
-export function colour(index) {
-  const hue = Math.round((index * 137.508) % 360);
-  return `hsl(${hue} 70% ${index % 2 ? 38 : 45}%)`;
+/** The SLA entry of a status (unknown statuses read as "none"). */
+export function sla(status) {
+  return SLA[status] || SLA.none;
+}
+
+/**
+ * Route colours: blues, purples, pinks and greys only, so that none is read as an SLA light
+ * (no green, orange, yellow or red), checked for colour-blind distance from the SLA colours in
+ * tests/console. With the four dash patterns they give 32 distinct line styles; past that a
+ * route is told by its number (the legend, the timeline, every tooltip).
+ */
+export const ROUTE_COLOURS = ["#0072B2", "#56B4E9", "#332288", "#AA4499", "#CC79A7", "#7B68C8", "#3A3A3A", "#7A8FA6"];
+export const ROUTE_DASHES = ["", "10 5", "2 5", "12 4 2 4"];
+
+/** The line style of the route of technician number ``index`` (0-based). */
+export function routeStyle(index) {
+  const n = ROUTE_COLOURS.length;
+  return {
+    colour: ROUTE_COLOURS[index % n],
+    dash: ROUTE_DASHES[Math.floor(index / n) % ROUTE_DASHES.length],
+    label: String(index + 1),
+  };
 }
 
 /** "hvac 2, electrical 1" of a skills or parts mapping. */
 export function pairs(mapping) {
   const entries = Object.entries(mapping || {});
   return entries.length ? entries.map(([k, v]) => `${k} ${v}`).join(", ") : "none";
+}
+
+/** The priority's rank (P1 → 1); unknown last. */
+export function priorityRank(priority) {
+  const m = /^P(\d)$/.exec(priority || "P3");
+  return m ? Number(m[1]) : 9;
 }

@@ -1,98 +1,74 @@
-// The map: routes as SVG polylines on a projected plane (Web Mercator for lat/lon, the plane
-// itself for x/y metres), with a scale bar. Tiles are drawn under it only when the server is
-// configured with DISPATCH_MAP_TILES_URL; without them nothing leaves this server.
+// The map: Leaflet (vendored, global ``L``) with leaflet.markercluster for the stops. Routes are
+// canvas polylines in their technician's colour and dash; stops are markers whose fill, shape
+// and icon say the SLA light and whose border is the route's colour; overlapping stops are
+// clustered at the current zoom. Tiles are drawn only when the server has
+// DISPATCH_MAP_TILES_URL; otherwise the background is plain and says so, and nothing leaves
+// this server. Planar x/y problems are drawn on Leaflet's CRS.Simple (metres); a problem with
+// only a travel matrix has no coordinates and the map says that instead.
 
-import { esc, SLA } from "./format.js";
-import { pointOf } from "./model.js";
+import { esc, sla } from "./format.js";
+import { isDepotStop, pointOf, techName } from "./model.js";
 
-export const WIDTH = 1000;
-export const HEIGHT = 620;
-const PAD = 28;
-const EARTH_M = 40075016.686; // metres per 256 world units at the equator
-const TILE = 256;
+/* global L */
 
-function mercator(lon, lat) {
-  const phi = (Math.max(-85, Math.min(85, lat)) * Math.PI) / 180;
-  return [((lon + 180) / 360) * TILE, ((1 - Math.log(Math.tan(phi) + 1 / Math.cos(phi)) / Math.PI) / 2) * TILE];
-}
-
-/** A projection fitted to the points: world → screen, metres per screen pixel, tiles zoom. */
-function projection(points) {
-  const geo = points.length > 0 && points[0].geo;
-  const world = points.map((p) => (geo ? mercator(p.a, p.b) : [p.a, -p.b]));
-  let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
-  for (const [x, y] of world) {
-    x0 = Math.min(x0, x);
-    y0 = Math.min(y0, y);
-    x1 = Math.max(x1, x);
-    y1 = Math.max(y1, y);
-  }
-  const span = Math.max(x1 - x0, y1 - y0, geo ? 1e-4 : 100);
-  const k = Math.min((WIDTH - 2 * PAD) / Math.max(x1 - x0, span * 0.05), (HEIGHT - 2 * PAD) / Math.max(y1 - y0, span * 0.05));
-  const ox = (x0 + x1) / 2 - WIDTH / 2 / k;
-  const oy = (y0 + y1) / 2 - HEIGHT / 2 / k;
-  const midLat = geo ? points.reduce((s, p) => s + p.b, 0) / points.length : 0;
-  const metresPerPx = geo ? ((EARTH_M / TILE) * Math.cos((midLat * Math.PI) / 180)) / k : 1 / k;
-  const project = (p) => {
-    const [x, y] = geo ? mercator(p.a, p.b) : [p.a, -p.b];
-    return [(x - ox) * k, (y - oy) * k];
-  };
-  return { geo, k, ox, oy, metresPerPx, project };
-}
-
-function niceLength(metres) {
-  const power = 10 ** Math.floor(Math.log10(metres));
-  for (const step of [5, 2, 1]) if (step * power <= metres) return step * power;
-  return power;
-}
-
-function scaleBar(metresPerPx) {
-  const metres = niceLength(metresPerPx * 140);
-  const px = metres / metresPerPx;
-  const label = metres >= 1000 ? `${metres / 1000} km` : `${metres} m`;
-  const x = 20;
-  const y = HEIGHT - 22;
-  return `<g class="scale-bar" aria-label="Scale: ${label}"><rect x="${x - 6}" y="${y - 18}" width="${px + 12}" height="30" rx="4"/>` +
-    `<path d="M${x} ${y - 6}V${y}H${x + px}V${y - 6}"/><text x="${x + px / 2}" y="${y - 6}">${label}</text></g>`;
-}
-
-function tiles(proj, url) {
-  const z = Math.max(0, Math.min(19, Math.round(Math.log2(proj.k))));
-  const n = 2 ** z;
-  const size = (TILE * proj.k) / n;
-  const txFrom = Math.floor((proj.ox * n) / TILE);
-  const txTo = Math.floor(((proj.ox + WIDTH / proj.k) * n) / TILE);
-  const tyFrom = Math.max(0, Math.floor((proj.oy * n) / TILE));
-  const tyTo = Math.min(n - 1, Math.floor(((proj.oy + HEIGHT / proj.k) * n) / TILE));
-  let out = '<g class="tiles">';
-  for (let tx = txFrom; tx <= txTo; tx++) {
-    for (let ty = tyFrom; ty <= tyTo; ty++) {
-      const href = url.replace("{z}", z).replace("{x}", ((tx % n) + n) % n).replace("{y}", ty);
-      const x = ((tx * TILE) / n - proj.ox) * proj.k;
-      const y = ((ty * TILE) / n - proj.oy) * proj.k;
-      out += `<image href="${esc(href)}" x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${size.toFixed(1)}" height="${size.toFixed(1)}"/>`;
+// Markers name themselves for screen readers (Leaflet gives them role=button and tabindex).
+const baseInitIcon = L.Marker.prototype._initIcon;
+L.Marker.include({
+  _initIcon() {
+    baseInitIcon.call(this);
+    const label = this.options.label || (this.options.icon && this.options.icon.options.label);
+    if (this._icon && label) {
+      this._icon.setAttribute("aria-label", label);
+      if (!this.options.keyboard) this._icon.setAttribute("role", "img");
     }
-  }
-  return `${out}</g>`;
+  },
+});
+
+const SIZE = 22;
+/** Days with fewer stops than this are not clustered. */
+const CLUSTER_FROM = 150;
+
+/** SVG of a marker shape: fill, border colour and an icon character. */
+export function shapeSvg(shape, fill, stroke, icon, { dash = "", size = SIZE, iconColour = "#000" } = {}) {
+  const s = size;
+  const h = s / 2;
+  const w = 3;
+  let body;
+  if (shape === "square") body = `<rect x="${w}" y="${w}" width="${s - 2 * w}" height="${s - 2 * w}"/>`;
+  else if (shape === "diamond") body = `<path d="M${h} 1L${s - 1} ${h}L${h} ${s - 1}L1 ${h}z"/>`;
+  else if (shape === "triangle") body = `<path d="M${h} 2L${s - 2} ${s - 3}H2z"/>`;
+  else if (shape === "house") body = `<path d="M${h} 1L${s - 2} ${h - 1}V${s - 2}H2V${h - 1}z"/>`;
+  else body = `<circle cx="${h}" cy="${h}" r="${h - w / 2 - 0.5}"/>`;
+  const dashAttr = dash ? ` stroke-dasharray="${dash}"` : "";
+  return `<svg width="${s}" height="${s}" viewBox="0 0 ${s} ${s}" aria-hidden="true" focusable="false">` +
+    `<g fill="${fill}" stroke="${stroke}" stroke-width="${w}"${dashAttr}>${body}</g>` +
+    `<text x="${h}" y="${h + 4}" text-anchor="middle" font-size="${s * 0.5}" font-weight="700" fill="${iconColour}">${icon}</text></svg>`;
 }
 
-function marker(status, x, y, r) {
-  const shape = (SLA[status] || SLA.none).shape;
-  if (shape === "square") return `<rect x="${(x - r).toFixed(1)}" y="${(y - r).toFixed(1)}" width="${2 * r}" height="${2 * r}"/>`;
-  if (shape === "diamond") {
-    const d = r * 1.3;
-    return `<path d="M${x.toFixed(1)} ${(y - d).toFixed(1)}l${d} ${d}l${-d} ${d}l${-d} ${-d}z"/>`;
-  }
-  return `<circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="${r}"/>`;
+const view = {
+  map: null,
+  mode: null, // "geo" | "plane"
+  problem: null,
+  routesLayer: null,
+  clusterLayer: null,
+  selectedLayer: null,
+  unservedLayer: null,
+  staticLayer: null,
+  pickLayer: null,
+  tiles: null,
+  lines: new Map(), // route key -> polyline
+  markers: new Map(), // order id -> marker (clustered)
+  model: null,
+  handlers: {},
+  pick: null,
+};
+
+/** Leaflet's [lat, lng] of a point: lat/lon, or y/x on the plane (CRS.Simple). */
+function latLng(p) {
+  return [p.b, p.a];
 }
 
-/**
- * The map's SVG markup for ``model``: one ``.route-line`` per route, a ``.stop`` per served
- * order (numbered, SLA colour and shape), a hollow ``.unserved-marker`` per unserved order,
- * the technicians' start points and a scale bar. ``highlight`` is a Set of order ids drawn
- * with a ring (re-plan moves, manual moves).
- */
-export function mapSvg(model, config, highlight, flagged) {
+function allPoints(model) {
   const points = [];
   for (const order of model.orders.values()) {
     const p = pointOf(order.location);
@@ -102,63 +78,384 @@ export function mapSvg(model, config, highlight, flagged) {
     const p = pointOf(tech.doc.start);
     if (p) points.push(p);
   }
-  if (!points.length) {
-    return `<svg viewBox="0 0 ${WIDTH} 120" role="img" aria-label="No map"><text x="20" y="60" class="map-note">` +
-      "This problem has no coordinates (travel matrix): no map to draw.</text></svg>";
+  return points;
+}
+
+function createMap(container, mode, config) {
+  if (view.map) {
+    view.map.remove();
+    view.map = null;
   }
-  const proj = projection(points);
-  const r = model.orders.size > 500 ? 4.5 : 8;
-  const font = r > 5 ? 9 : 5.5;
-  let lines = "";
-  let stops = "";
+  container.innerHTML = "";
+  const options = { preferCanvas: true, zoomSnap: 0.25, keyboard: true, attributionControl: true };
+  if (mode === "plane") Object.assign(options, { crs: L.CRS.Simple, minZoom: -20, maxZoom: 8 });
+  else Object.assign(options, { minZoom: 2, maxZoom: 19 });
+  const map = L.map(container, options);
+  map.attributionControl.setPrefix("Leaflet");
+  view.tiles = null;
+  if (mode === "geo" && config.map_tiles_url) {
+    view.tiles = L.tileLayer(config.map_tiles_url, { attribution: esc(config.map_tiles_attribution || ""), maxZoom: 19 }).addTo(map);
+    container.classList.remove("no-tiles");
+  } else {
+    container.classList.add("no-tiles");
+    const note = L.control({ position: "bottomright" });
+    note.onAdd = () => {
+      const el = L.DomUtil.create("div", "map-note");
+      el.textContent = mode === "plane"
+        ? "Planar x/y problem: positions in metres, no map tiles."
+        : "Plain background: no map tiles configured (DISPATCH_MAP_TILES_URL).";
+      return el;
+    };
+    note.addTo(map);
+  }
+  L.control.scale({ imperial: false, position: "bottomleft" }).addTo(map);
+  const fit = L.control({ position: "topleft" });
+  fit.onAdd = () => {
+    const el = L.DomUtil.create("div", "leaflet-bar map-fit");
+    el.innerHTML = '<button type="button" id="map-fit" title="Fit the map to the selection (or to every shown route)" aria-label="Fit to selection">⤢</button>';
+    L.DomEvent.disableClickPropagation(el);
+    el.firstChild.addEventListener("click", () => fitSelection());
+    return el;
+  };
+  fit.addTo(map);
+  map.createPane("selected").style.zIndex = 640;
+  view.routesLayer = L.layerGroup().addTo(map);
+  view.staticLayer = L.layerGroup().addTo(map);
+  view.unservedLayer = L.markerClusterGroup({
+    showCoverageOnHover: false,
+    maxClusterRadius: 30,
+    iconCreateFunction: (cluster) => {
+      const n = cluster.getChildCount();
+      return L.divIcon({ className: "cluster-icon", html: `<div class="cluster unserved-cluster"><b>?${n}</b></div>`, iconSize: [32, 32], label: `${n} unserved orders; zoom in or press Enter to expand` });
+    },
+  }).addTo(map);
+  view.clusterLayer = L.markerClusterGroup({
+    chunkedLoading: true,
+    showCoverageOnHover: false,
+    maxClusterRadius: 36,
+    spiderfyOnMaxZoom: true,
+    iconCreateFunction: clusterIcon,
+  }).addTo(map);
+  view.plainLayer = L.layerGroup().addTo(map);
+  view.selectedLayer = L.layerGroup().addTo(map);
+  view.pickLayer = L.layerGroup().addTo(map);
+  map.on("click", (e) => {
+    if (view.pick) {
+      const fn = view.pick;
+      view.pick = null;
+      container.classList.remove("picking");
+      const location = mode === "geo" ? { lat: round(e.latlng.lat, 6), lon: round(e.latlng.lng, 6) } : { x: round(e.latlng.lng, 1), y: round(e.latlng.lat, 1) };
+      view.pickLayer.clearLayers();
+      L.marker(e.latlng, { icon: pinIcon(), keyboard: false, interactive: false }).addTo(view.pickLayer);
+      fn(location);
+    }
+  });
+  view.map = map;
+  view.mode = mode;
+  window.dispatchMap = map; // for the browser tests and the console's own measurements
+  return map;
+}
+
+function round(v, digits) {
+  return Number(v.toFixed(digits));
+}
+
+function pinIcon() {
+  return L.divIcon({ className: "pick-icon", html: shapeSvg("triangle", "#fff", "#000", "+", { size: 26 }), iconSize: [26, 26] });
+}
+
+function clusterIcon(cluster) {
+  const children = cluster.getAllChildMarkers();
+  let red = 0;
+  let yellow = 0;
+  for (const m of children) {
+    if (m.options.sla === "red") red += 1;
+    else if (m.options.sla === "yellow") yellow += 1;
+  }
+  const n = children.length;
+  const size = n < 10 ? 30 : n < 100 ? 36 : 42;
+  const badges = `${red ? `<span class="badge red">✕${red}</span>` : ""}${yellow ? `<span class="badge yellow">!${yellow}</span>` : ""}`;
+  const words = `${n} stops${red ? `, ${red} breached` : ""}${yellow ? `, ${yellow} with a small margin` : ""}; zoom in or press Enter to expand`;
+  return L.divIcon({
+    className: "cluster-icon",
+    html: `<div class="cluster" data-count="${n}"><b>${n}</b>${badges}</div>`,
+    iconSize: [size, size],
+    label: words,
+  });
+}
+
+function stopIcon(model, orderId, at, highlight, flagged, pinned) {
+  const tech = model.technicians.get(at.route.technician_id);
+  const status = at.stop.sla_status || "none";
+  const light = sla(status);
+  const classes = ["stop", `sla-${status}`];
+  if (highlight.has(orderId)) classes.push("moved");
+  if (flagged.has(orderId)) classes.push("violated");
+  if (pinned) classes.push("pinned");
+  const crew = at.stop.crew && at.stop.crew.length > 1;
+  if (crew) classes.push("crew");
+  const html = `<div class="${classes.join(" ")}" data-order="${esc(orderId)}" data-route="${esc(at.route.key)}">` +
+    `${shapeSvg(light.shape, light.colour, tech ? tech.colour : "#333", light.icon)}<span class="num">${at.number}</span>` +
+    `${pinned ? '<span class="pin" aria-hidden="true">⚲</span>' : ""}</div>`;
+  const who = tech ? techName(tech, at.route.technician_id) : at.route.technician_id;
+  const label = `${orderId}: stop ${at.number} of ${who} (route ${tech ? tech.label : "?"}), ${light.text}${crew ? `, crew ${at.stop.crew.join(" and ")}` : ""}${pinned ? ", pinned" : ""}`;
+  return L.divIcon({ className: "stop-icon", html, iconSize: [SIZE, SIZE], label });
+}
+
+function unservedIcon(orderId, order, highlight) {
+  const html = `<div class="unserved-marker${highlight.has(orderId) ? " moved" : ""}" data-order="${esc(orderId)}">` +
+    `${shapeSvg("triangle", "#ffffff", "#000", "?", { dash: "3 2" })}</div>`;
+  return L.divIcon({ className: "stop-icon", html, iconSize: [SIZE, SIZE], label: `${orderId}: unserved ${order.priority || "P3"}` });
+}
+
+/**
+ * Draw ``model`` on the map in ``container``. ``ui``: {config, highlight, flagged, hidden (Set
+ * of technician ids), selectedRoute (key or null), pinned (Set of order ids), keepView}.
+ * Returns the number of stop markers.
+ */
+export function drawMap(container, model, ui) {
+  const points = allPoints(model);
+  if (!points.length) {
+    if (view.map) {
+      view.map.remove();
+      view.map = null;
+    }
+    view.mode = null;
+    container.innerHTML = '<p class="map-empty" role="note">This problem has no coordinates (a travel matrix only): there is no map to draw. The timeline and the lists show the whole plan.</p>';
+    return 0;
+  }
+  const mode = points[0].geo ? "geo" : "plane";
+  const fresh = !view.map || view.mode !== mode || view.problem !== ui.dayId || (ui.config.map_tiles_url || null) !== view.tilesUrl;
+  if (fresh) {
+    createMap(container, mode, ui.config);
+    view.tilesUrl = ui.config.map_tiles_url || null;
+  }
+  view.problem = ui.dayId;
+  view.model = model;
+  view.ui = ui;
+  view.routesLayer.clearLayers();
+  view.staticLayer.clearLayers();
+  view.unservedLayer.clearLayers();
+  view.clusterLayer.clearLayers();
+  view.plainLayer.clearLayers();
+  view.selectedLayer.clearLayers();
+  view.lines.clear();
+  view.markers.clear();
+  const selected = ui.selectedRoute;
+  const clustered = [];
   for (const route of model.routes) {
     const tech = model.technicians.get(route.technician_id);
-    if (!tech) continue;
+    if (!tech || ui.hidden.has(route.technician_id)) continue;
+    if (ui.day !== null && ui.day !== undefined && route.day !== ui.day) continue;
     const path = [];
     const start = pointOf(tech.doc.start);
-    if (start) path.push(proj.project(start));
-    const here = [];
-    route.stops.forEach((stop, i) => {
-      const order = model.orders.get(stop.work_order_id);
+    if (start) path.push(latLng(start));
+    for (const stop of route.stops) {
+      const loc = isDepotStop(stop)
+        ? model.depots.get(stop.depot_id) && model.depots.get(stop.depot_id).location
+        : model.orders.get(stop.work_order_id) && model.orders.get(stop.work_order_id).location;
+      const p = pointOf(loc);
+      if (p) path.push(latLng(p));
+    }
+    const end = pointOf(tech.doc.end) || start;
+    if (end && route.stops.length) path.push(latLng(end));
+    const isSel = selected === route.key;
+    const line = L.polyline(path, {
+      color: tech.colour,
+      dashArray: tech.dash || null,
+      weight: isSel ? 5 : 2.5,
+      opacity: selected && !isSel ? 0.15 : 0.85,
+      pane: isSel ? "selected" : "overlayPane",
+      interactive: true,
+    });
+    line.bindTooltip(`Route ${tech.label}: ${esc(techName(tech, route.technician_id))} (${esc(route.technician_id)}, shift ${route.shift_index + 1})`, { sticky: true });
+    line.on("click", () => view.handlers.selectRoute && view.handlers.selectRoute(route.key));
+    line.addTo(view.routesLayer);
+    view.lines.set(route.key, line);
+    route.stops.forEach((stop) => {
+      if (isDepotStop(stop)) return;
+      const id = stop.work_order_id;
+      const at = model.stopsOf.get(id).find((a) => a.route === route);
+      if (view.markers.has(id)) return; // crew orders: one marker, in the first member's route
+      const order = model.orders.get(id);
       const p = order && pointOf(order.location);
       if (!p) return;
-      const [x, y] = proj.project(p);
-      path.push([x, y]);
-      here.push([x, y, stop, i]);
+      const marker = L.marker(latLng(p), {
+        icon: stopIcon(model, id, at, ui.highlight, ui.flagged, ui.pinned.has(id)),
+        sla: stop.sla_status || "none",
+        keyboard: true,
+        riseOnHover: true,
+        pane: isSel ? "selected" : "markerPane",
+      });
+      marker.on("click", () => view.handlers.selectOrder && view.handlers.selectOrder(id));
+      view.markers.set(id, marker);
+      if (isSel) marker.addTo(view.selectedLayer);
+      else clustered.push(marker);
     });
-    const end = pointOf(tech.doc.end);
-    if (end && route.stops.length) path.push(proj.project(end));
-    const d = path.map(([x, y], i) => `${i ? "L" : "M"}${x.toFixed(1)} ${y.toFixed(1)}`).join("");
-    lines += `<path class="route-line" data-route="${esc(route.key)}" d="${d}" stroke="${tech.colour}"/>`;
-    for (const [x, y, stop, i] of here) {
-      const status = stop.sla_status || "none";
-      const ring = highlight && highlight.has(stop.work_order_id) ? " moved" : "";
-      const warn = flagged && flagged.has(stop.work_order_id) ? " violated" : "";
-      stops += `<g class="stop sla-${status}${ring}${warn}" data-order="${esc(stop.work_order_id)}" stroke="${tech.colour}">` +
-        `${marker(status, x, y, r)}<text x="${x.toFixed(1)}" y="${(y + font / 3).toFixed(1)}" font-size="${font}">${i + 1}</text></g>`;
-    }
   }
-  let depots = "";
-  for (const tech of model.technicians.values()) {
-    const p = pointOf(tech.doc.start);
-    if (!p) continue;
-    const [x, y] = proj.project(p);
-    depots += `<path class="tech-start" d="M${x.toFixed(1)} ${(y - 6).toFixed(1)}l5 9h-10z" fill="${tech.colour}"><title>${esc(tech.doc.id)} start</title></path>`;
-  }
-  let unserved = "";
+  // a small day is drawn stop by stop; clusters are for days where stops hide each other
+  if (clustered.length >= CLUSTER_FROM) view.clusterLayer.addLayers(clustered);
+  else for (const m of clustered) m.addTo(view.plainLayer);
+  container.classList.toggle("dimmed", Boolean(selected));
+  const unserved = [];
   for (const id of model.unassigned.keys()) {
     const order = model.orders.get(id);
     const p = order && pointOf(order.location);
     if (!p) continue;
-    const [x, y] = proj.project(p);
-    unserved += `<circle class="unserved-marker" data-order="${esc(id)}" cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="${r}"/>`;
+    const m = L.marker(latLng(p), { icon: unservedIcon(id, order, ui.highlight), keyboard: true });
+    m.on("click", () => view.handlers.selectOrder && view.handlers.selectOrder(id));
+    unserved.push(m);
   }
-  const background = config.map_tiles_url && proj.geo ? tiles(proj, config.map_tiles_url) : "";
-  const credit = background && config.map_tiles_attribution
-    ? `<text class="attribution" x="${WIDTH - 6}" y="${HEIGHT - 6}">${esc(config.map_tiles_attribution)}</text>`
-    : "";
-  return `<svg id="map-svg" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-label="Map of ${model.routes.length} routes; details in the timeline and lists">` +
-    `<rect class="map-bg" width="${WIDTH}" height="${HEIGHT}"/>${background}` +
-    `<g class="routes">${lines}</g><g class="depots">${depots}</g><g class="unserved">${unserved}</g><g class="stops">${stops}</g>` +
-    `${scaleBar(proj.metresPerPx)}${credit}</svg>`;
+  const many = model.technicians.size > 200; // past that, starts are canvas dots, not DOM markers
+  view.unservedLayer.addLayers(unserved);
+  for (const tech of model.technicians.values()) {
+    const p = pointOf(tech.doc.start);
+    if (!p || ui.hidden.has(tech.doc.id)) continue;
+    if (many) {
+      L.circleMarker(latLng(p), { radius: 4, color: "#000", weight: 1.5, fillColor: tech.colour, fillOpacity: 1, interactive: false }).addTo(view.staticLayer);
+      continue;
+    }
+    L.marker(latLng(p), {
+      icon: L.divIcon({ className: "tech-start", html: shapeSvg("house", tech.colour, "#fff", "", { size: 16 }), iconSize: [16, 16], label: `Start of ${techName(tech, tech.doc.id)} (route ${tech.label})` }),
+      keyboard: false,
+      interactive: false,
+    }).addTo(view.staticLayer);
+  }
+  for (const depot of model.depots.values()) {
+    const p = pointOf(depot.location);
+    if (!p) continue;
+    L.marker(latLng(p), {
+      icon: L.divIcon({ className: "depot-icon", html: `<div class="depot" data-depot="${esc(depot.id)}">${shapeSvg("square", "#1d2430", "#fff", "D", { size: 22, iconColour: "#fff" })}</div>`, iconSize: [22, 22], label: `Depot ${depot.id}` }),
+      keyboard: true,
+    }).addTo(view.staticLayer);
+  }
+  if (fresh || !ui.keepView) fitAll();
+  return view.markers.size;
+}
+
+function boundsOf(latlngs) {
+  return latlngs.length ? L.latLngBounds(latlngs) : null;
+}
+
+/** Fit to every shown route and unserved order. */
+export function fitAll() {
+  if (!view.map) return;
+  const pts = [];
+  for (const line of view.lines.values()) pts.push(...line.getLatLngs());
+  view.unservedLayer.eachLayer((m) => pts.push(m.getLatLng()));
+  if (!pts.length && view.model) for (const p of allPoints(view.model)) pts.push(latLng(p));
+  const b = boundsOf(pts);
+  if (b) view.map.fitBounds(b, { padding: [20, 20], animate: false });
+}
+
+/** Fit to the selected order, else the selected route, else every shown route. */
+export function fitSelection(orderId = view.handlers.selectedOrder && view.handlers.selectedOrder()) {
+  if (!view.map) return;
+  const order = orderId && view.model && view.model.orders.get(orderId);
+  const p = order && pointOf(order.location);
+  if (p) {
+    view.map.setView(latLng(p), Math.max(view.map.getZoom(), view.mode === "geo" ? 15 : view.map.getZoom() + 2), { animate: false });
+    const m = view.markers.get(orderId);
+    if (m && view.clusterLayer.hasLayer(m)) view.clusterLayer.zoomToShowLayer(m, () => {});
+    return;
+  }
+  const key = view.ui && view.ui.selectedRoute;
+  const line = key && view.lines.get(key);
+  if (line && line.getLatLngs().length) {
+    view.map.fitBounds(line.getBounds(), { padding: [30, 30], animate: false });
+    return;
+  }
+  fitAll();
+}
+
+/** Who handles clicks on routes and stops, and which order is selected. */
+export function setMapHandlers(handlers) {
+  view.handlers = handlers;
+}
+
+/** The next click on the map gives ``fn`` a location (lat/lon or x/y). */
+export function pickLocation(fn) {
+  if (!view.map) return false;
+  view.pick = fn;
+  view.map.getContainer().classList.add("picking");
+  return true;
+}
+
+/** Forget the picked location's marker. */
+export function clearPick() {
+  if (view.pickLayer) view.pickLayer.clearLayers();
+}
+
+function segDistance(p, a, b) {
+  const dx = b.x - a.x;
+  const dy = b.y - a.y;
+  const len = dx * dx + dy * dy;
+  const t = len ? Math.max(0, Math.min(1, ((p.x - a.x) * dx + (p.y - a.y) * dy) / len)) : 0;
+  return Math.hypot(p.x - (a.x + t * dx), p.y - (a.y + t * dy));
+}
+
+/**
+ * The shown route under the screen point (within 14 px) and where ``orderId`` would go in it
+ * (the position of least detour); null when no route is near.
+ */
+export function routeAt(clientX, clientY, orderId) {
+  if (!view.map) return null;
+  const box = view.map.getContainer().getBoundingClientRect();
+  if (clientX < box.left || clientX > box.right || clientY < box.top || clientY > box.bottom) return null;
+  const p = L.point(clientX - box.left, clientY - box.top);
+  let best = null;
+  for (const [key, line] of view.lines) {
+    const pts = line.getLatLngs().map((ll) => view.map.latLngToContainerPoint(ll));
+    for (let i = 1; i < pts.length; i++) {
+      const d = segDistance(p, pts[i - 1], pts[i]);
+      if (d <= 14 && (!best || d < best.d)) best = { key, d };
+    }
+  }
+  if (!best) return null;
+  const route = view.model.routeByKey.get(best.key);
+  const order = view.model.orders.get(orderId);
+  const o = order && pointOf(order.location);
+  let position = route.stops.length;
+  if (o) {
+    const tech = view.model.technicians.get(route.technician_id);
+    const loc = (s) => (isDepotStop(s) ? view.model.depots.get(s.depot_id)?.location : view.model.orders.get(s.work_order_id)?.location);
+    const seq = [pointOf(tech.doc.start), ...route.stops.map((s) => pointOf(loc(s))), pointOf(tech.doc.end) || pointOf(tech.doc.start)];
+    const d = (a, b) => (a && b ? Math.hypot(a.a - b.a, a.b - b.b) : 0);
+    let bestCost = Infinity;
+    for (let i = 0; i < seq.length - 1; i++) {
+      const cost = d(seq[i], o) + d(o, seq[i + 1]) - d(seq[i], seq[i + 1]);
+      if (cost < bestCost) {
+        bestCost = cost;
+        position = i;
+      }
+    }
+  }
+  return { key: best.key, position };
+}
+
+/** What the map shows, for the browser tests: markers, clusters, lines and their styles. */
+export function mapInfo() {
+  if (!view.map) return { mode: view.mode, markers: 0 };
+  const lines = {};
+  for (const [key, line] of view.lines) lines[key] = { colour: line.options.color, dash: line.options.dashArray, opacity: line.options.opacity, weight: line.options.weight };
+  return {
+    mode: view.mode,
+    zoom: view.map.getZoom(),
+    center: view.map.getCenter(),
+    markers: view.markers.size,
+    clustered: view.clusterLayer.getLayers().length,
+    selected: view.selectedLayer.getLayers().length,
+    unserved: view.unservedLayer.getLayers().length,
+    day: view.ui ? view.ui.day : null,
+    tiles: Boolean(view.tiles),
+    lines,
+  };
+}
+
+/** Zoom the map so that the stop of ``orderId`` is a marker of its own (out of any cluster). */
+export function revealOrder(orderId) {
+  const m = view.markers.get(orderId);
+  if (!m) return Promise.resolve(false);
+  if (!view.clusterLayer.hasLayer(m)) return Promise.resolve(true);
+  return new Promise((resolve) => view.clusterLayer.zoomToShowLayer(m, () => resolve(true)));
 }

@@ -1,10 +1,11 @@
-// What if: variants of the loaded problem built from a form, solved side by side by the API,
-// compared in a table of KPIs and deltas.
+// What if: variants of the working problem built from a form, solved side by side by the API
+// (with their plans), compared in a table; a variant's plan can be opened and made the working
+// plan (with the variant's problem, built here by the same operations the API applied).
 
 import { call } from "./api.js";
 import { esc } from "./format.js";
 import { whatifTable } from "./panels.js";
-import { $, clearError, showError, state, status, timeLimit } from "./page.js";
+import { $, clearError, commit, renderPlan, showError, state, status, timeLimit } from "./page.js";
 
 function showVariantFields() {
   const kind = $("variant-kind").value;
@@ -47,6 +48,36 @@ function addVariant(e) {
   renderVariants();
 }
 
+/** The problem document of a variant: the operations this form builds, as the API applies them. */
+export function variantProblem(base, variant) {
+  const doc = JSON.parse(JSON.stringify(base));
+  for (const op of variant.operations) {
+    if (op.op === "remove_technician") {
+      doc.technicians = doc.technicians.filter((t) => t.id !== op.technician_id);
+      for (const o of doc.work_orders) {
+        if (o.pinned_technician_id === op.technician_id) o.pinned_technician_id = null;
+        if (o.dispatched_technician_id === op.technician_id) o.dispatched_technician_id = null;
+        for (const key of ["preferred_technician_ids", "excluded_technician_ids"]) {
+          if (Array.isArray(o[key])) o[key] = o[key].filter((t) => t !== op.technician_id);
+        }
+      }
+    } else if (op.op === "add_technician") {
+      const source = doc.technicians.find((t) => t.id === op.copy_of);
+      doc.technicians.push({ ...JSON.parse(JSON.stringify(source)), id: op.id });
+    } else if (op.op === "change_shift") {
+      const tech = doc.technicians.find((t) => t.id === op.technician_id);
+      tech.shifts[op.shift_index] = { ...tech.shifts[op.shift_index], start: op.start, end: op.end };
+    } else if (op.op === "set_weights") {
+      const weights = { ...(doc.weights || {}) };
+      for (const [k, v] of Object.entries(op.weights)) {
+        weights[k] = v && typeof v === "object" && weights[k] && typeof weights[k] === "object" ? { ...weights[k], ...v } : v;
+      }
+      doc.weights = weights;
+    }
+  }
+  return doc;
+}
+
 export function renderVariants() {
   $("variants").innerHTML = state.variants
     .map((v, i) => `<li>${esc(v.name)} <button type="button" data-remove="${i}" aria-label="Remove variant ${esc(v.name)}">✕</button></li>`)
@@ -60,9 +91,12 @@ async function runWhatif() {
   const limit = Math.min(timeLimit(), 5);
   $("whatif-result").innerHTML = `<p>Solving the base and ${state.variants.length} variant(s), ${limit} s each…</p>`;
   try {
-    const answer = await call("POST", "v1/whatif", { base: state.problem, variants: state.variants, time_limit_s: limit });
+    const base = state.problem;
+    const variants = state.variants.slice();
+    const answer = await call("POST", "v1/whatif", { base, variants, time_limit_s: limit, include_plans: true });
+    state.whatif = { answer, base, variants };
     $("whatif-result").innerHTML = whatifTable(answer);
-    status(`What-if: ${answer.rows.length} rows compared.`);
+    status(`What-if: ${answer.rows.length} rows compared; open a variant to look at its plan.`);
   } catch (exc) {
     $("whatif-result").innerHTML = "";
     showError(exc, "Comparing variants");
@@ -71,7 +105,40 @@ async function runWhatif() {
   }
 }
 
-/** Wire the variant form, the variant list and Compare. */
+async function openVariant(i) {
+  const w = state.whatif;
+  const row = w && w.answer.rows[i];
+  if (!row || !row.plan) return;
+  const problem = i === 0 ? w.base : variantProblem(w.base, w.variants[i - 1]);
+  if (!state.preview) state.preview = { before: { problem: state.problem, plan: state.plan, terms: state.terms } };
+  state.preview.name = row.name;
+  state.preview.problem = problem;
+  state.preview.plan = row.plan;
+  state.problem = problem;
+  state.plan = row.plan;
+  state.terms = null;
+  $("preview-bar").hidden = false;
+  $("preview-name").textContent = row.name;
+  await renderPlan(true);
+  status(`Looking at variant “${row.name}”: make it the working plan, or go back.`);
+}
+
+async function closePreview(apply) {
+  const p = state.preview;
+  if (!p) return;
+  state.preview = null;
+  $("preview-bar").hidden = true;
+  state.problem = p.before.problem;
+  state.plan = p.before.plan;
+  state.terms = p.before.terms;
+  if (apply) {
+    commit(`use variant “${p.name}”`, { problem: p.problem, plan: p.plan, terms: null, overrides: new Map(), highlight: new Set(), flagged: new Set() });
+  }
+  await renderPlan(true);
+  status(apply ? `Variant “${p.name}” is now the working plan (Undo brings the previous one back).` : "Back to the working plan.");
+}
+
+/** Wire the variant form, the variant list, Compare and the variants' Open buttons. */
 export function wireWhatif() {
   $("variant-kind").addEventListener("change", showVariantFields);
   $("variant-form").addEventListener("submit", addVariant);
@@ -83,4 +150,10 @@ export function wireWhatif() {
     }
   });
   $("run-whatif").addEventListener("click", runWhatif);
+  $("whatif-result").addEventListener("click", (e) => {
+    const i = e.target.dataset.openVariant;
+    if (i !== undefined) openVariant(Number(i));
+  });
+  $("preview-apply").addEventListener("click", () => closePreview(true));
+  $("preview-close").addEventListener("click", () => closePreview(false));
 }

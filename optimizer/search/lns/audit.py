@@ -8,7 +8,11 @@ may serve it (its allowed vehicles near it, or all of them when few):
 - **ejection**: taking one or two orders of lower total penalty out of a
   route makes room for it, and the objective improves, counting the
   ejected orders' penalties (or, when one fits elsewhere, the cost of
-  moving it there: another technician takes over).
+  moving it there: another technician takes over);
+- **clearing** (only when neither works and the order's resource is
+  scarce: few routes may serve it, or every one of them has given its
+  parts away): as many lower-penalty orders as it takes, wherever they sit
+  in the route, part holders included (:func:`_best_clearing`).
 
 :func:`protect` applies such moves until none is left or time runs out;
 :func:`audit` lists the ones that remain (a plan with findings is a search
@@ -36,6 +40,9 @@ from optimizer.search.timing import timing_of
 PAIR_SPAN = 3
 #: Routes tried per order left out (the nearest allowed ones).
 AUDIT_ROUTES = 8
+#: An order allowed in at most this many routes has a scarce technician:
+#: clearing is tried for it.
+SCARCE_ROUTES = AUDIT_ROUTES
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +84,8 @@ def _best_ejection(sol: Solution, hood: Neighbourhood, node: int) -> Finding | N
         route = sol.routes[v]
         nodes = list(route.nodes)
         old_cost = route.cost
-        candidates = [i for i, y in enumerate(nodes) if m.penalty[y] < p_x]
+        n_orders = len(m.penalty)  # depot visits (nodes after the orders) are never ejected
+        candidates = [i for i, y in enumerate(nodes) if y < n_orders and m.penalty[y] < p_x]
         sets: list[tuple[int, ...]] = [(i,) for i in candidates]
         sets += [
             (i, k)
@@ -115,7 +123,74 @@ def find(sol: Solution, hood: Neighbourhood, node: int) -> Finding | None:
     cost, v, _ = best_insertion(sol, node, hood, sol.model.penalty[node])
     if v >= 0:
         return Finding(node, v, (), sol.model.penalty[node] - cost)
-    return _best_ejection(sol, hood, node)
+    found = _best_ejection(sol, hood, node)
+    if found is None and _is_scarce(sol, node):
+        return _best_clearing(sol, hood, node)
+    return found
+
+
+# --- clearing: a scarce technician or part held by less valuable orders ----------------
+
+
+def _parts_short(sol: Solution, v: int, node: int) -> bool:
+    """Whether route ``v`` has given away a part ``node`` needs."""
+    stock, used = sol.model.stock[v], sol.routes[v].parts_used
+    return any(stock.get(p, 0) - used.get(p, 0) < q for p, q in sol.model.parts[node].items())
+
+
+def _is_scarce(sol: Solution, node: int) -> bool:
+    """Few routes may serve ``node``, or all that may have used up a part it needs."""
+    allowed = sol.model.allowed[node]
+    if len(allowed) <= SCARCE_ROUTES:
+        return True
+    return bool(sol.model.parts[node]) and all(_parts_short(sol, v, node) for v in allowed)
+
+
+def _scarce_routes(sol: Solution, hood: Neighbourhood, node: int) -> list[int]:
+    """The routes to clear: every allowed one with stops (few), else those holding its parts."""
+    allowed = sol.model.allowed[node]
+    if len(allowed) <= SCARCE_ROUTES:
+        return [v for v in sorted(allowed) if sol.routes[v].nodes]
+    near = _routes_for(sol, hood, node)
+    return [v for v in near if _parts_short(sol, v, node)]
+
+
+def _best_clearing(sol: Solution, hood: Neighbourhood, node: int) -> Finding | None:
+    """The best gain from clearing lower-penalty orders out of one scarce route for ``node``.
+
+    In each route: take out every order of lower penalty; if ``node`` then
+    fits, put them back one at a time, most valuable first, while it still
+    fits. The ones left out (parts holders among them when the parts were
+    short) must be worth less than ``node`` and the whole must lower the
+    objective.
+    """
+    m = sol.model
+    p_x = m.penalty[node]
+    best: Finding | None = None
+    for v in _scarce_routes(sol, hood, node):
+        nodes = list(sol.routes[v].nodes)
+        old_cost = sol.routes[v].cost
+        n_orders = len(m.penalty)  # depot visits (nodes after the orders) stay
+        lower = [y for y in nodes if y < n_orders and m.penalty[y] < p_x]
+        if not lower or sum(m.penalty[y] for y in lower) <= 0:
+            continue
+        kept = [y for y in nodes if y >= n_orders or m.penalty[y] >= p_x]
+        if not sol.set_route(v, kept) or _insert_cost_in(sol, v, node, math.inf)[1] < 0:
+            sol.set_route(v, nodes)
+            continue
+        for y in sorted(lower, key=lambda y: (-m.penalty[y], nodes.index(y))):
+            trial = [n for n in nodes if n in kept or n == y]
+            if sol.set_route(v, trial) and _insert_cost_in(sol, v, node, math.inf)[1] >= 0:
+                kept = trial
+        sol.set_route(v, kept)
+        ejected = tuple(y for y in nodes if y not in kept)
+        lost = sum(m.penalty[y] for y in ejected)
+        bound = p_x - lost + (old_cost - sol.routes[v].cost)
+        cost = _insert_cost_in(sol, v, node, bound)[0]
+        if cost < bound and (best is None or bound - cost > best.gain):
+            best = Finding(node, v, ejected, bound - cost)
+        sol.set_route(v, nodes)
+    return best
 
 
 def _apply(sol: Solution, hood: Neighbourhood, finding: Finding) -> bool:
@@ -176,7 +251,9 @@ class AuditFinding:
 
     ``technician_id``/``shift_index`` name the route it fits in, ``ejected``
     the orders to take out of it first (none for a plain insertion), and
-    ``gain_points`` how much the objective would drop.
+    ``gain_points`` how much the objective would drop; ``via_depot`` the
+    depot a new visit before it goes to, when serving it takes one (the
+    parts or tools the van lacks), else ``None``.
     """
 
     work_order_id: str
@@ -184,6 +261,7 @@ class AuditFinding:
     shift_index: int
     ejected: tuple[str, ...]
     gain_points: float
+    via_depot: str | None = None
 
 
 def audit_plan(problem: Problem, plan: Plan) -> list[AuditFinding]:
@@ -224,6 +302,7 @@ def audit_plan(problem: Problem, plan: Plan) -> list[AuditFinding]:
                 shift_index=vehicle.shift_index,
                 ejected=tuple(index.order_ids[n] for n in finding.ejected),
                 gain_points=finding.gain,
+                via_depot=depot_of_finding(solution, finding),
             )
         )
     return out
@@ -252,3 +331,29 @@ def _linked_findings(problem: Problem, plan: Plan) -> list[AuditFinding]:
             )
         )
     return out
+
+
+def depot_of_finding(sol: Solution, finding: Finding) -> str | None:
+    """The depot of the new visit a plain-insertion finding needs, or ``None``.
+
+    With depots, inserting an order whose parts or tools the van lacks is
+    one move "visit + order" (:meth:`Solution.insertion_places`), so the
+    audit already finds every order left out that a depot visit could serve
+    for less than its penalty; this names the depot such a finding goes to.
+    """
+    supply = sol.model.depots
+    if supply is None or finding.ejected:
+        return None
+    _, v, pos = _insert_cost_in(sol, finding.vehicle, finding.node, math.inf)
+    if v < 0:
+        return None
+    before = sol.routes[v].nodes
+    after = sol.placed(v, finding.node, pos)
+    new = [n for n in after if supply.is_depot(n)]
+    if len(new) <= sum(1 for n in before if supply.is_depot(n)):
+        return None
+    old = {n: before.count(n) for n in set(before)}
+    for n in new:  # the first depot node with more visits than before
+        if after.count(n) > old.get(n, 0):
+            return supply.depot_ids[n - supply.first_node]
+    return None

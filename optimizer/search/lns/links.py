@@ -21,7 +21,7 @@ Locks are part of the state: :meth:`LinkedSolution.save` and
 :meth:`LinkedSolution.load` take and put back routes and locks together.
 The costs are the objective's (:func:`optimizer.objective.plan_cost`): a
 crew order's penalty counts once (on its first member), its lateness,
-preference and reassignment costs are shared among its members.
+preference, reassignment and territory costs are shared among its members.
 """
 
 from __future__ import annotations
@@ -537,7 +537,8 @@ def _ruin(sol: LinkedSolution, rng: random.Random) -> list[int]:
             nodes += route[max(0, at - length // 2) : at + length]
             if len(nodes) >= q:
                 break
-    return sorted({links.group_of[j] for j in nodes})
+    n_orders = len(links.group_of)  # depot visits in a route segment are no group
+    return sorted({links.group_of[j] for j in nodes if j < n_orders})
 
 
 def _pool(sol: LinkedSolution, removed: list[int], rng: random.Random) -> list[int]:

@@ -213,6 +213,7 @@ def improve(
     seed: int,
     max_iterations: int | None = None,
     on_best: Callable[[float, int], bool | None] | None = None,
+    keep_best: Callable[[list[list[int]]], None] | None = None,
 ) -> tuple[list[list[int]], float, int]:
     """Run the search until ``deadline`` (``time.perf_counter()``) or ``max_iterations``.
 
@@ -221,12 +222,15 @@ def improve(
     Returns the best routes, their objective and the iterations made.
     ``on_best(objective, assigned)`` is called on each new best, and with
     the best so far at least every :data:`HEARTBEAT_S` seconds; returning
-    ``True`` stops the search.
+    ``True`` stops the search. ``keep_best(routes)`` is given every new
+    best's routes (not to be changed), first the start's.
     """
     rng = random.Random(seed)
     recreate(sol, sorted(sol.unassigned), hood, rng)
     current = sol.objective()
     best_routes, best = sol.snapshot(), current
+    if keep_best is not None:
+        keep_best(best_routes)
     n = max(len(sol.route_of), 1)
     t0 = START_TEMPERATURE * current / n
     started = time.perf_counter()
@@ -253,6 +257,8 @@ def improve(
         temperature = t0 * (1 - progress)
         before = sol.snapshot()
         removed = _ruin(sol, hood, rng)
+        if sol.model.depots is not None:  # depot visits go with the orders they serve
+            removed = [x for x in removed if x < n]
         touched = {sol.route_of[x] for x in removed}
         sol.remove(removed)
         pool = _pool(sol, removed, hood, rng)
@@ -265,6 +271,8 @@ def improve(
             if value < best - 1e-9:
                 best, best_routes, last_best = value, sol.snapshot(), iterations
                 best_assigned = n - len(sol.unassigned)
+                if keep_best is not None:
+                    keep_best(best_routes)
                 if on_best is not None:
                     told = time.perf_counter()
                     if on_best(best, best_assigned):
@@ -273,4 +281,8 @@ def improve(
             changed = [v for v in range(len(before)) if before[v] != sol.routes[v].nodes]
             touched.update(changed)
             sol.restore(before, sorted(touched - {-1}))
+    if sol.model.depots is not None:  # the best routes' depot visits, each at its best place
+        sol.restore(best_routes, range(len(best_routes)))
+        if any([sol.improve_visits(v) for v in range(len(best_routes))]):
+            best_routes, best = sol.snapshot(), sol.objective()
     return best_routes, best, iterations

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from optimizer.domain import WorkOrder
+from optimizer.domain import Technician, WorkOrder
 from optimizer.search.ortools.context import AFFINITY, COST_SCALE, WORKLOAD, ModelContext
 
 
@@ -49,26 +49,31 @@ def add_allowed_vehicles(ctx: ModelContext, allowed: dict[int, list[int]]) -> No
             ctx.routing.VehicleVar(ctx.order_index(node)).SetValues([-1, *vehicles])
 
 
-def _affinity_cost(ctx: ModelContext, order: WorkOrder, tech_id: str) -> int:
-    """Units charged when ``tech_id`` serves ``order``: preference miss + reassignment."""
+def _affinity_cost(ctx: ModelContext, order: WorkOrder, tech: Technician) -> int:
+    """Units charged when ``tech`` serves ``order``: preference miss, reassignment, territory."""
+    tech_id = tech.id
     points = 0.0
     if order.preferred_technician_ids and tech_id not in order.preferred_technician_ids:
         points += ctx.weights.non_preferred_technician
     if order.dispatched_technician_id not in (None, tech_id):
         points += ctx.weights.reassignment
+    if not tech.is_territory_hard and tech.is_outside_territory(order):
+        points += ctx.weights.outside_territory
     return round(points * COST_SCALE)
 
 
 def add_technician_affinity(ctx: ModelContext) -> None:
-    """Preferred technicians and re-planning stability, as a per-technician cost per order.
+    """Preferred technicians, territories and re-planning stability: a cost per order.
 
     A unary dimension accumulates, along each route, the cost of giving
     each order to this technician rather than a preferred one (or the one
-    it was already dispatched to); its value at the route end is charged
+    it was already dispatched to, or one of its territory); its value at the route end is charged
     one unit per unit.
     """
     orders = [ctx.problem.work_orders[o] for o in ctx.index.order_of_node]
-    if not any(o.preferred_technician_ids or o.dispatched_technician_id for o in orders):
+    if not any(
+        o.preferred_technician_ids or o.dispatched_technician_id or o.territory for o in orders
+    ):
         return
     padding = [0] * (2 * len(ctx.index.vehicles))
     by_tech: dict[str, int] = {}
@@ -77,7 +82,7 @@ def add_technician_affinity(ctx: ModelContext) -> None:
     for veh in ctx.index.vehicles:
         tech_id = veh.technician.id
         if tech_id not in by_tech:
-            costs = [_affinity_cost(ctx, order, tech_id) for order in orders]
+            costs = [_affinity_cost(ctx, order, veh.technician) for order in orders]
             by_tech[tech_id] = ctx.routing.RegisterUnaryTransitVector(costs + padding)
             totals.append(sum(costs))
         transits.append(by_tech[tech_id])
@@ -100,10 +105,16 @@ def add_workload_balance(ctx: ModelContext) -> None:
 
 
 def add_labor_cost(ctx: ModelContext) -> None:
-    """Each technician's ``cost_per_hour`` x ``labor_cost`` on the route's time span."""
-    if ctx.weights.labor_cost <= 0:
+    """Labour (``cost_per_hour`` x ``labor_cost``) and working time on the route's time span.
+
+    The span includes breaks, which the working time does not: a route's
+    breaks are a fixed cost once taken, so the span prices what varies.
+    """
+    working = ctx.weights.working_time_per_hour
+    if ctx.weights.labor_cost <= 0 and working <= 0:
         return
     for v, veh in enumerate(ctx.index.vehicles):
-        rate = veh.technician.cost_per_hour * ctx.weights.labor_cost * COST_SCALE / 3600
+        hourly = veh.technician.cost_per_hour * ctx.weights.labor_cost + working
+        rate = hourly * COST_SCALE / 3600
         if rate > 0:
             ctx.time.SetSpanCostCoefficientForVehicle(round(rate), v)

@@ -21,11 +21,22 @@ def add_time_dimension(ctx: ModelContext) -> None:
 
 
 def add_shift_bounds(ctx: ModelContext) -> None:
-    """Each route leaves and returns within its shift."""
+    """Each route leaves within its shift and returns by its end plus the allowed overtime.
+
+    Overtime (a return past the nominal end) costs the shift's price per
+    minute on the end's cumul (a soft upper bound).
+    """
     for v, veh in enumerate(ctx.index.vehicles):
-        start = max(veh.shift.start_s, 0)
-        ctx.time.CumulVar(ctx.routing.Start(v)).SetRange(start, veh.shift.end_s)
-        ctx.time.CumulVar(ctx.routing.End(v)).SetRange(start, veh.shift.end_s)
+        shift = veh.shift
+        start = max(shift.start_s, 0)
+        ctx.time.CumulVar(ctx.routing.Start(v)).SetRange(start, shift.end_s)
+        ctx.time.CumulVar(ctx.routing.End(v)).SetRange(start, shift.latest_end_s)
+        if shift.max_overtime_s:
+            coefficient = round(ctx.weights.overtime_rate(shift) * COST_SCALE / 60)
+            if coefficient > 0:
+                ctx.time.SetCumulVarSoftUpperBound(
+                    ctx.routing.End(v), max(shift.end_s, 0), coefficient
+                )
 
 
 def add_appointment_windows(ctx: ModelContext) -> None:

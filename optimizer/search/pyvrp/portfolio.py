@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 import time
 import warnings
+from collections.abc import Callable
 from concurrent.futures import CancelledError, Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
@@ -84,12 +85,24 @@ class _Round:
     initial: pyvrp.Solution | None
 
 
-def _search(task: _Round) -> pyvrp.Solution:
+class _Asked:
+    """Stops the search when ``stop()`` returns ``True`` (the caller's stop request)."""
+
+    def __init__(self, stop: Callable[[], bool]) -> None:
+        self._stop = stop
+
+    def __call__(self, best_cost: float) -> bool:
+        return self._stop()
+
+
+def _search(task: _Round, stop: Callable[[], bool] | None = None) -> pyvrp.Solution:
     """Run one PyVRP search, then recombine its routes; module level so that worker
-    processes can run it."""
+    processes can run it. ``stop`` (in this process only) ends it early."""
     started = time.monotonic()
     search_until = task.deadline - RECOMBINE_SHARE * max(task.deadline - started, 0.0)
     criteria: list[StoppingCriterion] = [_Until(search_until)]
+    if stop is not None:
+        criteria.append(_Asked(stop))
     if task.max_iterations is not None:
         criteria.append(MaxIterations(max(task.max_iterations, 1)))
     if task.give_up_at is not None:
@@ -163,6 +176,7 @@ def portfolio_search(
     max_iterations: int | None = None,
     give_up_s: float | None = None,
     coords: np.ndarray | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> list[pyvrp.Solution]:
     """The solutions of ``processes`` PyVRP searches meeting ``rounds`` times, best first.
 
@@ -188,6 +202,9 @@ def portfolio_search(
         Planar coordinates of each client (``(num_clients, 2)``). With them,
         two processes or more and :data:`SPLIT_MIN_CLIENTS` clients, the
         searches cooperate by splitting the instance (:func:`split_search`).
+    stop
+        Returning ``True`` ends the search in this process and the rounds
+        (searches in other processes end at their round's deadline).
 
     Returns
     -------
@@ -219,13 +236,16 @@ def portfolio_search(
             for k in range(processes)
         ]
         futures = _submit(tasks[1:])
-        found = [_search(tasks[0]), *_collect(futures, deadline)]
+        mine = _search(tasks[0], stop)
+        if stop is not None and stop():  # the others' late results are not waited for
+            deadline = time.monotonic()
+        found = [mine, *_collect(futures, deadline)]
         if best is not None:
             found.append(best)
         found.sort(key=lambda s: _cost(data, s))  # stable: ties keep the lowest seed first
         best = found[0]
         late = give_up_at is not None and time.monotonic() >= give_up_at
-        if late and not best.is_feasible():
+        if (late and not best.is_feasible()) or (stop is not None and stop()):
             break
     return found
 

@@ -34,7 +34,7 @@ rounds (exact fidelity, see :func:`search_rounds`) and in
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,21 +86,27 @@ def unsupported_reason(ctx: SearchInput) -> str | None:
 def field_service_reason(problem: Problem, weights: Weights) -> str | None:
     """The first field-service feature of ``problem`` PyVRP cannot model exactly, or ``None``.
 
-    What the problem and weights say alone (crews and dependencies, labour
-    cost, workload balance, breaks, several windows, soft deadlines,
-    preferences); whether every
+    What the problem and weights say alone (crews and dependencies, depots,
+    labour cost, workload balance, breaks, overtime, several windows, soft
+    deadlines, preferences); whether every
     order is open to every technician needs the eligibility
     (:func:`unsupported_reason`).
     """
     if problem.has_links:  # the search by groups takes them (search/lns/links.py)
         return "crews or dependencies"
     n_veh = sum(len(t.shifts) for t in problem.technicians)
+    if problem.depots:
+        return "depot visits"
     if weights.labor_cost > 0:
         return "labour cost in the objective"
+    if weights.working_time_per_hour > 0:
+        return "working time in the objective"
     if weights.workload_balance_per_hour > 0 and n_veh > 1:
         return "workload balance in the objective"
     if any(shift.breaks for t in problem.technicians for shift in t.shifts):
         return "breaks"
+    if any(shift.max_overtime_s for t in problem.technicians for shift in t.shifts):
+        return "overtime"
     for order in problem.work_orders:
         if len(start_intervals(order)) > 1:
             return "several appointment windows"
@@ -108,6 +114,8 @@ def field_service_reason(problem: Problem, weights: Weights) -> str | None:
             return "soft SLA deadlines"
         if order.preferred_technician_ids or order.dispatched_technician_id:
             return "technician preferences"
+        if order.territory is not None and any(t.territories for t in problem.technicians):
+            return "territories"
     return None
 
 
@@ -299,7 +307,10 @@ def _data(ctx: SearchInput, relaxed: bool, required: bool) -> tuple[pyvrp.Proble
         )
     locations = [pyvrp.Location(0, 0) for _ in range(idx.n_nodes)]
     # PyVRP's stubs spell the matrix type ``np.ndarray[int]``, which no array matches.
-    matrices: list[Any] = [np.ascontiguousarray(idx.travel_s[s], dtype=np.int64) for s in speeds]
+    n = idx.n_nodes  # depot nodes (after these) are not PyVRP's
+    matrices: list[Any] = [
+        np.ascontiguousarray(idx.travel_s[s][:n, :n], dtype=np.int64) for s in speeds
+    ]
     data = pyvrp.ProblemData(locations, clients, fleet.depots, fleet.types, matrices, matrices)
     return data, fleet
 
@@ -313,6 +324,7 @@ def pyvrp_routes(
     relaxed: bool = False,
     give_up_s: float | None = None,
     processes: int = 1,
+    stop: Callable[[], bool] | None = None,
 ) -> list[list[list[int]]]:
     """Search with PyVRP; return its feasible solutions, best first, as order nodes per vehicle.
 
@@ -322,7 +334,8 @@ def pyvrp_routes(
     given, and the search stops with no solution if it has found no plan
     serving them all by then; otherwise orders are optional, with their
     unserved penalty as prize. With several ``processes``, the other
-    searches' last solutions follow the best one.
+    searches' last solutions follow the best one. ``stop()`` returning
+    ``True`` ends the search in this process early.
     """
     data, fleet = _data(ctx, relaxed, required=not relaxed and give_up_s is not None)
     found = portfolio_search(
@@ -334,6 +347,7 @@ def pyvrp_routes(
         max_iterations=max_iterations,
         give_up_s=give_up_s,
         coords=None if relaxed else _client_coordinates(ctx),
+        stop=stop,
     )
     return [_routes(ctx, fleet, solution) for solution in found if solution.is_feasible()]
 

@@ -52,6 +52,9 @@ class _Routes:
         self.stock = [dict(veh.technician.van_stock) for veh in index.vehicles]
         orders = inputs.problem.work_orders
         self.parts = [orders[o].parts for o in index.order_of_node]
+        # the rules engine loads nothing at depots: parts and tools come from the van
+        self.tools = [frozenset(veh.technician.tools) for veh in index.vehicles]
+        self.needs_tools = [frozenset(orders[o].required_tools) for o in index.order_of_node]
         self.vehicle_of: dict[int, int] = {}
         self.span: dict[int, Span] = {}
 
@@ -61,6 +64,8 @@ class _Routes:
         if len(self.nodes[v]) >= lane.max_orders:
             return None
         if any(self.stock[v].get(p, 0) < q for p, q in self.parts[node].items()):
+            return None
+        if not self.needs_tools[node] <= self.tools[v]:
             return None
         leg = lane.travel.item(self.last[v], node)
         if self.driven[v] + leg + lane.travel.item(node, lane.end_node) > lane.max_travel_s:

@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import time as _clock
 from collections.abc import Iterable
+from dataclasses import replace
 
 from optimizer.domain import Tier, WorkOrder
 from optimizer.plan import Plan, SolveStats, Unassigned, UnassignedReason
 from optimizer.problem import Problem
+from optimizer.search.depots import DepotSupply, route_loads, stock_shares
 from optimizer.search.index import SearchInput
 from optimizer.search.links import expand, merge_plan
 from optimizer.search.partition import PART_ORDERS, SPLIT_MIN_ORDERS, Part, part_problem, regions
@@ -37,8 +39,10 @@ from optimizer.search.timing import (
     close,
     extend,
     initial_state,
+    schedule_route,
     timing_of,
 )
+from optimizer.search.visits import visit_lane
 from optimizer.search.writer import NO_ROOM, finish_plan, timed_route, unassigned_of, write_plan
 from optimizer.validation import ensure_valid
 
@@ -63,6 +67,9 @@ def rules_routes(inputs: SearchInput, lanes: list[Lane], rules: OrderRules) -> l
     (ties: shorter drive, then the vehicle listed first) among the vehicles
     allowed to serve it with parts, order and driving limits left.
     """
+    supply = DepotSupply.build(inputs)
+    if supply is not None:
+        return _routes_with_depots(inputs, lanes, rules, supply)
     problem, index = inputs.problem, inputs.index
     orders = [problem.work_orders[o] for o in index.order_of_node]
     n_vehicles = len(index.vehicles)
@@ -102,6 +109,69 @@ def rules_routes(inputs: SearchInput, lanes: list[Lane], rules: OrderRules) -> l
         states[v], last[v] = state, node
         for part, qty in parts.items():
             stock[v][part] -= qty
+    return routes
+
+
+def _routes_with_depots(
+    inputs: SearchInput, lanes: list[Lane], rules: OrderRules, supply: DepotSupply
+) -> list[list[int]]:
+    """:func:`rules_routes` with depots: an order the van cannot supply is appended after a visit.
+
+    Each order, most urgent first, goes where it starts earliest, appended
+    alone when the loading rule supplies it (van stock, or a visit already
+    in the route), otherwise appended with a visit before it to the depot
+    that lets it start earliest; the depots' stock is shared by all routes.
+    Nothing placed ever moves.
+    """
+    problem, index = inputs.problem, inputs.index
+    orders = [problem.work_orders[o] for o in index.order_of_node]
+    routes: list[list[int]] = [[] for _ in index.vehicles]
+    taken: list[dict[int, dict[str, int]]] = [{} for _ in index.vehicles]
+    used: list[dict[str, int]] = [{} for _ in range(supply.n_depots)]
+    first = supply.first_node
+
+    def fits_stock(v: int, loads: dict[int, dict[str, int]]) -> bool:
+        for d, parts in loads.items():
+            for part, qty in parts.items():
+                limit = supply.available(d, part)
+                mine = taken[v].get(d, {}).get(part, 0)
+                if limit is not None and used[d].get(part, 0) - mine + qty > limit:
+                    return False
+        return True
+
+    for node in sorted(range(len(orders)), key=lambda n: dispatch_order(orders[n])):
+        best: tuple[tuple[int, int, int], int, list[int], dict[int, dict[str, int]]] | None = None
+        for v in sorted(index.allowed_vehicles[node]):
+            route = routes[v]
+            if len(route) - sum(1 for n in route if n >= first) >= lanes[v].max_orders:
+                continue
+            tails = [[node]] + [[first + d, node] for d in supply.helpful_depots(v, node)]
+            for tail in tails:
+                seq = [*route, *tail]
+                loads = supply.loads(v, seq)
+                if loads is None:
+                    continue
+                by_depot = route_loads(loads)
+                if not fits_stock(v, by_depot):
+                    continue
+                schedule = schedule_route(visit_lane(lanes[v], seq, first), rules, seq)
+                if schedule is None:
+                    continue
+                key = (schedule.stops[-1].start_s, len(tail), v)
+                if best is None or key < best[0]:
+                    best = (key, v, seq, by_depot)
+                if len(tail) == 1:
+                    break  # appended alone: a visit only when needed
+        if best is None:
+            continue
+        _, v, seq, by_depot = best
+        for d, parts in taken[v].items():
+            for part, qty in parts.items():
+                used[d][part] -= qty
+        for d, parts in by_depot.items():
+            for part, qty in parts.items():
+                used[d][part] = used[d].get(part, 0) + qty
+        routes[v], taken[v] = seq, by_depot
     return routes
 
 
@@ -168,6 +238,20 @@ def _linked_plan(problem: Problem, started: float) -> Plan:
     return merge_plan(problem, spec, draft, started)
 
 
+def regional_plan(problem: Problem, part_orders: int) -> Plan | None:
+    """The rules engine's plan of a valid ``problem`` dispatched region by region.
+
+    Regions of about ``part_orders`` orders (:func:`regions`): far cheaper
+    than :func:`greedy_plan` on a large day, since no matrix of the whole
+    problem is built, and a little worse. ``None`` without coordinates, and
+    with crews or dependencies (a region could split a crew or a chain).
+    """
+    if problem.has_links:
+        return None
+    parts = regions(problem, part_orders)
+    return None if parts is None else _by_region(problem, parts, _clock.perf_counter())
+
+
 def _by_region(problem: Problem, parts: list[Part], started: float) -> Plan:
     """A large problem dispatched region by region, as regional dispatch desks would.
 
@@ -176,8 +260,9 @@ def _by_region(problem: Problem, parts: list[Part], started: float) -> Plan:
     own, so no square matrix of the whole problem is built.
     """
     routes = []
-    for part in parts:
-        sub = part_problem(problem, part)
+    shares = stock_shares(problem, [(p.work_order_ids, p.technician_ids) for p in parts], ())
+    for part, depots in zip(parts, shares, strict=True):
+        sub = replace(part_problem(problem, part), depots=depots)
         prepared = prepare(sub)
         if prepared.inputs is None:
             continue

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import copy
 from concurrent.futures import Future
+from multiprocessing import get_context
 from typing import Any, ClassVar
 
 import pytest
 
-import api.routes.whatif as whatif_route
 from api.metrics import REGISTRY
+from api.solve_pool import SolvePool
 from scenarios import get_scenario
 from tests.api.helpers import assert_valid_plan, error_of
 
@@ -68,11 +69,23 @@ class InlinePool:
         return future
 
 
+def use_inline_pools(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make every app's solver pool (:class:`api.solve_pool.SolvePool`) an :class:`InlinePool`."""
+    InlinePool.created = []
+    pools: dict[int, InlinePool] = {}
+
+    def executor(self: SolvePool) -> InlinePool:
+        if id(self) not in pools:
+            pools[id(self)] = InlinePool(max_workers=self.workers, mp_context=get_context("spawn"))
+        return pools[id(self)]
+
+    monkeypatch.setattr(SolvePool, "executor", executor)
+
+
 @pytest.fixture
 def inline_pool(monkeypatch) -> type[InlinePool]:
-    """Replace the route's process pool by :class:`InlinePool`."""
-    InlinePool.created = []
-    monkeypatch.setattr(whatif_route, "ProcessPoolExecutor", InlinePool)
+    """Replace the app's process pool by :class:`InlinePool`."""
+    use_inline_pools(monkeypatch)
     return InlinePool
 
 
@@ -127,12 +140,14 @@ def test_sla_deltas_by_priority_cover_both_sides(client, inline_pool, base):
 
 
 def test_workers_and_time_limit_come_from_settings(make_client, inline_pool, base):
-    """The pool uses DISPATCH_WHATIF_WORKERS spawned processes; the time limit is capped."""
+    """The app's one pool has DISPATCH_WHATIF_WORKERS spawned processes, shared by every
+    request; the time limit is capped."""
     client = make_client(whatif_workers=3, max_time_limit_s=0.2)
     response = client.post("/v1/whatif", json=_body(base, NO_T2, time_limit_s=10))
     assert response.status_code == 200
-    (pool,) = inline_pool.created
-    assert pool["max_workers"] == 2  # never more workers than problems
+    assert client.post("/v1/whatif", json=_body(base, NO_T2)).status_code == 200
+    (pool,) = inline_pool.created  # one pool for both requests
+    assert pool["max_workers"] == 3
     assert pool["mp_context"].get_start_method() == "spawn"
     assert response.json()["rows"][0]["status"] in ("optimal", "feasible")
 
@@ -154,11 +169,16 @@ def test_each_solve_is_counted_in_metrics(client, inline_pool, base):
 
 
 def test_variants_run_in_real_worker_processes(client, base):
-    """With the real spawned pool, every row comes back solved and valid."""
+    """With the real spawned pool, every row comes back solved and valid; a second request
+    is solved by the same processes (started once, with the app)."""
     response = client.post("/v1/whatif", json=_body(base, NO_T2, time_limit_s=0.2))
     assert response.status_code == 200, response.text
     rows = response.json()["rows"]
     assert [(r["name"], r["violations"]) for r in rows] == [("base", 0), ("no-T2", 0)]
+    pool = client.app.state.solve_pool.executor()
+    pids = set(pool._processes)
+    assert client.post("/v1/whatif", json=_body(base, NO_T2, time_limit_s=0.2)).status_code == 200
+    assert pids and set(pool._processes) == pids
 
 
 # --- errors ------------------------------------------------------------------------

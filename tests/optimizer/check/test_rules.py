@@ -357,6 +357,24 @@ def test_exclusion_violated(problem: Problem, plan: Plan) -> None:
     ]
 
 
+def test_hard_territory_respected(problem: Problem, plan: Plan) -> None:
+    """T-1 bound to north and east serves WO-1 in east; WO-2 has no territory."""
+    bound = with_tech(problem, "T-1", territories=("north", "east"), is_territory_hard=True)
+    assert check_plan(with_order(bound, "WO-1", territory="east"), plan) == []
+
+
+def test_hard_territory_violated(problem: Problem, plan: Plan) -> None:
+    """T-1 bound to north alone may not serve WO-1 in east."""
+    bound = with_tech(problem, "T-1", territories=("north",), is_territory_hard=True)
+    assert codes(with_order(bound, "WO-1", territory="east"), plan) == [C.OUTSIDE_TERRITORY]
+
+
+def test_preferred_territory_is_a_cost_not_a_rule(problem: Problem, plan: Plan) -> None:
+    """A preferred (not hard) territory of T-1 outside which it serves breaks no rule."""
+    prefers = with_tech(problem, "T-1", territories=("north",))
+    assert check_plan(with_order(prefers, "WO-1", territory="east"), plan) == []
+
+
 # --- windows and hard SLA -----------------------------------------------------
 
 
@@ -516,6 +534,21 @@ def test_route_outside_shift(problem: Problem, plan: Plan) -> None:
     """A route leaving at 31800 starts before a shift starting at 31801."""
     late = with_tech(problem, "T-1", shifts=(Shift(31801, 49800, (LUNCH,)),))
     assert codes(late, plan) == [C.OUTSIDE_SHIFT]
+
+
+def test_route_ends_in_allowed_overtime(problem: Problem, plan: Plan) -> None:
+    """A route ending 49800 fits a shift ending 48000 with 30 min (1800 s) of overtime allowed."""
+    # 49800 - 48000 = 1800 s past the nominal end, exactly the allowed overtime.
+    shift = Shift(28800, 48000, (LUNCH,), max_overtime_s=1800)
+    assert check_plan(with_tech(problem, "T-1", shifts=(shift,)), plan) == []
+
+
+def test_route_ends_past_allowed_overtime(problem: Problem, plan: Plan) -> None:
+    """A route ending 49800 breaks a shift ending 48000 with only 1799 s of overtime allowed."""
+    shift = Shift(28800, 48000, (LUNCH,), max_overtime_s=1799)
+    late = with_tech(problem, "T-1", shifts=(shift,))
+    assert codes(late, plan) == [C.OUTSIDE_SHIFT]
+    assert "with 29.98 min of overtime allowed" in check_plan(late, plan)[0].message
 
 
 # --- breaks -------------------------------------------------------------------
@@ -683,3 +716,12 @@ def test_sla_status_red_when_breached(problem: Problem, plan: Plan) -> None:
     late = with_order(problem, "WO-2", resolve_by_s=48599)
     assert codes(late, plan) == [C.SLA_STATUS_MISMATCH]
     assert check_plan(late, with_stop(plan, 1, sla_status=SlaStatus.RED)) == []
+
+
+def test_limit_messages_speak_minutes_and_count_shifts_from_one(problem: Problem, plan: Plan):
+    """Issue 23: "shift 1" for shift_index 0, durations in minutes, never raw seconds."""
+    limited = with_tech(problem, "T-1", max_work_s_per_shift=16199)
+    (violation,) = check_plan(limited, plan)
+    assert violation.message == (
+        "Route of technician T-1 in shift 1 has 270 min of work, above the limit of 269.98 min."
+    )

@@ -707,7 +707,7 @@ def test_shift_ending_before_start_in_document():
     assert _errors(doc) == [
         (
             "technicians[1].shifts[0]",
-            "Invalid shift 0 for technician T-2: end 2026-11-23T07:00:00+01:00 is not after "
+            "Invalid shift 1 for technician T-2: end 2026-11-23T07:00:00+01:00 is not after "
             "start 2026-11-23T09:00:00+01:00.",
         )
     ]
@@ -931,20 +931,25 @@ def test_plan_totals_may_be_omitted():
     assert plan_from_document(problem, doc) == _plan()
 
 
-def test_plan_total_mismatch():
-    """A route total that disagrees with its stops is reported."""
+def test_plan_output_only_fields_are_ignored():
+    """Route totals, KPIs, stats and fields a reader does not know are output-only: ignored.
+
+    A stale total (a hand-edited stop) does not make the plan unreadable; its
+    times are the validator's to judge.
+    """
     problem = load_problem(_doc())
     doc = plan_to_document(problem, _plan())
     doc["routes"][0]["travel_s"] = 1
-    with pytest.raises(InputError) as err:
-        plan_from_document(problem, doc)
-    assert [(i.field, i.message) for i in err.value.issues] == [
-        (
-            "routes[0].travel_s",
-            "Route of technician T-1 (shift 0): travel_s 1 does not match 2600, the value its "
-            "stops and breaks give.",
-        )
-    ]
+    doc["routes"][0]["shift_end"] = "2026-01-05T17:00:00+00:00"
+    doc["routes"][0]["stops"][0]["kind"] = "work_order"
+    doc["violations"] = [{"code": "x", "message": "y"}]
+    doc["warnings"] = []
+    doc["analysis"] = {"total": 0}
+    assert plan_from_document(problem, doc) == _plan()
+    del doc["stats"], doc["kpis"]
+    plan = plan_from_document(problem, doc)
+    assert (plan.routes, plan.unassigned) == (_plan().routes, _plan().unassigned)
+    assert plan.stats.status == "evaluated"
 
 
 def test_plan_unknown_reason():
@@ -995,3 +1000,42 @@ def test_example_and_plan_validate_against_schemas():
     jsonschema.validate(problem_doc, problem_json_schema())
     plan_doc = plan_to_document(load_problem(problem_doc), _plan())
     jsonschema.validate(plan_doc, plan_json_schema())
+
+
+def test_shape_and_cross_field_errors_come_together():
+    """Schema errors and the cross-field rules of the sound entities, in one error.
+
+    WO-1's service time is not a number and T-1's skills are not an object
+    (shape); the third order repeats WO-2's id (duplicate), T-2's shift ends
+    before it starts and WO-2's window is inverted (inverted), and the third
+    order is pinned to a technician nobody has (unknown reference). WO-2
+    excludes T-1, set aside for its own error: not reported as unknown.
+    """
+    doc = _doc()
+    doc["technicians"][0]["skills"] = "many"
+    doc["technicians"][1]["shifts"][0] = {"start": _t("18:00"), "end": _t("09:00")}
+    doc["work_orders"][0]["service_min"] = "long"
+    doc["work_orders"][1]["windows"] = [{"start": _t("12:00"), "end": _t("08:00")}]
+    doc["work_orders"][1]["excluded_technician_ids"] = ["T-1"]
+    doc["work_orders"].append(
+        {"id": "WO-2", "location": {"lat": 45.7, "lon": 4.8}, "service_min": 10}
+    )
+    doc["work_orders"][2]["pinned_technician_id"] = "T-9"
+    fields = [field for field, _ in _errors(doc)]
+    assert fields == [
+        "technicians[0].skills",
+        "work_orders[0].service_min",
+        "work_orders[2].id",
+        "technicians[1].shifts[0]",
+        "work_orders[1].windows[0]",
+        "work_orders[2].pinned_technician_id",
+    ]
+
+
+def test_a_shape_error_outside_the_entities_adds_no_cross_field_guess():
+    """A travel section of the wrong shape: only the shape errors (nothing sound to check)."""
+    doc = _doc()
+    doc["travel"] = {"kind": "teleport"}
+    doc["work_orders"].append(dict(doc["work_orders"][1]))
+    fields = [field for field, _ in _errors(doc)]
+    assert fields and all(f.startswith("travel") for f in fields)

@@ -56,13 +56,15 @@ def test_both_deadlines_move_later():
 
 
 def test_overtime_changes_one_shift_of_one_technician():
-    """T2's second shift ends 45 min later; its first shift and T1 stay as they were."""
+    """T2's second shift allows 45 min more overtime; its first shift and T1 stay as they were."""
     fix = _fix(FixKind.OVERTIME, technician_id="T2", shift_index=1, side="end", minutes=45)
     changed = apply_fix(PROB, "W1", fix)
     assert changed.technician("T2").shifts == (
         Shift(8 * HOUR, 12 * HOUR),
-        Shift(32 * HOUR, 36 * HOUR + 2700),
+        Shift(32 * HOUR, 36 * HOUR, max_overtime_s=2700),
     )
+    again = apply_fix(changed, "W1", fix).technician("T2").shifts[1]
+    assert (again.end_s, again.max_overtime_s) == (36 * HOUR, 5400)
     assert changed.technician("T1") == PROB.technician("T1")
 
 

@@ -73,6 +73,12 @@ def test_overtime_extends_the_shift_end_by_what_the_order_runs_over():
     found = _by_kind(prob, "W1")[FixKind.OVERTIME]
     assert (found.fix.change.side, found.fix.change.minutes) == ("end", 70)
     _assert_serves(prob, "W1", found)
+    # The fix is the real overtime feature: 70 min allowed past 17:00, priced at the
+    # default 2 points a minute (140 points) on top of the order's own cost.
+    changed = apply_fix(prob, "W1", found.fix).technician("T1").shifts[0]
+    assert (changed.end_s, changed.max_overtime_s) == (17 * HOUR, 70 * 60)
+    assert found.plan.kpis["overtime_s_total"] == 70 * 60
+    assert "Raise T1's max overtime" in found.fix.detail
 
 
 def test_a_lower_priority_order_is_bumped_at_a_cost():
@@ -221,3 +227,57 @@ def test_fixes_on_the_committed_scenarios_serve_their_orders(name: str):
                 assert check_plan(changed, found.plan) == []
                 assert found.plan.route_of(u.work_order_id) is not None
     assert fixes or not plan.unassigned or name == "lyon-small"
+
+
+def test_a_part_taken_by_an_equal_priority_order_gets_a_two_change_fix():
+    """Issue 23's case: only T-037 has gas 2; its one thermocouple goes to P1 WO-0125 and its
+    short shift is full. Neither a thermocouple alone nor overtime alone serves P1 WO-0140:
+    the fix is both, marked (``also``) and verified like the others.
+    """
+    prob = problem(
+        [
+            tech(
+                "T-037",
+                shifts=(Shift(8 * HOUR, 10 * HOUR + 1200),),
+                skills={"gas": 2},
+                van_stock={"thermocouple": 1},
+            ),
+            tech("T-001", start=at(1)),
+        ],
+        [
+            order("WO-0125", priority=Priority.P1, parts={"thermocouple": 1}),
+            order("WO-0202", priority=Priority.P1, required_skills={"gas": 2}),
+            order(
+                "WO-0140",
+                priority=Priority.P1,
+                required_skills={"gas": 2},
+                parts={"thermocouple": 1},
+            ),
+        ],
+    )
+    plan = solve_checked(prob)
+    (left,) = plan.unassigned
+    assert left.work_order_id == "WO-0140"
+    assert left.reason.value == "parts_taken_by_other_order"
+    found = find_fixes(prob, plan, "WO-0140")
+    two = [f for f in found if f.fix.also is not None]
+    assert two and two[0].fix.verified
+    fix = two[0].fix
+    assert (fix.kind, fix.change.parts, fix.also.kind) == (
+        FixKind.PARTS,
+        {"thermocouple": 1},
+        FixKind.OVERTIME,
+    )
+    assert fix.also.change.technician_id == "T-037" and fix.also.change.minutes == 50
+    assert fix.detail.startswith(
+        "Two changes together (neither alone is enough): add 1 × thermocouple to T-037's van, "
+        "and extend T-037's shift by 50 min of overtime, to end at "
+    )
+    _assert_serves(prob, "WO-0140", two[0])
+    assert not any(f.fix.verified for f in found if f.fix.also is None)
+    explained = explain_plan(prob, plan)
+    from optimizer.document import plan_from_document, plan_to_document
+
+    doc = plan_to_document(prob, explained)
+    assert any("also" in f for f in doc["unassigned"][0]["fixes"])
+    assert plan_from_document(prob, doc) == explained

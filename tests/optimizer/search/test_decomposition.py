@@ -14,6 +14,7 @@ from optimizer.search import decomposition, pipeline
 from optimizer.search.decomposition import solve_in_parts
 from optimizer.search.executor import LocalExecutor, executor_for
 from optimizer.search.partition import regions, route_groups
+from optimizer.search.progress import Phase, Progress, Reporter
 from scenarios.build import build_scenario
 from scenarios.params import ScenarioParams
 
@@ -92,20 +93,27 @@ def test_a_solve_in_parts_is_valid_and_loses_no_order(two_day_problem):
             assert route.technician_id == order.pinned_technician_id
     assert plan.stats.engine.startswith("parts+lns")
     assert plan.kpis["solve"]["objective"] == round(plan.stats.objective, 3)
+    assert plan.stats.audit_findings == 0  # the global audit looked across the parts
 
 
 @pytest.mark.usefixtures("small_parts")
 def test_later_rounds_never_make_the_plan_worse(two_day_problem):
     """Each round keeps a part's new plan only when it is cheaper: objectives never rise."""
     seen: list[float] = []
+
+    def after_round(progress: Progress) -> None:
+        if progress.phase is Phase.PARTITION and progress.objective is not None:
+            seen.append(progress.objective)
+
     params = SolveParams(time_limit_s=20, seed=1)
+    started = time.perf_counter()
     plan = solve_in_parts(
         two_day_problem,
         params,
         LocalExecutor(1),
         pipeline.solve_part,
-        time.perf_counter(),
-        on_round=lambda objective, _: seen.append(objective),
+        started,
+        reporter=Reporter(after_round, started),
     )
     assert check_plan(two_day_problem, plan) == []
     assert len(seen) >= 2

@@ -157,7 +157,8 @@ def test_routes_it_cannot_time_are_input_errors_naming_their_field():
         ),
         (
             "routes[1].shift_index",
-            "Route 1 of technician T2 names shift 3, but the technician has 1.",
+            "Route 1 of technician T2 names shift_index 3, but the technician has 1 shift(s), "
+            "shift_index counting from 0.",
         ),
         (
             "routes[2].stops[0].work_order_id",

@@ -135,3 +135,73 @@ def test_audit_plan_finds_what_the_rules_engine_leaves_on_the_table():
     assert (finding.work_order_id, finding.technician_id, finding.ejected) == ("B", "T1", ("A",))
     assert finding.gain_points > 0
     assert audit_plan(prob, solve_checked(prob)) == []
+
+
+def _held_part_problem():
+    """Only T1 has gas and one thermocouple; it is full with a P3 holding it and three P4s.
+
+    The 3-hour P1 needs gas and the thermocouple: it fits only once the P3
+    and two P4s are out, three ejections (one or two are not enough).
+    """
+    return problem(
+        [
+            tech(
+                "T1",
+                shifts=(Shift(8 * HOUR, 12 * HOUR + 1200),),
+                skills={"gas": 1},
+                van_stock={"thermocouple": 1},
+            )
+        ],
+        [
+            order("HOLD", priority=Priority.P3, parts={"thermocouple": 1}),
+            order("A", priority=Priority.P4),
+            order("B", priority=Priority.P4),
+            order("C", priority=Priority.P4),
+            order(
+                "P1",
+                priority=Priority.P1,
+                service_s=3 * HOUR,
+                required_skills={"gas": 1},
+                parts={"thermocouple": 1},
+            ),
+        ],
+    )
+
+
+def test_a_p1_clears_a_lower_priority_part_holder_from_the_only_qualified_van():
+    """The audit clears the P3 holding the only thermocouple and two P4s for the P1."""
+    sol, hood, node = _solution(_held_part_problem(), {"T1": ["HOLD", "A", "B", "C"]})
+    (finding,) = audit(sol, hood)
+    assert finding.node == node["P1"]
+    assert node["HOLD"] in finding.ejected
+    assert len(finding.ejected) == 3
+    assert protect(sol, hood, float("inf")) == 1
+    assert _served(sol, node) == {"P1", "A"}
+    assert audit(sol, hood) == []
+
+
+def test_clearing_never_takes_an_equal_priority_part_holder():
+    """The thermocouple goes to another P1: nothing lower-priority holds it, no finding."""
+    prob = problem(
+        [tech("T1", skills={"gas": 1}, van_stock={"thermocouple": 1})],
+        [
+            order("HOLD", priority=Priority.P1, parts={"thermocouple": 1}),
+            order("A", priority=Priority.P4),
+            order(
+                "P1", priority=Priority.P1, required_skills={"gas": 1}, parts={"thermocouple": 1}
+            ),
+        ],
+    )
+    sol, hood, _ = _solution(prob, {"T1": ["HOLD", "A"]})
+    assert audit(sol, hood) == []
+
+
+def test_a_solved_plan_leaves_no_p1_behind_a_lower_priority_part_holder():
+    """End to end: the P1 is served, and the plan passes the validator and the audit."""
+    from optimizer import audit_plan
+    from tests.factories import solve_checked
+
+    prob = _held_part_problem()
+    plan = solve_checked(prob)
+    assert "P1" in plan.assigned_ids
+    assert audit_plan(prob, plan) == []

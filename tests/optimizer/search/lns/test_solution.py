@@ -7,13 +7,13 @@ import random
 
 from hypothesis import given, settings
 
-from optimizer import Weights, plan_cost
+from optimizer import Weights, check_plan, plan_cost
 from optimizer.plan import SolveStats
 from optimizer.search.lns.solution import CostModel, Solution
 from optimizer.search.prepare import prepare
 from optimizer.search.timing import timing_of
 from optimizer.search.writer import write_plan
-from tests.strategies import problems
+from tests.strategies import problems, working_day_problems
 
 
 def _solution(prob, seed: int) -> tuple[Solution, object]:
@@ -33,6 +33,24 @@ def _solution(prob, seed: int) -> tuple[Solution, object]:
 @given(problems())
 def test_the_objective_is_plan_cost_of_the_written_plan(prob):
     """For random feasible routes, Solution.objective() equals plan_cost of the plan written."""
+    _check_objective_is_plan_cost(prob)
+
+
+@settings(max_examples=60, deadline=None)
+@given(working_day_problems())
+def test_the_objective_is_plan_cost_on_working_day_problems(prob):
+    """Overtime (and the other working-day rules) are priced by the search as plan_cost does."""
+    _check_objective_is_plan_cost(prob)
+
+
+@settings(max_examples=40, deadline=None)
+@given(working_day_problems())
+def test_insertion_cost_on_working_day_problems(prob):
+    """Incremental insertion prices equal full re-timing with the working-day rules."""
+    _check_insertion_costs(prob)
+
+
+def _check_objective_is_plan_cost(prob):
     if prepare(prob).inputs is None:
         return
     sol, prepared = _solution(prob, 1)
@@ -47,6 +65,7 @@ def test_the_objective_is_plan_cost_of_the_written_plan(prob):
         SolveStats("feasible", 0, None, 0),
         0.0,
     )
+    assert check_plan(prob, plan) == []
     eligible_left_out = sum(
         1 for u in plan.unassigned if u.work_order_id in set(inputs.index.order_ids)
     )
@@ -64,6 +83,10 @@ def test_the_objective_is_plan_cost_of_the_written_plan(prob):
 @given(problems())
 def test_insertion_cost_is_the_change_of_the_route_cost(prob):
     """The incremental price of every insertion equals re-timing the whole route."""
+    _check_insertion_costs(prob)
+
+
+def _check_insertion_costs(prob):
     if prepare(prob).inputs is None:
         return
     sol, _ = _solution(prob, 2)

@@ -181,7 +181,7 @@ def test_van_stock_is_used_up_per_shift_and_restocked():
     two = problem([tech(van_stock={"valve": 1}, shifts=two_days)], orders)
     plan_one, plan_two = greedy_plan(one), greedy_plan(two)
     assert check_plan(one, plan_one) == [] and check_plan(two, plan_two) == []
-    assert _reasons(plan_one) == {"W2": UnassignedReason.CAPACITY_EXHAUSTED}
+    assert _reasons(plan_one) == {"W2": UnassignedReason.PARTS_TAKEN_BY_OTHER_ORDER}
     assert sorted(r.shift_index for r in plan_two.routes) == [0, 1]
 
 
