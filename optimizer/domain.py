@@ -206,6 +206,49 @@ class Technician:
 
 
 @dataclass(frozen=True, slots=True)
+class Crew:
+    """Several technicians needed on site at once (2 or 3).
+
+    Parameters
+    ----------
+    member_skills
+        One requirement per member, skill name to least level, on top of the
+        order's ``required_skills`` (which every member holds); its length is
+        the crew size. ``({}, {})`` is a crew of two who each hold the
+        order's skills.
+    sync_tolerance_s
+        Most seconds between the first and the last member's service start.
+    """
+
+    member_skills: tuple[Mapping[str, int], ...]
+    sync_tolerance_s: int = 0
+
+    @property
+    def size(self) -> int:
+        """Number of technicians in the crew."""
+        return len(self.member_skills)
+
+
+@dataclass(frozen=True, slots=True)
+class Dependency:
+    """This order follows another one (a linked visit).
+
+    The order starts no earlier than ``min_delay_s`` after the predecessor
+    ``after`` ends, and, with ``max_delay_s``, no later than that after it
+    ends. ``same_technician``: the technician who serves the predecessor
+    serves this order; ``same_day``: both start on the same calendar day
+    (the problem's clock). A crew order starts when its first member starts
+    and ends when its last member ends.
+    """
+
+    after: str
+    min_delay_s: int = 0
+    max_delay_s: int | None = None
+    same_technician: bool = False
+    same_day: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class WorkOrder:
     """A job to do at a customer's location.
 
@@ -242,6 +285,12 @@ class WorkOrder:
     dispatched_technician_id
         The technician the order is already dispatched to (re-planning):
         giving it to someone else costs ``Weights.reassignment``.
+    crew
+        Technicians needed at once (``None``: one). A crew order is a stop
+        in each member's route; each member is busy for the whole service.
+    dependencies
+        Orders this one follows (linked visits); an order whose predecessor
+        is not served is not served either.
     territory
         The territory the order lies in; ``None``: no territory, anyone
         may serve it at no territory cost.
@@ -267,8 +316,27 @@ class WorkOrder:
     excluded_technician_ids: tuple[str, ...] = ()
     not_before_s: int | None = None
     dispatched_technician_id: str | None = None
+    crew: Crew | None = None
+    dependencies: tuple[Dependency, ...] = ()
     territory: str | None = None
     required_tools: tuple[str, ...] = ()
+
+    @property
+    def crew_size(self) -> int:
+        """Technicians the order needs at once (1 without a crew)."""
+        return self.crew.size if self.crew is not None else 1
+
+    def member_requirements(self) -> tuple[dict[str, int], ...]:
+        """The skills each member must hold: ``required_skills`` with the member's own on top."""
+        if self.crew is None:
+            return (dict(self.required_skills),)
+        out = []
+        for extra in self.crew.member_skills:
+            need = dict(self.required_skills)
+            for skill, level in extra.items():
+                need[skill] = max(level, need.get(skill, 0))
+            out.append(need)
+        return tuple(out)
 
     @property
     def start_deadline_s(self) -> int | None:

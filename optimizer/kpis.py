@@ -43,7 +43,9 @@ def compute_kpis(problem: Problem, plan: Plan) -> dict[str, Any]:
         ``solve`` (status, objective, first_solution_s, wall_s);
         for a problem with depots only: ``depot_stops`` (visits, all
         routes), ``depot_s_total`` (time loading at depots) and
-        ``depot_parts_loaded`` (part to quantity taken from the depots).
+        ``depot_parts_loaded`` (part to quantity taken from the depots);
+        for problems with crews or dependencies, the figures of
+        :func:`_link_kpis`.
     """
     stops = {s.work_order_id: s for r in plan.routes for s in r.stops}
     sla_orders = sla_met = 0
@@ -79,7 +81,7 @@ def compute_kpis(problem: Problem, plan: Plan) -> dict[str, Any]:
     loads = list(work.values())
     mean_load = statistics.fmean(loads) if loads else 0.0
     n = len(problem.work_orders)
-    out = {
+    out: dict[str, Any] = {
         "orders": n,
         "assigned": len(stops),
         "unassigned": len(plan.unassigned),
@@ -114,6 +116,8 @@ def compute_kpis(problem: Problem, plan: Plan) -> dict[str, Any]:
     }
     if problem.depots:
         out.update(_depot_kpis(plan))
+    if problem.has_links:
+        out.update(_link_kpis(problem, plan, set(stops)))
     return out
 
 
@@ -128,4 +132,24 @@ def _depot_kpis(plan: Plan) -> dict[str, Any]:
         "depot_stops": sum(len(r.depot_stops) for r in plan.routes),
         "depot_s_total": sum(r.depot_s for r in plan.routes),
         "depot_parts_loaded": dict(sorted(loaded.items())),
+    }
+
+
+def _link_kpis(problem: Problem, plan: Plan, served: set[str]) -> dict[str, Any]:
+    """Crew and linked-visit figures (only for problems that have them).
+
+    ``crew_orders``/``crew_orders_served``; ``crew_s_total``: technician
+    seconds on crew orders (service x members); ``linked_orders`` (orders
+    that follow another) and ``linked_orders_served``.
+    """
+    crews = {o.id for o in problem.work_orders if o.crew is not None}
+    linked = {o.id for o in problem.work_orders if o.dependencies}
+    return {
+        "crew_orders": len(crews),
+        "crew_orders_served": len(crews & served),
+        "crew_s_total": sum(
+            s.end_s - s.start_s for r in plan.routes for s in r.stops if s.work_order_id in crews
+        ),
+        "linked_orders": len(linked),
+        "linked_orders_served": len(linked & served),
     }

@@ -22,7 +22,10 @@ def plan_cost(problem: Problem, plan: Plan) -> dict[str, float]:
     a technician's preferred territories, ``Weights.outside_territory``
     each); ``total`` is their sum.
     This is the same objective the solver minimises, so plans from
-    different solvers compare on equal terms.
+    different solvers compare on equal terms. A crew order of k members is
+    a stop in k routes: its unserved penalty counts once, and its lateness,
+    preference, reassignment and territory costs are shared (1/k per member stop), so
+    its lateness is the mean of its members'.
     """
     weights = problem.weights or DEFAULT_WEIGHTS
     orders = {o.id: o for o in problem.work_orders}
@@ -36,19 +39,20 @@ def plan_cost(problem: Problem, plan: Plan) -> dict[str, float]:
         for stop in route.stops:
             order = orders[stop.work_order_id]
             busy += order.service_s
+            share = 1.0 / order.crew_size  # a crew order's per-stop costs are shared
             deadline = order.start_deadline_s
             if deadline is not None and not order.is_sla_hard and stop.start_s > deadline:
-                lateness += weights.lateness_cost(order, stop.start_s - deadline)
+                lateness += weights.lateness_cost(order, stop.start_s - deadline) * share
             if (
                 order.preferred_technician_ids
                 and route.technician_id not in order.preferred_technician_ids
             ):
-                non_preferred += weights.non_preferred_technician
+                non_preferred += weights.non_preferred_technician * share
             if order.dispatched_technician_id not in (None, route.technician_id):
-                reassigned += weights.reassignment
+                reassigned += weights.reassignment * share
             tech = techs[route.technician_id]
             if not tech.is_territory_hard and tech.is_outside_territory(order):
-                territory += weights.outside_territory
+                territory += weights.outside_territory * share
         busiest_s = max(busiest_s, busy)
         tech = techs[route.technician_id]
         labor += (route.end_s - route.start_s) / 3600 * tech.cost_per_hour * weights.labor_cost

@@ -31,6 +31,7 @@ class UnassignedReason(StrEnum):
     NO_SHIFT_COVERS_WINDOW = "no_shift_covers_window"
     UNREACHABLE_IN_TIME = "unreachable_in_time"
     CAPACITY_EXHAUSTED = "capacity_exhausted"
+    PREDECESSOR_UNSERVED = "predecessor_unserved"
     OUTSIDE_TERRITORY = "outside_territory"
     PARTS_TAKEN_BY_OTHER_ORDER = "parts_taken_by_other_order"
     ONLY_QUALIFIED_TECHNICIAN_BUSY = "only_qualified_technician_busy"
@@ -59,7 +60,9 @@ class Stop:
     still on the road pauses the drive, so ``arrival_s`` is departure +
     ``travel_s`` + the durations of those breaks. A break starting after
     arrival is taken on site while waiting. Service runs from ``start_s``
-    to ``end_s``; ``wait_s = start_s - arrival_s``.
+    to ``end_s``; ``wait_s = start_s - arrival_s``. A crew order's stop is
+    in each member's route, ``crew`` naming every member (sorted); empty
+    for a one-technician order.
     """
 
     work_order_id: str
@@ -70,6 +73,7 @@ class Stop:
     travel_s: int
     distance_m: int
     sla_status: SlaStatus = SlaStatus.NONE
+    crew: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -69,6 +69,11 @@ class Problem:
                 return tech
         raise KeyError(technician_id)
 
+    @property
+    def has_links(self) -> bool:
+        """Whether some order needs a crew or follows another order."""
+        return any(o.crew is not None or o.dependencies for o in self.work_orders)
+
     def depot(self, depot_id: str) -> Depot:
         """Return the depot with this id (``KeyError`` if unknown)."""
         for depot in self.depots:
@@ -94,7 +99,8 @@ class Problem:
         Useful to solve one region or one dispatcher's team on its own.
         References to technicians left out are dropped from preferences and
         exclusions; an order pinned to a technician left out belongs to
-        another team and is left out too.
+        another team and is left out too. Dependencies on orders left out
+        are dropped.
         """
         techs = self.technicians
         orders = self.work_orders
@@ -118,6 +124,13 @@ class Problem:
                 )
                 for o in orders
                 if o.pinned_technician_id is None or o.pinned_technician_id in kept
+            )
+        kept_ids = {o.id for o in orders}
+        if any(d.after not in kept_ids for o in orders for d in o.dependencies):
+            # a predecessor left out belongs to another part: the link goes with it
+            orders = tuple(
+                replace(o, dependencies=tuple(d for d in o.dependencies if d.after in kept_ids))
+                for o in orders
             )
         return replace(self, technicians=techs, work_orders=orders)
 

@@ -29,6 +29,7 @@ from optimizer.domain import (
     WorkOrder,
 )
 from optimizer.errors import InputError, InputIssue, UnknownSkillWarning, UnknownToolWarning
+from optimizer.link_rules import link_issues
 from optimizer.problem import Problem
 from optimizer.scaling import scaling_issues
 from optimizer.travel import GeodesicTravel, MatrixTravel, PlanarTravel, RoadGraphTravel
@@ -51,7 +52,10 @@ def validate_problem(problem: Problem) -> list[InputIssue]:
         shorter than their break or outside their shift; reversed
         appointment windows; SLA deadlines before ``not_before``; pinned,
         preferred or excluded technicians that do not exist; a pinned
-        technician who is also excluded; locations of a kind the travel
+        technician who is also excluded; crews and dependencies
+        (:mod:`optimizer.link_rules`: unknown ids, cycles, a crew larger than
+        its qualified technicians, a pin contradicting a same-technician
+        link); locations of a kind the travel
         model cannot handle, and matrix indices outside the matrix; speed
         bands that are reversed or overlap; hard territories without a
         territory; weights
@@ -86,6 +90,7 @@ def validate_problem(problem: Problem) -> list[InputIssue]:
         issues += _check_order_technicians(f"work_orders[{i}]", order, known)
     issues += _check_depots(problem, fmt)
     issues += _check_locations(problem)
+    issues += link_issues(problem)
     if not issues:  # the bound reads travel and times: only once they are sound
         issues += scaling_issues(problem)
     return issues

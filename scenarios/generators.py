@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from scenarios.build import build_scenario
+from scenarios.links import linked_builder
 from scenarios.params import ScenarioParams
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -163,6 +164,14 @@ SCENARIO_SETS: dict[str, ScenarioSet] = {
             appointment_share=0.2,
             service_scale=1.3,
         ),
+        is_committed=True,
+    ),
+    "crews-links": ScenarioSet(
+        "Crews and linked visits on a Lyon weekday: 20 technicians, 150 orders; 8% need a "
+        "lead and a helper on site at once, 6% are inspection -> installation pairs (an hour "
+        "apart, same day, a third by the same technician).",
+        ScenarioParams(n_technicians=20, n_orders=150),
+        build=linked_builder(crew_share=0.08, chain_share=0.06),
         is_committed=True,
     ),
     "metro-depots": ScenarioSet(

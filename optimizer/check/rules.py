@@ -24,6 +24,7 @@ from optimizer.check.depots import (
     check_tools,
     check_van_along_route,
 )
+from optimizer.check.links import check_links
 from optimizer.check.timing import (
     TravelLegs,
     arrival_after_drive_s,
@@ -81,6 +82,16 @@ class ViolationCode(StrEnum):
     TOOL_MISSING = "tool_missing"
     KPI_MISMATCH = "kpi_mismatch"
     SLA_STATUS_MISMATCH = "sla_status_mismatch"
+    CREW_SIZE_MISMATCH = "crew_size_mismatch"
+    CREW_NOT_DISTINCT = "crew_not_distinct"
+    CREW_NOT_QUALIFIED = "crew_not_qualified"
+    CREW_NOT_SYNCHRONISED = "crew_not_synchronised"
+    CREW_LIST_MISMATCH = "crew_list_mismatch"
+    PREDECESSOR_UNSERVED = "predecessor_unserved"
+    DEPENDENCY_TOO_EARLY = "dependency_too_early"
+    DEPENDENCY_TOO_LATE = "dependency_too_late"
+    DEPENDENCY_OTHER_TECHNICIAN = "dependency_other_technician"
+    DEPENDENCY_OTHER_DAY = "dependency_other_day"
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +169,10 @@ def check_plan(problem: Problem, plan: Plan) -> list[Violation]:
         violations += _check_sla_status(problem.sla_yellow_threshold_s, visits)
     violations += _found(check_depot_stock(problem, plan))
     violations += _check_kpis(plan)
+    violations += [
+        Violation(ViolationCode(f.code), f.message, f.work_order_id, f.technician_id)
+        for f in check_links(orders, techs, plan, clock)
+    ]
     return violations
 
 
@@ -185,7 +200,8 @@ def _check_assignment(
     for wid in sorted((served | dropped).keys() - orders.keys()):
         msg = f"Work order {wid} in the plan is not a work order of the problem."
         yield Violation(code.UNKNOWN_WORK_ORDER, msg, wid)
-    for wid in sorted(w for w, n in served.items() if n > 1 and w in orders):
+    # a crew order is in each member's route: check/links.py counts its members
+    for wid in sorted(w for w, n in served.items() if n > 1 and w in orders and not orders[w].crew):
         msg = f"Work order {wid} is served {served[wid]} times; it may be served at most once."
         yield Violation(code.DUPLICATE_ASSIGNMENT, msg, wid)
     for wid in sorted(w for w in served.keys() & dropped.keys() if w in orders):
@@ -225,7 +241,7 @@ def _check_eligibility(tech: Technician, visits: list[_Visit]) -> Iterator[Viola
                 )
                 yield Violation(ViolationCode.MISSING_SKILL, msg, order.id, tech.id)
         pin = order.pinned_technician_id
-        if pin is not None and pin != tech.id:
+        if pin is not None and pin != tech.id and order.crew is None:  # crews: check/links.py
             msg = f"Work order {order.id} is pinned to technician {pin} but served by {tech.id}."
             yield Violation(ViolationCode.PIN_VIOLATED, msg, order.id, tech.id)
         if tech.id in order.excluded_technician_ids:
@@ -471,7 +487,7 @@ def _check_parts(tech: Technician, route: Route, visits: list[_Visit]) -> Iterat
 def _check_kpis(plan: Plan) -> Iterator[Violation]:
     """Reported count and total KPIs equal their recomputation from the routes."""
     actual = {
-        "assigned": sum(len(r.stops) for r in plan.routes),
+        "assigned": len({s.work_order_id for r in plan.routes for s in r.stops}),
         "unassigned": len(plan.unassigned),
         "travel_s_total": sum(r.travel_s for r in plan.routes),
         "distance_m_total": sum(r.distance_m for r in plan.routes),

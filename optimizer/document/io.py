@@ -46,6 +46,8 @@ from optimizer.document.models import (
 from optimizer.document.travel import travel_from_doc, travel_to_doc
 from optimizer.domain import (
     Break,
+    Crew,
+    Dependency,
     Depot,
     GeoPoint,
     Location,
@@ -324,6 +326,7 @@ def plan_from_document(problem: Problem, data: JsonInput) -> Plan:
                     travel_s=s.travel_s,
                     distance_m=s.distance_m,
                     sla_status=s.sla_status,
+                    crew=tuple(s.crew or ()),
                 )
                 for s in r.stops
                 if s.kind == "work_order"
@@ -500,8 +503,52 @@ def _work_order(doc: WorkOrderDoc, secs: _Seconds) -> WorkOrder:
         excluded_technician_ids=tuple(doc.excluded_technician_ids),
         not_before_s=secs.opt(doc.not_before),
         dispatched_technician_id=doc.dispatched_technician_id,
+        crew=_crew(doc),
+        dependencies=tuple(
+            Dependency(
+                after=d.after,
+                min_delay_s=_seconds(d.min_delay_min),
+                max_delay_s=None if d.max_delay_min is None else _seconds(d.max_delay_min),
+                same_technician=d.same_technician,
+                same_day=d.same_day,
+            )
+            for d in doc.dependencies
+        ),
         territory=doc.territory,
         required_tools=tuple(doc.required_tools),
+    )
+
+
+def _crew_issues(doc: ProblemDoc) -> list[InputIssue]:
+    """A member list must have one requirement per member of the crew."""
+    issues = []
+    for i, order in enumerate(doc.work_orders):
+        members = order.crew_member_skills
+        if members is None:
+            continue
+        size = order.crew_size
+        if size is None or len(members) != size:
+            given = "no crew_size" if size is None else f"crew_size {size}"
+            issues.append(
+                InputIssue(
+                    f"work_orders[{i}].crew_member_skills",
+                    f"Work order {order.id} lists {len(members)} crew member requirements "
+                    f"but has {given}; give one requirement per member.",
+                )
+            )
+    return issues
+
+
+def _crew(doc: WorkOrderDoc) -> Crew | None:
+    """The crew of an order document (a member list of the wrong length is an issue)."""
+    size, members = doc.crew_size, doc.crew_member_skills
+    if size is None:
+        return None
+    if members is None or len(members) != size:
+        members = [{} for _ in range(size)]
+    return Crew(
+        member_skills=tuple(dict(m) for m in members),
+        sync_tolerance_s=_seconds(doc.crew_sync_tolerance_min),
     )
 
 
@@ -521,6 +568,7 @@ def _to_problem(doc: ProblemDoc) -> tuple[Problem, list[InputIssue]]:
     epoch = _epoch_of(doc)
     secs = _Seconds(Clock(epoch))
     travel, issues = travel_from_doc(doc.travel)
+    issues += _crew_issues(doc)
     weights = None
     if (w := doc.weights) is not None:
         weights = Weights(
@@ -693,6 +741,7 @@ def _order_to_doc(o: WorkOrder, iso: _Iso) -> dict[str, Any]:
         "excluded_technician_ids": list(o.excluded_technician_ids),
         "not_before": iso.opt(o.not_before_s),
         "dispatched_technician_id": o.dispatched_technician_id,
+        **_links_to_doc(o),
         **({"territory": o.territory} if o.territory is not None else {}),
         **({"required_tools": list(o.required_tools)} if o.required_tools else {}),
     }
@@ -708,6 +757,28 @@ def _depot_to_doc(d: Depot, iso: _Iso) -> dict[str, Any]:
         "stock_unlimited": d.is_stock_unlimited,
         "tools": list(d.tools),
     }
+
+
+def _links_to_doc(o: WorkOrder) -> dict[str, Any]:
+    """The crew and dependency fields, only when set (older documents stay as they were)."""
+    doc: dict[str, Any] = {}
+    if o.crew is not None:
+        doc["crew_size"] = o.crew.size
+        if any(o.crew.member_skills):
+            doc["crew_member_skills"] = [dict(m) for m in o.crew.member_skills]
+        doc["crew_sync_tolerance_min"] = _minutes(o.crew.sync_tolerance_s)
+    if o.dependencies:
+        doc["dependencies"] = [
+            {
+                "after": d.after,
+                "min_delay_min": _minutes(d.min_delay_s),
+                "max_delay_min": None if d.max_delay_s is None else _minutes(d.max_delay_s),
+                "same_technician": d.same_technician,
+                "same_day": d.same_day,
+            }
+            for d in o.dependencies
+        ]
+    return doc
 
 
 def _unassigned_to_doc(u: Unassigned) -> dict[str, Any]:
@@ -824,6 +895,7 @@ def _stop_to_doc(s: Stop | DepotStop, iso: _Iso) -> dict[str, Any]:
         "travel_s": s.travel_s,
         "distance_m": s.distance_m,
         "sla_status": s.sla_status.value,
+        **({"crew": list(s.crew)} if s.crew else {}),
     }
 
 

@@ -71,6 +71,8 @@ MAX_LENGTH_M = 1e12
 """Largest distance of a matrix entry or road-graph edge, in metres."""
 MAX_COST_PER_HOUR = 1e6
 """Largest ``cost_per_hour`` of a technician."""
+MAX_CREW_SIZE = 3
+"""Largest ``crew_size``."""
 
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 NonNegFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
@@ -577,6 +579,25 @@ class TechnicianDoc(_Doc):
     )
 
 
+class DependencyDoc(_Doc):
+    """This order follows another one: it starts after the predecessor ends."""
+
+    after: Id = Field(description="Id of the predecessor work order.")
+    min_delay_min: Minutes = Field(
+        default=0.0, description="Least minutes from the predecessor's end to this start."
+    )
+    max_delay_min: Minutes | None = Field(
+        default=None,
+        description="Most minutes from the predecessor's end to this start; null: no limit.",
+    )
+    same_technician: bool = Field(
+        default=False, description="True: the predecessor's technician serves this order."
+    )
+    same_day: bool = Field(
+        default=False, description="True: both start on the same calendar day."
+    )
+
+
 class WorkOrderDoc(_Doc):
     """A job at a customer's location."""
 
@@ -621,6 +642,31 @@ class WorkOrderDoc(_Doc):
     dispatched_technician_id: Id | None = Field(
         default=None,
         description="Already dispatched to this technician; moving it costs weights.reassignment.",
+    )
+    crew_size: Annotated[int, Field(ge=2, le=MAX_CREW_SIZE)] | None = Field(
+        default=None,
+        description=(
+            "Technicians needed on site at once (2 or 3); null: one. Every member holds "
+            "required_skills and is busy for the whole service."
+        ),
+    )
+    crew_member_skills: list[dict[Id, SkillLevel]] | None = Field(
+        default=None,
+        description=(
+            "One requirement per crew member (skill to least level, on top of "
+            "required_skills), as many as crew_size; null: every member holds required_skills."
+        ),
+    )
+    crew_sync_tolerance_min: Minutes = Field(
+        default=0.0,
+        description="Most minutes between the first and the last crew member's start.",
+    )
+    dependencies: list[DependencyDoc] = Field(
+        default_factory=list,
+        description=(
+            "Orders this one follows (linked visits); if a predecessor is not served, "
+            "this order is not either (reason predecessor_unserved)."
+        ),
     )
     territory: Id | None = Field(
         default=None,
@@ -727,6 +773,13 @@ class StopDoc(_PlanPartDoc):
     )
     sla_status: SlaStatus = Field(
         default=SlaStatus.NONE, description="SLA traffic light: green, yellow, red or none."
+    )
+    crew: list[Id] | None = Field(
+        default=None,
+        description=(
+            "A crew order's members, sorted (the same stop is in each member's route); "
+            "absent for a one-technician order."
+        ),
     )
 
 

@@ -16,7 +16,7 @@ decimals) exactly, in decimal.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from optimizer.domain import Tier, WorkOrder
@@ -262,10 +262,11 @@ def _stop_entries(
 ) -> list[_Raw]:
     who = route.technician_id
     out = []
+    share = Fraction(1, order.crew_size)  # a crew order's per-stop costs are shared
     deadline = order.start_deadline_s
     if deadline is not None and not order.is_sla_hard and start_s > deadline:
         late_s = start_s - deadline
-        exact = min(
+        exact = share * min(
             Fraction(late_s, 60) * _late_rate(weights, order),
             Fraction(weights.lateness_cap_share) * _unserved(weights, order),
         )
@@ -277,7 +278,7 @@ def _stop_entries(
         out.append(
             _Raw(
                 "non_preferred",
-                Fraction(weights.non_preferred_technician),
+                share * Fraction(weights.non_preferred_technician),
                 f"{order.id} goes to {who}, not to a preferred technician ({wanted}): "
                 f"{points(weights.non_preferred_technician)}.",
                 order.id,
@@ -300,13 +301,19 @@ def _stop_entries(
         out.append(
             _Raw(
                 "reassignment",
-                Fraction(weights.reassignment),
+                share * Fraction(weights.reassignment),
                 f"{order.id} moves from {order.dispatched_technician_id}, to whom it was "
                 f"dispatched, to {who}: {points(weights.reassignment)}.",
                 order.id,
                 who,
             )
         )
+    if order.crew_size > 1:
+        k = order.crew_size
+        out = [
+            replace(r, sentence=f"{r.sentence[:-1]}, shared by its crew of {k}: 1/{k} here.")
+            for r in out
+        ]
     return out
 
 

@@ -137,13 +137,19 @@ def recommend(
     InputError
         If the problem with the order is invalid (fields ``work_orders[n]``
         name the new order, ``n`` being the number of orders of
-        ``problem``), or the plan is not valid (field ``plan``).
+        ``problem``), or the plan is not valid (field ``plan``); and, as
+        booking does not place crews or linked visits, when the order needs
+        a crew (``work_orders[n].crew_size``) or follows another order
+        (``work_orders[n].dependencies``), or the problem has either
+        (``plan``).
     """
     deadline = time.perf_counter() + time_limit_s
     booked = replace(problem, work_orders=(*problem.work_orders, order))
     issues = validate_problem(booked)
     if issues:
         raise InputError(issues)
+    if booked.has_links:
+        raise InputError.single(*_links_refusal(order, len(problem.work_orders)))
     ensure_checked(problem, plan)
     base = plan_cost(problem, plan)["total"]
     part = Part(booked, plan, [t.id for t in problem.technicians], {order.id})
@@ -181,6 +187,28 @@ def recommend(
         len(problem.work_orders), (UnassignedReason.CAPACITY_EXHAUSTED, NO_ROOM)
     )
     return Booking(booked, (), reason, detail)
+
+
+def _links_refusal(order: WorkOrder, n: int) -> tuple[str, str]:
+    """The field and sentence refusing a booking with crews or linked visits."""
+    advice = "add it to the problem and solve the day (POST /v1/plans) instead."
+    if order.crew is not None:
+        return (
+            f"work_orders[{n}].crew_size",
+            f"Work order {order.id} needs a crew of {order.crew.size}; booking recommends slots "
+            f"for one-technician orders only: {advice}",
+        )
+    if order.dependencies:
+        return (
+            f"work_orders[{n}].dependencies",
+            f"Work order {order.id} follows other orders; booking recommends slots for orders "
+            f"without dependencies only: {advice}",
+        )
+    return (
+        "plan",
+        f"The plan has crew orders or linked visits, which booking does not move; to book "
+        f"work order {order.id}, {advice}",
+    )
 
 
 def _singles(ws: Workspace, wi: int | None) -> list[_Candidate]:

@@ -183,6 +183,7 @@ def _plan_issues(problem: Problem, plan: Plan) -> Iterator[InputIssue]:
     """Routes name known technicians, shifts and orders; no order is served twice."""
     techs = {t.id: t for t in problem.technicians}
     orders = {o.id for o in problem.work_orders}
+    crews = {o.id for o in problem.work_orders if o.crew is not None}
     seen: set[str] = set()
     for i, route in enumerate(plan.routes):
         path = f"plan.routes[{i}]"
@@ -207,7 +208,7 @@ def _plan_issues(problem: Problem, plan: Plan) -> Iterator[InputIssue]:
                 yield InputIssue(
                     where, f"Work order {wid} in the plan is not a work order of the problem."
                 )
-            elif wid in seen:
+            elif wid in seen and wid not in crews:  # a crew order is in each member's route
                 yield InputIssue(where, f"Work order {wid} is served twice in the plan.")
             seen.add(wid)
 

@@ -55,6 +55,7 @@ from optimizer.params import SolveParams
 from optimizer.plan import Plan, Route, Unassigned
 from optimizer.problem import Problem
 from optimizer.replan.events import DayState, Event, read_events
+from optimizer.replan.links import left_when_free, residual_links, whole_crews
 from optimizer.replan.residual import (
     fixed_parts,
     merge_routes,
@@ -214,8 +215,23 @@ def reoptimize(
     state = read_events(problem, plan, now_s, events, locked_work_order_ids)
     full = _stability_problem(state, set(locked_work_order_ids), stability_weight)
     fixed = fixed_parts(full, plan, now_s, state)
+    dropped: list[Unassigned] = []
+    if full.has_links:  # crews fixed whole; links to fixed work kept as times (replan/links.py)
+        fixed = whole_crews(full, plan, fixed, state.unavailable_from_s)
     residual, vehicle_of = residual_problem(full, fixed, now_s, state)
+    if full.has_links:
+        residual, dropped = residual_links(full, residual, fixed)
     hint = warm_start(plan, fixed, {key: rk for rk, key in vehicle_of.items()})
+    if dropped:  # orders reported rather than re-planned leave the hint
+        gone = {u.work_order_id for u in dropped}
+        hint = replace(
+            hint,
+            routes=tuple(
+                replace(r, stops=tuple(s for s in r.stops if s.work_order_id not in gone))
+                for r in hint.routes
+                if any(s.work_order_id not in gone for s in r.stops)
+            ),
+        )
     deadline = started + params.time_limit_s - MERGE_RESERVE_S
     focus_orders = set(state.new_order_ids) - {
         s.work_order_id for f in fixed.values() for s in f.stops
@@ -224,8 +240,10 @@ def reoptimize(
     residual_plan = _search(residual, hint, focus_orders, unavailable, params, deadline)
     residual_plan = settle_times(residual, residual_plan, hint)
     routes = merge_routes(full, fixed, residual_plan, vehicle_of)
+    if full.has_links:
+        routes = left_when_free(routes, fixed)
     stats = replace(residual_plan.stats, wall_s=_clock.perf_counter() - started)
-    merged = Plan(routes, residual_plan.unassigned, stats)
+    merged = Plan(routes, (*residual_plan.unassigned, *dropped), stats)
     merged = replace(merged, kpis=compute_kpis(full, merged))
     diff = compute_diff(plan, merged, eta_threshold_s)
     return Replan(merged, diff, full, residual, residual_plan)
@@ -325,7 +343,7 @@ def _search(
     focus = disturbed | _nearest(residual, hint, focus_orders, duration_s)
     kept = tuple(r for r in hint.routes if r.technician_id not in disturbed)
     active = {t.id for t in residual.technicians if t.shifts}
-    if focus and not active <= focus:
+    if focus and not active <= focus and not residual.has_links:  # a subset would cut links
         ids = {s.work_order_id for r in hint.routes if r.technician_id in focus for s in r.stops}
         sub = residual.subset(work_order_ids=ids | focus_orders, technician_ids=focus)
         budget_s = FOCUS_SHARE * (deadline - _clock.perf_counter())

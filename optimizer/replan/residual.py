@@ -418,10 +418,14 @@ def settle_times(residual: Problem, solved: Plan, hint: Plan) -> Plan:
         ``solved`` with the replayed routes, KPIs recomputed.
     """
     planned = {(r.technician_id, r.shift_index): r for r in hint.routes}
+    linked = {o.id for o in residual.work_orders if o.crew is not None or o.dependencies}
+    linked |= {d.after for o in residual.work_orders for d in o.dependencies}
     routes = []
     for route in solved.routes:
         old = planned.get((route.technician_id, route.shift_index))
         candidates = [old] if old is not None and _sequence(old) == _sequence(route) else []
+        if linked & set(_sequence(route)):  # old times could break a crew's or a link's times
+            candidates = []
         replay = None
         for timed in [*candidates, route]:
             replay = _replayed(residual, route, timed)
@@ -464,7 +468,14 @@ def _replayed(residual: Problem, route: Route, timed: Route) -> Route | None:
         breaks=breaks,
     )
     alone = residual.subset(work_order_ids=set(_sequence(route)), technician_ids={tech.id})
-    return replay if not check_plan(alone, Plan((replay,), (), _REPLAYED)) else None
+    checked = replay
+    if alone.has_links:  # the starts are the solver's: crews and links hold across routes
+        alone = replace(
+            alone,
+            work_orders=tuple(replace(o, crew=None, dependencies=()) for o in alone.work_orders),
+        )
+        checked = replace(replay, stops=tuple(replace(s, crew=()) for s in replay.stops))
+    return replay if not check_plan(alone, Plan((checked,), (), _REPLAYED)) else None
 
 
 # --- the merge -------------------------------------------------------------------------------

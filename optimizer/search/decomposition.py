@@ -38,6 +38,8 @@ from optimizer.plan import Plan, Route, SolveStats, Unassigned, UnassignedReason
 from optimizer.problem import Problem
 from optimizer.search.depots import stock_shares
 from optimizer.search.executor import Executor
+from optimizer.search.link_parts import whole_links
+from optimizer.search.links import with_predecessor_reasons
 from optimizer.search.partition import (
     PART_ORDERS,
     SPLIT_MIN_ORDERS,
@@ -164,10 +166,12 @@ def solve_in_parts(
     # Orders some part's technicians could serve alone: left out at the end,
     # they are capacity_exhausted without a new look at eligibility.
     capable: set[str] = set(plan.assigned_ids)
-    parts = (
+    parts = whole_links(  # crews and dependency chains stay whole (link_parts.py)
+        problem,
         regions(problem, PART_ORDERS)
         if start is None
-        else route_groups(problem, plan, PART_ORDERS, 1)
+        else route_groups(problem, plan, PART_ORDERS, 1),
+        plan,
     )
     if parts is None:
         return None
@@ -243,7 +247,9 @@ def solve_in_parts(
             if reporter.best(objective, len(plan.assigned_ids), _const(plan)):
                 break
         reporter.enter(Phase.PARTITION)
-        parts = route_groups(problem, plan, PART_ORDERS, rounds + (start is not None))
+        parts = whole_links(
+            problem, route_groups(problem, plan, PART_ORDERS, rounds + (start is not None)), plan
+        )
     reporter.enter(Phase.FINISHING)
     repair_until = started + params.time_limit_s * (1 - FINISH_SHARE)
     if reporter.stopped:  # a stopped solve finishes at once
@@ -259,6 +265,8 @@ def solve_in_parts(
         for i, o in enumerate(problem.work_orders)
         if o.id in left_out
     ]
+    if problem.has_links:
+        unassigned = with_predecessor_reasons(problem, unassigned, served)
     stats = SolveStats(
         "feasible",
         0.0,

@@ -35,8 +35,16 @@ from optimizer.problem import Problem
 from optimizer.search.decomposition import PartTask, should_decompose, solve_in_parts
 from optimizer.search.executor import executor_for
 from optimizer.search.index import SearchInput, routes_from_plan
+from optimizer.search.links import expand, merge_plan
 from optimizer.search.lns.audit import audit, protect
 from optimizer.search.lns.global_audit import repair_across_parts
+from optimizer.search.lns.links import (
+    LinkedSolution,
+    Links,
+    audit_groups,
+    improve_linked,
+    linked_model,
+)
 from optimizer.search.lns.search import Neighbourhood, improve, recreate
 from optimizer.search.lns.solution import CostModel, Solution
 from optimizer.search.ortools.search import SearchSettings, ortools_search
@@ -236,6 +244,8 @@ def _run(
     started: float,
 ) -> Plan:
     """One problem (or one part) searched whole, from validation on."""
+    if problem.has_links:  # crews and linked visits: the field-service search by groups
+        return _linked_plan(problem, params, initial_plan, reporter, started)
     reporter.enter(Phase.MATRICES)
     try:
         prepared = prepare(
@@ -470,6 +480,133 @@ def _ortools_plan(
             return audited
     unassigned = unassigned_of(inputs.problem, inputs.index, prepared.eligibility.reasons, served)
     return finish_plan(inputs.problem, result.routes, unassigned, stats, started)
+
+
+def _linked_plan(
+    problem: Problem,
+    params: SolveParams,
+    initial_plan: Plan | None,
+    reporter: Reporter,
+    started: float,
+) -> Plan:
+    """Crews and dependencies: the field-service search on the expanded problem, by groups.
+
+    Crew orders become member orders (:func:`optimizer.search.links.expand`);
+    the starts are the rules engine's routes, a warm start and (from
+    :data:`PYVRP_START_MIN_ORDERS` orders) a relaxed PyVRP search, all
+    without the linked orders, each filled by group insertions; the large-neighbourhood
+    search by groups (:func:`optimizer.search.lns.links.improve_linked`) runs
+    to the deadline; every group left out that fits for less than its
+    penalty is then inserted, and the plan is written back for ``problem``.
+    Progress phases and stops are those of :func:`_field_plan`.
+    """
+    if params.engine in ("ortools", "pyvrp"):
+        raise InputError.single(
+            "params.engine",
+            f"The {params.engine} engine cannot model crews or dependencies; use engine auto.",
+        )
+    expanded, spec = expand(problem)
+    reporter.enter(Phase.MATRICES)
+    try:
+        prepared = prepare(
+            expanded, params.seed, reporter.should_stop if reporter.is_active else None
+        )
+    except Stopped:  # before any plan: the rules engine's (crews and chains kept whole)
+        return _rules_plan_now(problem)
+    inputs = prepared.inputs
+    reasons = prepared.eligibility.reasons
+    if inputs is None:
+        stats = SolveStats("not_solved", 0.0, None, 0.0, 0, "none")
+        draft = finish_plan(
+            expanded, (), unassigned_of(expanded, None, reasons, set()), stats, started
+        )
+        return merge_plan(problem, spec, draft, started)
+    reporter.enter(Phase.FIRST_PLAN)
+    lanes, rules = timing_of(inputs)
+    base = CostModel.build(inputs, lanes, rules)
+    links = Links(spec, inputs.index)
+    hood = Neighbourhood(inputs.index)
+    reporter.should_stop()
+    starts: list[tuple[str, Sequence[Sequence[int]]]] = []
+    if initial_plan is not None:
+        starts.append(("warm", routes_from_plan(inputs.index, initial_plan)))
+    starts.append(("greedy", rules_routes(inputs, lanes, rules)))
+    n_orders = len(inputs.index.order_of_node)
+    budget = _remaining_s(params, started) * PYVRP_START_SHARE
+    worth = budget >= PYVRP_START_MIN_S or params.solution_limit is not None  # reproducible
+    wanted = initial_plan is None and n_orders >= PYVRP_START_MIN_ORDERS and worth
+    if wanted and not reporter.should_stop():  # the orders without links
+        iterations = _iterations(params, PYVRP_ITERATIONS_PER_SOLUTION)
+        found = pyvrp_routes(
+            inputs,
+            budget,
+            params.seed,
+            iterations,
+            relaxed=True,
+            processes=params.processes,
+            stop=reporter.should_stop if reporter.is_active else None,
+        )
+        starts += [("pyvrp", routes) for routes in found]
+    candidates = []
+    for name, routes in starts:
+        candidate = LinkedSolution(linked_model(base, links), links, hood, routes)
+        candidate.recreate(candidate.unserved_groups(), random.Random(params.seed))
+        candidates.append((name, candidate))
+        reporter.should_stop()
+    first_s = _clock.perf_counter() - started
+    name, solution = min(candidates, key=lambda c: c[1].objective())
+
+    def plan_of(routes: list[list[int]], engine: str, solutions: int) -> Plan:
+        stats = SolveStats("feasible", 0.0, None, 0.0, solutions, engine)
+        draft = write_plan(
+            expanded, inputs.index, lanes, solution.model.rules, routes, reasons, stats, started
+        )
+        return merge_plan(problem, spec, draft, started)
+
+    if reporter.is_active:
+        start_routes = solution.snapshot()
+        reporter.enter(Phase.IMPROVING)
+        reporter.best(
+            solution.objective(),
+            n_orders - len(solution.unassigned),
+            lambda: plan_of(start_routes, name, 0),
+        )
+    if reporter.stopped:
+        deadline = _clock.perf_counter()  # stopped by the caller: keep the start
+    else:
+        deadline = started + params.time_limit_s * (1 - FINISH_SHARE)
+    best, _, iterations = improve_linked(
+        solution,
+        deadline,
+        params.seed,
+        _iterations(params, LNS_ITERATIONS_PER_SOLUTION),
+        on_best=reporter.on_best if reporter.is_active else None,
+    )
+    reporter.enter(Phase.FINISHING)
+    solution.load(best)
+    for g in solution.unserved_groups():  # protection: whatever fits for less than it costs
+        if solution.insertable(g):
+            solution.insert_group(g, solution.group_penalty[g])
+    stats = SolveStats(
+        status="feasible",
+        objective=0.0,
+        first_solution_s=first_s,
+        wall_s=0.0,
+        solutions=iterations,
+        engine=f"{name}+lns",
+        audit_findings=len(audit_groups(solution)),
+    )
+    draft = write_plan(
+        expanded,
+        inputs.index,
+        lanes,
+        solution.model.rules,
+        solution.snapshot(),
+        reasons,
+        stats,
+        started,
+    )
+    return merge_plan(problem, spec, draft, started)
 
 
 def _protected_exact(

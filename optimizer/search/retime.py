@@ -24,7 +24,7 @@ reports them as they are.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from optimizer.domain import Depot, Location, Technician, WorkOrder
@@ -102,18 +102,87 @@ def retime_plan(problem: Problem, plan: Plan) -> Plan:
         issues += _unknown_depots(problem, r, route)
     if issues:
         raise InputError(issues)
-    routes = [
-        retime_route(
-            problem,
-            technicians[route.technician_id],
-            route.shift_index,
-            [orders[s.work_order_id] for s in route.stops],
-            route.depot_stops,
-        )
-        for route in plan.routes
-    ]
+    if problem.has_links:
+        routes = _retime_linked(problem, plan)
+    else:
+        routes = [
+            retime_route(
+                problem,
+                technicians[route.technician_id],
+                route.shift_index,
+                [orders[s.work_order_id] for s in route.stops],
+                route.depot_stops,
+            )
+            for route in plan.routes
+        ]
     stats = replace(plan.stats, status=EVALUATED)
     return finish_plan(problem, routes, plan.unassigned, stats, started)
+
+
+#: Rounds of waiting for crew partners and predecessors when re-timing a plan with links.
+LINK_ROUNDS = 50
+
+
+def _retime_linked(problem: Problem, plan: Plan) -> list[Route]:
+    """Every route re-timed, crew members and successors waiting for one another.
+
+    Each route is timed as early as it can go; then every crew member may
+    not start before the last member's start, and every successor not before
+    its predecessor's end plus the minimum delay; the routes are timed again
+    under those starts until nothing moves (a wait only ever grows). Crew
+    stops name their members. Maximum delays, technicians and days are left
+    for the validator to judge.
+    """
+    technicians = {t.id: t for t in problem.technicians}
+    orders = {o.id: o for o in problem.work_orders}
+    crews: dict[str, list[str]] = {}
+    for route in plan.routes:
+        for stop in route.stops:
+            if orders[stop.work_order_id].crew is not None:
+                crews.setdefault(stop.work_order_id, []).append(route.technician_id)
+    earliest: dict[str, int] = {}
+    routes: list[Route] = []
+    for _ in range(LINK_ROUNDS):
+        routes = [
+            retime_route(
+                problem,
+                technicians[route.technician_id],
+                route.shift_index,
+                [orders[s.work_order_id] for s in route.stops],
+                route.depot_stops,
+                earliest,
+            )
+            for route in plan.routes
+        ]
+        starts: dict[str, list[int]] = {}
+        ends: dict[str, int] = {}
+        for route in routes:
+            for stop in route.stops:
+                starts.setdefault(stop.work_order_id, []).append(stop.start_s)
+                ends[stop.work_order_id] = max(ends.get(stop.work_order_id, stop.end_s), stop.end_s)
+        wanted = dict(earliest)
+        for wid in crews:
+            wanted[wid] = max(wanted.get(wid, starts[wid][0]), *starts[wid])
+        for order in problem.work_orders:
+            for dep in order.dependencies:
+                if order.id in starts and dep.after in ends:
+                    bound = ends[dep.after] + dep.min_delay_s
+                    wanted[order.id] = max(wanted.get(order.id, bound), bound)
+        if all(min(starts[w]) >= t for w, t in wanted.items() if w in starts):
+            break
+        earliest = wanted
+    return [
+        replace(
+            route,
+            stops=tuple(
+                replace(s, crew=tuple(sorted(crews[s.work_order_id])))
+                if s.work_order_id in crews
+                else s
+                for s in route.stops
+            ),
+        )
+        for route in routes
+    ]
 
 
 def retime_route(
@@ -122,16 +191,21 @@ def retime_route(
     shift_index: int,
     orders: Sequence[WorkOrder],
     depot_stops: Sequence[DepotStop] = (),
+    earliest: Mapping[str, int] | None = None,
 ) -> Route:
     """The route of ``technician``'s shift ``shift_index`` serving ``orders`` in this order.
 
     Timed as the solver times it when the sequence keeps every time rule,
     else leniently (see the module docstring). ``depot_stops`` (each after
     ``after`` of the orders) are visited where they stand, loading what
-    they say, timed with the depot's stop and opening hours.
+    they say, timed with the depot's stop and opening hours. ``earliest``:
+    the earliest service start of some orders by id (crew partners,
+    predecessors).
     """
     if depot_stops:
-        return _retime_with_depots(problem, technician, shift_index, orders, depot_stops)
+        return _retime_with_depots(
+            problem, technician, shift_index, orders, depot_stops, earliest or {}
+        )
     shift = technician.shifts[shift_index]
     k = len(orders)
     end = technician.end if technician.end is not None else technician.start
@@ -162,6 +236,10 @@ def retime_route(
         calendar=calendar,
     )
     rules = OrderRules.build(orders, problem.weights or DEFAULT_WEIGHTS)
+    if earliest:
+        for i, order in enumerate(orders):
+            if order.id in earliest:
+                rules.intervals[i] = _not_before(rules.intervals[i], earliest[order.id])
     schedule = _lenient_schedule(lane, rules, range(k))
     frame = RouteFrame(technician.id, shift_index, lane, distance)
     return route_of_schedule(problem, frame, dict(enumerate(orders)), schedule)
@@ -188,6 +266,7 @@ def _retime_with_depots(
     shift_index: int,
     orders: Sequence[WorkOrder],
     depot_stops: Sequence[DepotStop],
+    earliest: Mapping[str, int],
 ) -> Route:
     """:func:`retime_route` of a sequence with depot stops, which keep their loads."""
     merged = Route(
@@ -247,7 +326,8 @@ def _retime_with_depots(
             cap.append(0.0)
         else:
             one = OrderRules.build([x], weights)
-            intervals.append(one.intervals[0])
+            lo = earliest.get(x.id)
+            intervals.append(one.intervals[0] if lo is None else _not_before(one.intervals[0], lo))
             service.append(one.service_s[0])
             deadline.append(one.deadline_s[0])
             late.append(one.late_per_s[0])
@@ -262,6 +342,11 @@ def _retime_with_depots(
     frame = RouteFrame(technician.id, shift_index, lane, distance)
     order_of = {i: x for i, x in enumerate(kinds) if isinstance(x, WorkOrder)}
     return route_of_schedule(problem, frame, order_of, schedule, loads)
+
+
+def _not_before(intervals: list[Interval], lo: int) -> list[Interval]:
+    """``intervals`` cut to starts from ``lo`` on (empty: the lenient timing starts it late)."""
+    return [(max(a, lo), b) for a, b in intervals if b >= lo]
 
 
 def _lenient_schedule(lane: Lane, rules: OrderRules, nodes: Sequence[int]) -> Schedule:

@@ -16,7 +16,7 @@ def assert_valid_plan(problem_doc: dict[str, Any], plan_out: dict[str, Any]) -> 
     plan = plan_from_in(problem, plan_out)
     assert check_plan(problem, plan) == []
     assert plan_out["violations"] == []
-    served = [s.work_order_id for r in plan.routes for s in r.stops]
+    served = sorted({s.work_order_id for r in plan.routes for s in r.stops})  # crews: k stops
     left = [u.work_order_id for u in plan.unassigned]
     assert sorted(served + left) == sorted(o.id for o in problem.work_orders)
 

@@ -29,9 +29,9 @@ def test_generate_without_output_prints_the_default_seed(capsys):
 def test_generate_rejects_unknown_names_and_negative_seeds(capsys):
     """An unknown set or a negative seed exits 2 with one sentence on standard error."""
     assert main(["generate", "atlantis"]) == EXIT_BAD_INPUT
-    assert "Unknown scenario: atlantis. Known scenarios: lyon-small, metro-busy" in (
-        capsys.readouterr().err
-    )
+    err = capsys.readouterr().err
+    assert "Unknown scenario: atlantis. Known scenarios: " in err
+    assert "lyon-small, metro-busy" in err
     assert main(["generate", "week", "--seed", "-1"]) == EXIT_BAD_INPUT
     assert "Invalid scenario parameter seed: -1" in capsys.readouterr().err
 

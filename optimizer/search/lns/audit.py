@@ -29,6 +29,7 @@ from itertools import combinations
 from optimizer.plan import Plan
 from optimizer.problem import Problem
 from optimizer.search.index import routes_from_plan
+from optimizer.search.lns.links import audit_groups, plan_solution
 from optimizer.search.lns.search import Neighbourhood, best_insertion
 from optimizer.search.lns.solution import CostModel, Solution
 from optimizer.search.prepare import prepare
@@ -283,6 +284,8 @@ def audit_plan(problem: Problem, plan: Plan) -> list[AuditFinding]:
     list[AuditFinding]
         Most valuable orders first.
     """
+    if problem.has_links:  # crews and dependencies: by groups (lns/links.py)
+        return _linked_findings(problem, plan)
     inputs = prepare(problem).inputs
     if inputs is None:
         return []
@@ -300,6 +303,31 @@ def audit_plan(problem: Problem, plan: Plan) -> list[AuditFinding]:
                 ejected=tuple(index.order_ids[n] for n in finding.ejected),
                 gain_points=finding.gain,
                 via_depot=depot_of_finding(solution, finding),
+            )
+        )
+    return out
+
+
+def _linked_findings(problem: Problem, plan: Plan) -> list[AuditFinding]:
+    """The audit of a plan with crews or dependencies: groups left out that fit as it stands.
+
+    A crew order's penalty counts once and its insertion takes k routes
+    (the finding names its first member's); no ejections are tried.
+    """
+    built = plan_solution(problem, plan)
+    if built is None:
+        return []
+    sol, index = built
+    out = []
+    for g, v, gain in sorted(audit_groups(sol), key=lambda f: -f[2]):
+        vehicle = index.vehicles[v]
+        out.append(
+            AuditFinding(
+                work_order_id=sol.links.names[g],
+                technician_id=vehicle.technician.id,
+                shift_index=vehicle.shift_index,
+                ejected=(),
+                gain_points=gain,
             )
         )
     return out

@@ -262,7 +262,14 @@ def global_repair(
     deadline
         ``time.perf_counter()`` time to stop at; groups not reached by then
         are not looked at (``findings`` is then ``None``).
+
+    A problem with crews or dependencies is not looked at (``findings``
+    ``None``): a group's problem could cut a crew or a chain, and its
+    parts already audited their crews and chains whole
+    (:func:`optimizer.search.lns.links.audit_groups`).
     """
+    if problem.has_links:
+        return GlobalAudit(0, 0, 0, None)
     served = {s.work_order_id for rs in routes.values() for r in rs for s in r.stops}
     left = [i for i, o in enumerate(problem.work_orders) if o.id not in served]
     if not left:

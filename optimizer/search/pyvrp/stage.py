@@ -86,11 +86,14 @@ def unsupported_reason(ctx: SearchInput) -> str | None:
 def field_service_reason(problem: Problem, weights: Weights) -> str | None:
     """The first field-service feature of ``problem`` PyVRP cannot model exactly, or ``None``.
 
-    What the problem and weights say alone (depots, labour cost, workload balance,
-    breaks, overtime, several windows, soft deadlines, preferences); whether every
+    What the problem and weights say alone (crews and dependencies, depots,
+    labour cost, workload balance, breaks, overtime, several windows, soft
+    deadlines, preferences); whether every
     order is open to every technician needs the eligibility
     (:func:`unsupported_reason`).
     """
+    if problem.has_links:  # the search by groups takes them (search/lns/links.py)
+        return "crews or dependencies"
     n_veh = sum(len(t.shifts) for t in problem.technicians)
     if problem.is_time_dependent:
         return "time-dependent travel (speed profiles)"

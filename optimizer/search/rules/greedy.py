@@ -5,6 +5,7 @@ deadline, then VIP before standard, then id). Each goes to the qualified
 technician-shift where it can start earliest and is appended to the end of
 that route; nothing already placed ever moves. An order no route can take
 is unassigned, with the same reason codes as :func:`optimizer.solve`.
+Crews and linked visits: :mod:`optimizer.search.rules.crews`.
 
 Problems of more than :data:`~optimizer.search.partition.SPLIT_MIN_ORDERS`
 orders are dispatched region by region (the first split of a decomposed
@@ -27,8 +28,10 @@ from optimizer.plan import Plan, SolveStats, Unassigned, UnassignedReason
 from optimizer.problem import Problem
 from optimizer.search.depots import DepotSupply, route_loads, stock_shares
 from optimizer.search.index import SearchInput
+from optimizer.search.links import expand, merge_plan
 from optimizer.search.partition import PART_ORDERS, SPLIT_MIN_ORDERS, Part, part_problem, regions
 from optimizer.search.prepare import prepare, reasons_for
+from optimizer.search.rules.crews import linked_rules_routes
 from optimizer.search.timing import (
     Lane,
     OrderRules,
@@ -196,6 +199,8 @@ def greedy_plan(problem: Problem) -> Plan:
     """
     started = _clock.perf_counter()
     ensure_valid(problem)
+    if problem.has_links:
+        return _linked_plan(problem, started)
     parts = regions(problem, PART_ORDERS) if len(problem.work_orders) > SPLIT_MIN_ORDERS else None
     if parts is not None:
         return _by_region(problem, parts, started)
@@ -214,13 +219,35 @@ def greedy_plan(problem: Problem) -> Plan:
     return write_plan(problem, prepared.inputs.index, lanes, rules, routes, reasons, stats, started)
 
 
+def _linked_plan(problem: Problem, started: float) -> Plan:
+    """Crews and dependencies: :func:`optimizer.search.rules.crews.linked_rules_routes`."""
+    expanded, spec = expand(problem)
+    prepared = prepare(expanded)
+    reasons = prepared.eligibility.reasons
+    if prepared.inputs is None:
+        stats = SolveStats("feasible", 0.0, None, 0.0, 1, "greedy")
+        draft = finish_plan(
+            expanded, (), unassigned_of(expanded, None, reasons, set()), stats, started
+        )
+        return merge_plan(problem, spec, draft, started)
+    lanes, rules = timing_of(prepared.inputs)
+    routes, locked = linked_rules_routes(prepared.inputs, lanes, rules, spec, dispatch_order)
+    stats = SolveStats("feasible", 0.0, _clock.perf_counter() - started, 0.0, 1, "greedy")
+    index = prepared.inputs.index
+    draft = write_plan(expanded, index, lanes, locked, routes, reasons, stats, started)
+    return merge_plan(problem, spec, draft, started)
+
+
 def regional_plan(problem: Problem, part_orders: int) -> Plan | None:
     """The rules engine's plan of a valid ``problem`` dispatched region by region.
 
     Regions of about ``part_orders`` orders (:func:`regions`): far cheaper
     than :func:`greedy_plan` on a large day, since no matrix of the whole
-    problem is built, and a little worse. ``None`` without coordinates.
+    problem is built, and a little worse. ``None`` without coordinates, and
+    with crews or dependencies (a region could split a crew or a chain).
     """
+    if problem.has_links:
+        return None
     parts = regions(problem, part_orders)
     return None if parts is None else _by_region(problem, parts, _clock.perf_counter())
 
