@@ -47,7 +47,7 @@ from optimizer.search.lns.search import (
 )
 from optimizer.search.lns.solution import CostModel, Solution
 from optimizer.search.prepare import prepare
-from optimizer.search.timing import OrderRules, extend, schedule_route, timing_of
+from optimizer.search.timing import extend, schedule_route, timing_of
 
 #: Placements timed per crew member when choosing the common start.
 CREW_PLACES = 16
@@ -143,12 +143,8 @@ def linked_model(model: CostModel, links: Links) -> CostModel:
             late[n] /= k
             cap[n] /= k
             static[n] = {v: c / k for v, c in static[n].items()}
-    rules = OrderRules(
-        intervals=list(model.rules.intervals),
-        service_s=model.rules.service_s,
-        deadline_s=model.rules.deadline_s,
-        late_per_s=late,
-        late_cap=cap,
+    rules = replace(
+        model.rules, intervals=list(model.rules.intervals), late_per_s=late, late_cap=cap
     )
     return replace(model, rules=rules, penalty=penalty, static=static, allowed=allowed)
 
@@ -537,7 +533,8 @@ def _ruin(sol: LinkedSolution, rng: random.Random) -> list[int]:
             nodes += route[max(0, at - length // 2) : at + length]
             if len(nodes) >= q:
                 break
-    return sorted({links.group_of[j] for j in nodes})
+    orders = len(links.group_of)  # routes may hold other nodes (depot visits)
+    return sorted({links.group_of[j] for j in nodes if j < orders})
 
 
 def _pool(sol: LinkedSolution, removed: list[int], rng: random.Random) -> list[int]:
