@@ -47,7 +47,7 @@ from optimizer.search.lns.search import (
 )
 from optimizer.search.lns.solution import CostModel, Solution
 from optimizer.search.prepare import prepare
-from optimizer.search.timing import OrderRules, extend, schedule_route, timing_of
+from optimizer.search.timing import extend, schedule_route, timing_of
 
 #: Placements timed per crew member when choosing the common start.
 CREW_PLACES = 16
@@ -143,12 +143,8 @@ def linked_model(model: CostModel, links: Links) -> CostModel:
             late[n] /= k
             cap[n] /= k
             static[n] = {v: c / k for v, c in static[n].items()}
-    rules = OrderRules(
-        intervals=list(model.rules.intervals),
-        service_s=model.rules.service_s,
-        deadline_s=model.rules.deadline_s,
-        late_per_s=late,
-        late_cap=cap,
+    rules = replace(
+        model.rules, intervals=list(model.rules.intervals), late_per_s=late, late_cap=cap
     )
     return replace(model, rules=rules, penalty=penalty, static=static, allowed=allowed)
 
