@@ -494,13 +494,13 @@ def test_bug_14_too_deep_json_is_a_422_on_the_whole_body(client: TestClient):
 
 
 def test_bug_14_over_long_integer_is_a_422_without_python_hints(client: TestClient):
-    """An integer of 5,000 digits is a 422 on $ that does not quote Python's limit hint."""
+    """An integer of 5,000 digits is a 422 on its field that does not quote Python's hint."""
     body = b'{"problem": {"technicians": [], "work_orders": []}, "seed": ' + b"7" * 5000 + b"}"
     response = client.post("/v1/plans", content=body, headers={"content-type": "application/json"})
     assert response.status_code == 422
     digits = sys.get_int_max_str_digits()
     assert error_of(response) == _input_error(
-        "$", f"Request body has an integer of more than {digits} digits: too long to read."
+        "seed", f"seed is an integer of more than {digits} digits: too long to read."
     )
     assert "set_int_max_str_digits" not in response.text
 
