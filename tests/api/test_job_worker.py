@@ -140,13 +140,15 @@ def _many_orders(n: int) -> dict[str, Any]:
 
 
 def test_bug_14_a_solve_over_the_memory_limit_fails_as_resource_exhausted(make_client):
-    """With a 700 MB worker cap, 3,000 orders fail resource_exhausted; the next job succeeds."""
-    client: TestClient = make_client(run_jobs=True, job_workers=1, worker_memory_mb=700)
-    big = client.post("/v1/jobs", json={"problem": _many_orders(3000), "time_limit_s": 5})
+    """With a 400 MB cap on resident memory, 2,400 orders (one search, ~670 MB) fail
+    resource_exhausted; the next job succeeds.
+    """
+    client: TestClient = make_client(run_jobs=True, job_workers=1, worker_memory_mb=400)
+    big = client.post("/v1/jobs", json={"problem": _many_orders(2400), "time_limit_s": 5})
     assert big.status_code == 202
     job = wait_for(client, big.json()["id"], lambda j: j["status"] in TERMINAL, timeout_s=120)
     assert (job["status"], job["error_code"]) == ("failed", FailureCode.RESOURCE_EXHAUSTED)
-    assert "DISPATCH_WORKER_MEMORY_MB" in job["error"] and "700 MB" in job["error"]
+    assert "DISPATCH_WORKER_MEMORY_MB" in job["error"] and "400 MB" in job["error"]
     small = client.post("/v1/jobs", json={"problem": PROBLEM, "time_limit_s": 1})
     done = wait_for(client, small.json()["id"], lambda j: j["status"] in TERMINAL, timeout_s=60)
     assert done["status"] == "succeeded"
