@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import errno
 import ipaddress
+import logging
 import socket
 import sys
 from pathlib import Path
@@ -88,11 +89,12 @@ def _serve(args: argparse.Namespace) -> int:
     if problem is not None:
         sys.stderr.write(f"dispatch serve: {problem}\n")
         return 2
-    sys.stderr.write(
-        f"dispatch serve: jobs stored in {database_location(settings.database_url)} "
-        "(DISPATCH_DATABASE_URL to change)\n"
-    )
     configure_logging(settings.log_format, args.log_level)
+    # A record, not a bare line: with DISPATCH_LOG_FORMAT=json every line stays JSON.
+    logging.getLogger("api.serve").warning(
+        "dispatch serve: jobs stored in %s (DISPATCH_DATABASE_URL to change)",
+        database_location(settings.database_url),
+    )
     uvicorn.run(
         create_app(settings),
         host=args.host,
