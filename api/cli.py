@@ -95,14 +95,18 @@ def _serve(args: argparse.Namespace) -> int:
         "dispatch serve: jobs stored in %s (DISPATCH_DATABASE_URL to change)",
         database_location(settings.database_url),
     )
-    uvicorn.run(
-        create_app(settings),
-        host=args.host,
-        port=args.port,
-        log_level=args.log_level,
-        log_config=None,  # the records go through configure_logging's handler
-        access_log=False,  # api.logs writes one access record per request, with its id
-    )
+    app = create_app(settings)
+    try:
+        uvicorn.run(
+            app,
+            host=args.host,
+            port=args.port,
+            log_level=args.log_level,
+            log_config=None,  # the records go through configure_logging's handler
+            access_log=False,  # api.logs writes one access record per request, with its id
+        )
+    finally:  # the what-if workers hold the server's output: they end with it
+        app.state.solve_pool.stop()
     return 0
 
 
