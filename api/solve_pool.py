@@ -11,13 +11,18 @@ new start of the processes. A request no longer pays for starting
 processes (seconds each: Python, NumPy, OR-Tools and PyVRP are imported
 anew), and the server's solver processes stay bounded however many
 requests arrive. A pool broken by a process that died is replaced, and the
-request that met it is tried once more.
+request that met it is tried once more. Each process also watches its
+parent and exits when the server is gone, however it ended (uvicorn
+re-raises SIGTERM after its shutdown, so no code of ours runs after it):
+an orphaned process would hold the server's output open.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -35,6 +40,17 @@ def _ready() -> None:
     """Submitted at start so that every process is up before the first request."""
 
 
+def _exit_with(parent_pid: int) -> None:
+    """In each pool process: a daemon thread that exits the process once ``parent_pid`` is gone."""
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-server", daemon=True).start()
+
+
 class SolvePool:
     """A long-lived process pool of ``workers`` processes, replaced when broken."""
 
@@ -48,7 +64,10 @@ class SolvePool:
         with self._lock:
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(
-                    max_workers=self.workers, mp_context=get_context("spawn")
+                    max_workers=self.workers,
+                    mp_context=get_context("spawn"),
+                    initializer=_exit_with,
+                    initargs=(os.getpid(),),
                 )
             return self._pool
 
