@@ -27,7 +27,10 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from optimizer.domain import Depot, Location, Technician, WorkOrder
+import numpy as np
+from numpy.typing import NDArray
+
+from optimizer.domain import Depot, Location, Shift, Technician, WorkOrder
 from optimizer.errors import InputError, InputIssue
 from optimizer.plan import DepotStop, Plan, Route, Stop
 from optimizer.problem import Problem
@@ -215,26 +218,7 @@ def retime_route(
     if technician.end is None:  # the route ends at the last order
         duration[:, k + 1] = 0
         distance[:, k + 1] = 0
-    calendar = problem.speed_calendars().get(technician.id)
-    lane = Lane(
-        travel=scale_durations(duration, technician.speed_factor),
-        start_node=k,
-        end_node=k + 1,
-        shift_start_s=shift.start_s,
-        shift_end_s=shift.latest_end_s,
-        breaks=tuple((b.duration_s, b.window.start_s, b.window.end_s) for b in shift.breaks),
-        max_work_s=technician.max_work_s_per_shift or _NEVER,
-        max_travel_s=technician.max_travel_s_per_shift or _NEVER,
-        max_orders=(
-            technician.max_orders_per_shift
-            if technician.max_orders_per_shift is not None
-            else _NEVER
-        ),
-        nominal_end_s=shift.end_s,
-        optimise_departure=(problem.weights or DEFAULT_WEIGHTS).working_time_per_hour > 0
-        and calendar is None,
-        calendar=calendar,
-    )
+    lane = _lane(problem, technician, shift, duration, k)
     rules = OrderRules.build(orders, problem.weights or DEFAULT_WEIGHTS)
     if earliest:
         for i, order in enumerate(orders):
@@ -243,6 +227,39 @@ def retime_route(
     schedule = _lenient_schedule(lane, rules, range(k))
     frame = RouteFrame(technician.id, shift_index, lane, distance)
     return route_of_schedule(problem, frame, dict(enumerate(orders)), schedule)
+
+
+def _lane(
+    problem: Problem,
+    technician: Technician,
+    shift: Shift,
+    duration: NDArray[np.int64],
+    k: int,
+    extra_stops: int = 0,
+) -> Lane:
+    """The lane of a route of ``k`` visits (start node ``k``, end ``k + 1``), as the search's.
+
+    Overtime (the latest end), the speed profile and the departure rule are
+    the solver's (:func:`optimizer.search.timing.lanes_of`); ``extra_stops``
+    (depot visits) do not count against the order limit.
+    """
+    calendar = problem.speed_calendars().get(technician.id)
+    limit = technician.max_orders_per_shift
+    return Lane(
+        travel=scale_durations(duration, technician.speed_factor),
+        start_node=k,
+        end_node=k + 1,
+        shift_start_s=shift.start_s,
+        shift_end_s=shift.latest_end_s,
+        breaks=tuple((b.duration_s, b.window.start_s, b.window.end_s) for b in shift.breaks),
+        max_work_s=technician.max_work_s_per_shift or _NEVER,
+        max_travel_s=technician.max_travel_s_per_shift or _NEVER,
+        max_orders=limit + extra_stops if limit is not None else _NEVER,
+        nominal_end_s=shift.end_s,
+        optimise_departure=(problem.weights or DEFAULT_WEIGHTS).working_time_per_hour > 0
+        and calendar is None,
+        calendar=calendar,
+    )
 
 
 def _unknown_depots(problem: Problem, r: int, route: Route) -> list[InputIssue]:
@@ -295,21 +312,7 @@ def _retime_with_depots(
         duration[:, k + 1] = 0
         distance[:, k + 1] = 0
     n_depots = sum(isinstance(x, Depot) for x in kinds)
-    lane = Lane(
-        travel=scale_durations(duration, technician.speed_factor),
-        start_node=k,
-        end_node=k + 1,
-        shift_start_s=shift.start_s,
-        shift_end_s=shift.end_s,
-        breaks=tuple((b.duration_s, b.window.start_s, b.window.end_s) for b in shift.breaks),
-        max_work_s=technician.max_work_s_per_shift or _NEVER,
-        max_travel_s=technician.max_travel_s_per_shift or _NEVER,
-        max_orders=(
-            technician.max_orders_per_shift + n_depots
-            if technician.max_orders_per_shift is not None
-            else _NEVER
-        ),
-    )
+    lane = _lane(problem, technician, shift, duration, k, extra_stops=n_depots)
     weights = problem.weights or DEFAULT_WEIGHTS
     intervals: list[list[Interval]] = []
     service: list[int] = []
